@@ -1,0 +1,217 @@
+package autoconfig
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// Limits from RFC 5321 §4.5.3.1 (octets, as sent on the wire).
+const (
+	maxLocalPart = 64
+	maxDomain    = 253
+	maxAddress   = 254
+	maxLabel     = 63
+)
+
+// Address is a validated email address.
+//
+// The local part is kept exactly as given: servers may treat it as case
+// sensitive, and users expect to see what they typed. The domain is
+// lower-cased and kept in two forms: ASCII (punycode) for host names, ids and
+// lookups, because Thunderbird's reader rejects U-labels; Unicode for display.
+type Address struct {
+	Local         string
+	Domain        string // ASCII (A-label) form, lower case
+	UnicodeDomain string // display form, lower case
+}
+
+// String is the address as the user knows it: local part as typed, domain in
+// its Unicode display form.
+func (a Address) String() string { return a.Local + "@" + a.UnicodeDomain }
+
+// ASCII is the address with the domain in punycode.
+func (a Address) ASCII() string { return a.Local + "@" + a.Domain }
+
+// AddressError says why an address was rejected. Its message never contains
+// the input, so it can be shown or logged anywhere.
+type AddressError struct{ Reason string }
+
+func (e *AddressError) Error() string { return "invalid email address: " + e.Reason }
+
+func addressErr(format string, args ...any) error {
+	return &AddressError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// IsAddressError reports whether err is a rejection of the address itself.
+func IsAddressError(err error) bool {
+	var ae *AddressError
+	return errors.As(err, &ae)
+}
+
+// lookupProfile converts domains as a resolver would (UTS #46 mapping, which
+// also lower-cases, plus the bidi and label rules) and refuses anything that
+// is not a valid host name.
+var lookupProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.ValidateLabels(true),
+	idna.StrictDomainName(true),
+	idna.Transitional(false),
+)
+
+// ParseAddress validates s as an email address for account set-up.
+//
+// It is stricter than RFC 5322 where strictness helps users: no display
+// names, comments or spaces (a space is nearly always a typing mistake), and
+// no IP-literal domains (no provider serves mail for those).
+func ParseAddress(s string) (Address, error) {
+	if s == "" {
+		return Address{}, addressErr("it is empty")
+	}
+	// Checked first so that nothing below ever works on huge input.
+	if len(s) > maxAddress*4 {
+		return Address{}, addressErr("it is longer than %d characters", maxAddress)
+	}
+	if !utf8.ValidString(s) {
+		return Address{}, addressErr("it is not valid UTF-8 text")
+	}
+	for _, r := range s {
+		if r == ' ' || unicode.IsSpace(r) {
+			return Address{}, addressErr("it contains a space")
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return Address{}, addressErr("it contains a control or invisible formatting character")
+		}
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return Address{}, addressErr("it has no @")
+	}
+	local, domain := s[:at], s[at+1:]
+	if strings.Count(s, "@") > 1 && !isQuoted(local) {
+		return Address{}, addressErr("it has more than one @")
+	}
+	if err := checkLocalPart(local); err != nil {
+		return Address{}, err
+	}
+	ascii, unicodeDomain, err := normalizeDomain(domain)
+	if err != nil {
+		return Address{}, err
+	}
+	if len(local)+1+len(ascii) > maxAddress {
+		return Address{}, addressErr("it is longer than %d characters", maxAddress)
+	}
+	return Address{Local: local, Domain: ascii, UnicodeDomain: unicodeDomain}, nil
+}
+
+func isQuoted(local string) bool {
+	return len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
+}
+
+// checkLocalPart accepts a dot-atom (RFC 5322 atext, plus UTF-8 per RFC 6531)
+// or a quoted string.
+func checkLocalPart(local string) error {
+	switch {
+	case local == "":
+		return addressErr("the part before @ is empty")
+	case len(local) > maxLocalPart:
+		return addressErr("the part before @ is longer than %d characters", maxLocalPart)
+	case isQuoted(local):
+		return checkQuotedLocal(local[1 : len(local)-1])
+	case local[0] == '.' || local[len(local)-1] == '.':
+		return addressErr("the part before @ starts or ends with a dot")
+	case strings.Contains(local, ".."):
+		return addressErr("the part before @ has two dots in a row")
+	}
+	for _, r := range local {
+		if r != '.' && !isAtext(r) {
+			return addressErr("the part before @ contains a character that is only allowed in quotes")
+		}
+	}
+	return nil
+}
+
+func checkQuotedLocal(inner string) error {
+	for i := 0; i < len(inner); i++ {
+		switch inner[i] {
+		case '\\':
+			if i+1 == len(inner) {
+				return addressErr("the quoted part before @ ends with a backslash")
+			}
+			i++
+		case '"':
+			return addressErr("the part before @ has an unescaped quote")
+		}
+	}
+	return nil
+}
+
+func isAtext(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	case r >= utf8.RuneSelf:
+		return unicode.IsPrint(r)
+	}
+	return strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
+}
+
+// NormalizeDomain validates a domain name and returns its ASCII (punycode)
+// form, lower case, without a trailing dot.
+func NormalizeDomain(domain string) (string, error) {
+	ascii, _, err := normalizeDomain(domain)
+	return ascii, err
+}
+
+func normalizeDomain(domain string) (ascii, display string, err error) {
+	domain = strings.TrimSuffix(domain, ".")
+	switch {
+	case domain == "":
+		return "", "", addressErr("the domain after @ is empty")
+	case strings.HasPrefix(domain, "["):
+		return "", "", addressErr("an IP address is not accepted as the domain")
+	case len(domain) > maxDomain*4:
+		return "", "", addressErr("the domain is longer than %d characters", maxDomain)
+	}
+	ascii, err = lookupProfile.ToASCII(domain)
+	if err != nil {
+		return "", "", addressErr("the domain is not a valid domain name")
+	}
+	if len(ascii) > maxDomain {
+		return "", "", addressErr("the domain is longer than %d characters", maxDomain)
+	}
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 {
+		return "", "", addressErr("the domain needs at least one dot, as in example.com")
+	}
+	for _, l := range labels {
+		if len(l) > maxLabel {
+			return "", "", addressErr("a part of the domain is longer than %d characters", maxLabel)
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return "", "", addressErr("a part of the domain starts or ends with a hyphen")
+		}
+	}
+	if isAllDigits(labels[len(labels)-1]) {
+		return "", "", addressErr("an IP address is not accepted as the domain")
+	}
+	display, err = idna.Display.ToUnicode(ascii)
+	if err != nil {
+		display = ascii
+	}
+	return ascii, display, nil
+}
+
+func isAllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,173 @@
+package autoconfig
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// defaultYAML is the reference provider of the seed document, served for any
+// domain when no configuration file is given.
+//
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultConfigName is how the embedded default names itself in messages.
+const DefaultConfigName = "(embedded default)"
+
+// Config is a loaded, validated configuration: the providers and the index
+// that finds a provider for a domain.
+type Config struct {
+	Source    string // file name, or DefaultConfigName
+	Providers []*Provider
+	// CatchAll, when set, serves every domain that no provider lists.
+	CatchAll *Provider
+
+	exact    map[string]*Provider // ASCII domain → provider
+	wildcard map[string]*Provider // suffix of "*.suffix" → provider
+}
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse(DefaultConfigName, defaultYAML)
+	if err != nil {
+		panic("embedded default configuration is invalid: " + err.Error())
+	}
+	return c
+}
+
+// DefaultYAML returns the embedded default configuration file.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// LoadFile reads and validates a configuration file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Lookup finds the provider serving an ASCII, lower-case domain. Its cost
+// depends on the number of labels in the domain, not on the number of
+// configured domains.
+func (c *Config) Lookup(domain string) (*Provider, error) {
+	if p, ok := c.exact[domain]; ok {
+		return p, nil
+	}
+	for rest := domain; ; {
+		dot := strings.IndexByte(rest, '.')
+		if dot < 0 {
+			break
+		}
+		rest = rest[dot+1:]
+		if p, ok := c.wildcard[rest]; ok {
+			return p, nil
+		}
+	}
+	if c.CatchAll != nil {
+		return c.CatchAll, nil
+	}
+	return nil, &DomainError{Domain: domain}
+}
+
+// Resolve finds the provider for addr and resolves its settings.
+func (c *Config) Resolve(addr Address) (Account, error) {
+	p, err := c.Lookup(addr.Domain)
+	if err != nil {
+		return Account{}, err
+	}
+	return NewAccount(p, addr), nil
+}
+
+// ConfigError is one problem in a configuration file, with its place.
+type ConfigError struct {
+	File  string
+	Line  int
+	Field string // dotted path, e.g. providers[0].incoming[1].port
+	Msg   string
+}
+
+func (e ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ConfigErrors is every problem found in one file, in file order.
+type ConfigErrors []ConfigError
+
+func (es ConfigErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Parse validates a configuration file's contents. name is used in messages.
+func Parse(name string, data []byte) (*Config, error) {
+	var raw rawConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, ConfigErrors{{File: name, Msg: "the file is empty: it needs at least one provider"}}
+		}
+		return nil, yamlErrors(name, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err == nil {
+		recordLines(&root, &raw)
+	}
+	v := validator{file: name}
+	cfg := v.config(&raw)
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+	return cfg, nil
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+
+// yamlErrors turns the YAML library's messages into file:line messages.
+func yamlErrors(name string, err error) error {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var out ConfigErrors
+	for _, m := range msgs {
+		e := ConfigError{File: name, Msg: strings.TrimPrefix(m, "yaml: ")}
+		if g := yamlLine.FindStringSubmatch(m); g != nil {
+			fmt.Sscan(g[1], &e.Line)
+			e.Msg = g[2]
+		}
+		if g := unknownField.FindStringSubmatch(e.Msg); g != nil {
+			e.Msg = fmt.Sprintf("unknown field %q", g[1])
+		}
+		e.Msg = strings.ReplaceAll(e.Msg, "!!str", "text")
+		out = append(out, e)
+	}
+	return out
+}

@@ -1,0 +1,409 @@
+package autoconfig
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The file format. Every scalar is a pos[T] so that validation can name the
+// line of the value it rejects; keys unknown to these structs are rejected
+// by the decoder (KnownFields).
+type rawConfig struct {
+	CatchAll  pos[string]   `yaml:"catch_all"`
+	Providers []rawProvider `yaml:"providers"`
+}
+
+type rawProvider struct {
+	Line         int             `yaml:"-"`
+	ID           pos[string]     `yaml:"id"`
+	DisplayName  pos[string]     `yaml:"display_name"`
+	ShortName    pos[string]     `yaml:"short_name"`
+	Domains      []pos[string]   `yaml:"domains"`
+	Incoming     []rawServer     `yaml:"incoming"`
+	Outgoing     []rawServer     `yaml:"outgoing"`
+	CalDAV       pos[string]     `yaml:"caldav_url"`
+	CardDAV      pos[string]     `yaml:"carddav_url"`
+	Webmail      pos[string]     `yaml:"webmail_url"`
+	Help         pos[string]     `yaml:"help_url"`
+	MX           []rawMX         `yaml:"mx"`
+	SPF          pos[string]     `yaml:"spf"`
+	Autodiscover rawAutodiscover `yaml:"autodiscover"`
+	Apple        rawApple        `yaml:"apple"`
+}
+
+type rawServer struct {
+	Line        int         `yaml:"-"`
+	Protocol    pos[string] `yaml:"protocol"`
+	Host        pos[string] `yaml:"host"`
+	Port        pos[int]    `yaml:"port"`
+	Security    pos[string] `yaml:"security"`
+	Auth        pos[string] `yaml:"authentication"`
+	Username    pos[string] `yaml:"username"`
+	Discouraged pos[bool]   `yaml:"discouraged"`
+}
+
+type rawMX struct {
+	Host     pos[string] `yaml:"host"`
+	Priority pos[int]    `yaml:"priority"`
+}
+
+type rawAutodiscover struct {
+	POP3 pos[bool] `yaml:"pop3"`
+}
+
+type rawApple struct {
+	SMTPPort pos[int] `yaml:"smtp_port"`
+}
+
+// pos is a scalar with the line it was read from.
+type pos[T any] struct {
+	Value T
+	Line  int
+	Set   bool
+}
+
+func (p *pos[T]) UnmarshalYAML(n *yaml.Node) error {
+	p.Line, p.Set = n.Line, true
+	return n.Decode(&p.Value)
+}
+
+// recordLines sets the line where each provider and server mapping starts,
+// so that a missing field can be reported there. It walks the node tree
+// because the strict decoder keeps no positions of mappings.
+func recordLines(root *yaml.Node, raw *rawConfig) {
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	providers := mappingValue(doc, "providers")
+	if providers == nil {
+		return
+	}
+	for i, pn := range providers.Content {
+		if i >= len(raw.Providers) {
+			return
+		}
+		rp := &raw.Providers[i]
+		rp.Line = pn.Line
+		for _, list := range []struct {
+			key     string
+			servers []rawServer
+		}{{"incoming", rp.Incoming}, {"outgoing", rp.Outgoing}} {
+			if sn := mappingValue(pn, list.key); sn != nil {
+				for j, n := range sn.Content {
+					if j < len(list.servers) {
+						list.servers[j].Line = n.Line
+					}
+				}
+			}
+		}
+	}
+}
+
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// validator collects every problem of a file instead of stopping at the
+// first, so that an operator fixes a file in one pass.
+type validator struct {
+	file string
+	errs ConfigErrors
+}
+
+func (v *validator) add(line int, field, format string, args ...any) {
+	v.errs = append(v.errs, ConfigError{File: v.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) config(raw *rawConfig) *Config {
+	cfg := &Config{
+		Source:   v.file,
+		exact:    make(map[string]*Provider),
+		wildcard: make(map[string]*Provider),
+	}
+	if len(raw.Providers) == 0 {
+		v.add(0, "providers", "at least one provider is required")
+	}
+	ids := make(map[string]int)
+	claimed := make(map[string]claim)
+	for i := range raw.Providers {
+		rp := &raw.Providers[i]
+		path := fmt.Sprintf("providers[%d]", i)
+		p := v.provider(rp, path)
+		if line, dup := ids[p.ID]; dup && p.ID != "" {
+			v.add(rp.ID.Line, path+".id", "provider id %q is already used at line %d", p.ID, line)
+		}
+		ids[p.ID] = rp.ID.Line
+		v.domains(cfg, p, rp, path, claimed)
+		cfg.Providers = append(cfg.Providers, p)
+	}
+	if raw.CatchAll.Set {
+		for _, p := range cfg.Providers {
+			if p.ID == raw.CatchAll.Value {
+				cfg.CatchAll = p
+			}
+		}
+		if cfg.CatchAll == nil {
+			v.add(raw.CatchAll.Line, "catch_all", "no provider has the id %q", raw.CatchAll.Value)
+		}
+	}
+	for i, p := range cfg.Providers {
+		if len(p.Domains) == 0 && p != cfg.CatchAll {
+			v.add(raw.Providers[i].Line, fmt.Sprintf("providers[%d].domains", i), "the provider serves no domain: list its domains or name it in catch_all")
+		}
+	}
+	return cfg
+}
+
+type claim struct {
+	provider string
+	line     int
+}
+
+func (v *validator) provider(rp *rawProvider, path string) *Provider {
+	p := &Provider{
+		ID:               strings.ToLower(strings.TrimSpace(rp.ID.Value)),
+		DisplayName:      strings.TrimSpace(rp.DisplayName.Value),
+		ShortName:        strings.TrimSpace(rp.ShortName.Value),
+		SPF:              strings.TrimSpace(rp.SPF.Value),
+		AutodiscoverPOP3: rp.Autodiscover.POP3.Value,
+		AppleSMTPPort:    rp.Apple.SMTPPort.Value,
+	}
+	switch {
+	case !rp.ID.Set || p.ID == "":
+		v.add(rp.Line, path+".id", "is required")
+	case !isASCIIHostName(p.ID):
+		v.add(rp.ID.Line, path+".id", "must look like a host name in ASCII, e.g. example.com")
+	}
+	if p.DisplayName == "" {
+		v.add(rp.Line, path+".display_name", "is required")
+	} else if n := len([]rune(p.DisplayName)); n > 60 {
+		// The autoconfig draft's limit for displayName.
+		v.add(rp.DisplayName.Line, path+".display_name", "must be at most 60 characters (it is %d)", n)
+	}
+	if p.ShortName == "" {
+		p.ShortName = p.DisplayName
+	}
+	// Thunderbird ignores a displayShortName longer than 20 characters.
+	if n := len([]rune(p.ShortName)); n > 20 {
+		line := rp.ShortName.Line
+		if line == 0 {
+			line = rp.DisplayName.Line
+		}
+		v.add(line, path+".short_name", "must be at most 20 characters (it is %d); set short_name", n)
+	}
+	p.Incoming = v.servers(rp.Incoming, rp.Line, path+".incoming", []Protocol{IMAP, POP3})
+	p.Outgoing = v.servers(rp.Outgoing, rp.Line, path+".outgoing", []Protocol{SMTP})
+	p.CalDAVURL = v.url(rp.CalDAV, path+".caldav_url")
+	p.CardDAVURL = v.url(rp.CardDAV, path+".carddav_url")
+	p.WebmailURL = v.url(rp.Webmail, path+".webmail_url")
+	p.HelpURL = v.url(rp.Help, path+".help_url")
+	for j, mx := range rp.MX {
+		f := fmt.Sprintf("%s.mx[%d]", path, j)
+		host, err := NormalizeHost(mx.Host.Value)
+		if err != nil {
+			v.add(mx.Host.Line, f+".host", "%v", err)
+		}
+		if mx.Priority.Value < 0 || mx.Priority.Value > 65535 {
+			v.add(mx.Priority.Line, f+".priority", "must be between 0 and 65535")
+		}
+		p.MX = append(p.MX, MXHost{Host: host, Priority: mx.Priority.Value})
+	}
+	if p.SPF != "" && !strings.HasPrefix(p.SPF, "v=spf1") {
+		v.add(rp.SPF.Line, path+".spf", `must start with "v=spf1"`)
+	}
+	if rp.Apple.SMTPPort.Set {
+		if !hasServer(p.Outgoing, SMTP, p.AppleSMTPPort) {
+			v.add(rp.Apple.SMTPPort.Line, path+".apple.smtp_port", "no outgoing SMTP server uses port %d", p.AppleSMTPPort)
+		}
+	} else if s, ok := p.PreferredOutgoing(); ok {
+		p.AppleSMTPPort = s.Port
+	}
+	if p.AutodiscoverPOP3 {
+		if _, ok := p.FirstIncoming(POP3); !ok {
+			v.add(rp.Autodiscover.POP3.Line, path+".autodiscover.pop3", "the provider has no POP3 server")
+		}
+	}
+	return p
+}
+
+func hasServer(servers []Server, proto Protocol, port int) bool {
+	for _, s := range servers {
+		if s.Protocol == proto && s.Port == port {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) servers(raws []rawServer, parentLine int, path string, allowed []Protocol) []Server {
+	if len(raws) == 0 {
+		what := "an IMAP or POP3"
+		if allowed[0] == SMTP {
+			what = "an SMTP"
+		}
+		v.add(parentLine, path, "at least %s server is required", what)
+		return nil
+	}
+	out := make([]Server, 0, len(raws))
+	for j := range raws {
+		out = append(out, v.server(&raws[j], fmt.Sprintf("%s[%d]", path, j), allowed))
+	}
+	return out
+}
+
+func (v *validator) server(rs *rawServer, path string, allowed []Protocol) Server {
+	s := Server{
+		Protocol:    Protocol(strings.ToLower(rs.Protocol.Value)),
+		Port:        rs.Port.Value,
+		Security:    Security(strings.ToLower(rs.Security.Value)),
+		Auth:        Auth(strings.ToLower(rs.Auth.Value)),
+		Username:    rs.Username.Value,
+		Discouraged: rs.Discouraged.Value,
+	}
+	if !rs.Protocol.Set {
+		v.add(rs.Line, path+".protocol", "is required")
+	} else if !containsProtocol(allowed, s.Protocol) {
+		v.add(rs.Protocol.Line, path+".protocol", "must be %s", joinProtocols(allowed))
+	}
+	host, err := NormalizeHost(rs.Host.Value)
+	switch {
+	case !rs.Host.Set:
+		v.add(rs.Line, path+".host", "is required")
+	case err != nil:
+		v.add(rs.Host.Line, path+".host", "%v", err)
+	}
+	s.Host = host
+	switch {
+	case !rs.Port.Set:
+		v.add(rs.Line, path+".port", "is required")
+	case s.Port < 1 || s.Port > 65535:
+		v.add(rs.Port.Line, path+".port", "must be between 1 and 65535 (it is %d)", s.Port)
+	}
+	switch s.Security {
+	case SecurityTLS, SecuritySTARTTLS, SecurityNone:
+	case "":
+		v.add(rs.Line, path+".security", "is required: tls, starttls or none")
+	default:
+		v.add(rs.Security.Line, path+".security", "must be tls (implicit TLS), starttls or none")
+	}
+	switch s.Auth {
+	case "":
+		s.Auth = AuthPassword
+	case AuthPassword:
+	case AuthOAuth2:
+		v.add(rs.Auth.Line, path+".authentication", "oauth2 is not supported yet: use password")
+	default:
+		v.add(rs.Auth.Line, path+".authentication", "must be password")
+	}
+	if s.Username == "" {
+		s.Username = PlaceholderAddress
+	} else if msg := checkUsernameTemplate(s.Username); msg != "" {
+		v.add(rs.Username.Line, path+".username", "%s", msg)
+	}
+	return s
+}
+
+func (v *validator) url(p pos[string], field string) string {
+	s := strings.TrimSpace(p.Value)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		v.add(p.Line, field, "must be an absolute http or https URL")
+		return ""
+	}
+	return u.String()
+}
+
+// domains indexes the provider's domains and rejects a domain that another
+// provider (or this one) already claims.
+func (v *validator) domains(cfg *Config, p *Provider, rp *rawProvider, path string, claimed map[string]claim) {
+	for j, d := range rp.Domains {
+		field := fmt.Sprintf("%s.domains[%d]", path, j)
+		name := strings.TrimSpace(d.Value)
+		suffix, isWildcard := strings.CutPrefix(name, "*.")
+		if !isWildcard {
+			suffix = name
+		}
+		ascii, err := NormalizeDomain(suffix)
+		if err != nil {
+			v.add(d.Line, field, "%q is not a domain name or *.domain wildcard", name)
+			continue
+		}
+		key, index := ascii, cfg.exact
+		if isWildcard {
+			key, index = "*."+ascii, cfg.wildcard
+		}
+		if prev, dup := claimed[key]; dup {
+			v.add(d.Line, field, "%s is already claimed by provider %q at line %d", key, prev.provider, prev.line)
+			continue
+		}
+		claimed[key] = claim{provider: p.ID, line: d.Line}
+		index[ascii] = p
+		p.Domains = append(p.Domains, key)
+	}
+}
+
+// NormalizeHost validates a server host name and returns it in ASCII.
+func NormalizeHost(host string) (string, error) {
+	host = strings.TrimSpace(host)
+	if host == "" {
+		return "", fmt.Errorf("host is empty")
+	}
+	ascii, err := NormalizeDomain(host)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a valid host name", host)
+	}
+	return ascii, nil
+}
+
+func isASCIIHostName(s string) bool {
+	ascii, err := NormalizeDomain(s)
+	return err == nil && ascii == s
+}
+
+func checkUsernameTemplate(t string) string {
+	rest := t
+	for _, ph := range []string{PlaceholderAddress, PlaceholderLocalPart, PlaceholderDomain} {
+		rest = strings.ReplaceAll(rest, ph, "")
+	}
+	if strings.Contains(rest, "%") {
+		return "unknown placeholder: use %EMAILADDRESS%, %EMAILLOCALPART% or %EMAILDOMAIN%"
+	}
+	for _, r := range rest {
+		if r < 0x20 || r == 0x7f {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+func containsProtocol(list []Protocol, p Protocol) bool {
+	for _, q := range list {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func joinProtocols(list []Protocol) string {
+	s := make([]string, len(list))
+	for i, p := range list {
+		s[i] = string(p)
+	}
+	return strings.Join(s, " or ")
+}

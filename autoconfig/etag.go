@@ -1,0 +1,18 @@
+package autoconfig
+
+import "strings"
+
+// etagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2):
+// "*" or any listed tag equal to etag, with or without the W/ prefix.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

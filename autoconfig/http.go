@@ -1,0 +1,114 @@
+package autoconfig
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Service answers the discovery protocols from the configuration in force.
+// Its handlers only parse the request, resolve the provider and call a
+// renderer; the renderers never see HTTP or configuration.
+type Service struct {
+	Store *Store
+	// PublicURL is the service's absolute base URL (scheme and host, no
+	// trailing slash), used where a response must link to the service.
+	PublicURL *url.URL
+}
+
+// Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
+// (https first, then http); /.well-known/mail-v1.xml is the path of early
+// drafts of draft-ietf-mailmaint-autoconfig.
+var ThunderbirdPaths = []string{
+	"/mail/config-v1.1.xml",
+	"/.well-known/autoconfig/mail/config-v1.1.xml",
+	"/.well-known/mail-v1.xml",
+}
+
+// Register adds the service's routes to r.
+func (s *Service) Register(r gin.IRouter) {
+	for _, path := range ThunderbirdPaths {
+		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
+		// KMail, Delta Chat and FairEmail.
+		r.GET(path, s.thunderbird)
+		r.HEAD(path, s.thunderbird)
+	}
+}
+
+// thunderbird serves config-v1.1.xml. The address parameter only selects the
+// domain: the document itself carries %EMAILADDRESS% placeholders.
+func (s *Service) thunderbird(c *gin.Context) {
+	domain, err := s.requestedDomain(c)
+	if err != nil {
+		plainError(c, err)
+		return
+	}
+	p, err := s.Store.Config().Lookup(domain)
+	if err != nil {
+		// 404, never 204 or an empty 200: Thunderbird takes the first 2xx
+		// among the URLs it races, and an empty one would hide a good one.
+		plainError(c, err)
+		return
+	}
+	body := ThunderbirdConfig(p, domain)
+	writeCacheable(c, "application/xml; charset=utf-8", body)
+}
+
+// requestedDomain is the domain of the emailaddress parameter, or, when the
+// parameter is absent, the domain of the Host header.
+func (s *Service) requestedDomain(c *gin.Context) (string, error) {
+	if raw, ok := c.GetQuery("emailaddress"); ok {
+		addr, err := ParseAddress(raw)
+		if err != nil {
+			return "", err
+		}
+		return addr.Domain, nil
+	}
+	return DomainFromHost(c.Request.Host)
+}
+
+// StatusOf maps the package's errors to HTTP status codes, in one place.
+func StatusOf(err error) int {
+	switch {
+	case IsAddressError(err), errors.Is(err, ErrNoDomain):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrUnknownDomain):
+		return http.StatusNotFound
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+// plainError answers with a one-line text message; the messages of this
+// package never contain raw request input.
+func plainError(c *gin.Context, err error) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(StatusOf(err), "text/plain; charset=utf-8", []byte(err.Error()+"\n"))
+}
+
+// ETag returns a strong entity tag for body.
+func ETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// writeCacheable writes a document that depends only on the URL and Host,
+// with an ETag so that clients and caches can revalidate it.
+func writeCacheable(c *gin.Context, contentType string, body []byte) {
+	etag := ETag(body)
+	h := c.Writer.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("Vary", "Host")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, contentType, body)
+}

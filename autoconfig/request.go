@@ -1,0 +1,38 @@
+package autoconfig
+
+import (
+	"errors"
+	"net"
+	"strings"
+)
+
+// ErrNoDomain means a request named no address and its Host header names no
+// mail domain (an IP address or a single-label name such as localhost).
+var ErrNoDomain = errors.New("no email address given, and the host name of the request is not a mail domain")
+
+// serviceHostPrefixes are the names clients are sent to for a domain: a
+// request to autoconfig.example.com is a request for example.com.
+var serviceHostPrefixes = []string{"autoconfig.", "autodiscover.", "ua-auto-config."}
+
+// DomainFromHost derives the mail domain from a Host header, for clients
+// that send no address (Thunderbird for Android, K-9 Mail).
+func DomainFromHost(host string) (string, error) {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, prefix := range serviceHostPrefixes {
+		if rest, ok := strings.CutPrefix(host, prefix); ok {
+			host = rest
+			break
+		}
+	}
+	if net.ParseIP(host) != nil {
+		return "", ErrNoDomain
+	}
+	domain, err := NormalizeDomain(host)
+	if err != nil {
+		return "", ErrNoDomain
+	}
+	return domain, nil
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// generator writes one document format for a resolved account, for the
+// helpdesk's offline use. Each format registers itself in init.
+type generator struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var generators = map[string]generator{}
+
+func init() {
+	commands["generate"] = command{
+		summary: "write a client configuration document to stdout",
+		run:     runGenerate,
+	}
+	generators["thunderbird"] = generator{
+		summary: "Thunderbird autoconfig (config-v1.1.xml)",
+		run:     generateThunderbird,
+	}
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "Usage: mailautoconf generate FORMAT --email ADDR [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Formats:")
+		names := make([]string, 0, len(generators))
+		for name := range generators {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(stderr, "  %-13s %s\n", name, generators[name].summary)
+		}
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	g, ok := generators[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "unknown format %q: run 'mailautoconf generate --help'\n", args[0])
+		return errUsage
+	}
+	return g.run(args[1:], stdout, stderr)
+}
+
+// resolveFlags are the flags every format shares.
+type resolveFlags struct {
+	email  *string
+	config *string
+}
+
+func addResolveFlags(fs interface {
+	String(name, value, usage string) *string
+}) resolveFlags {
+	return resolveFlags{
+		email:  fs.String("email", "", "the user's email address (required)"),
+		config: fs.String("config", "", "configuration file (default: the embedded default provider)"),
+	}
+}
+
+// account validates the address and resolves it with the configuration.
+func (f resolveFlags) account() (autoconfig.Account, error) {
+	if *f.email == "" {
+		return autoconfig.Account{}, fmt.Errorf("--email is required")
+	}
+	addr, err := autoconfig.ParseAddress(*f.email)
+	if err != nil {
+		return autoconfig.Account{}, err
+	}
+	cfg, err := loadConfig(*f.config)
+	if err != nil {
+		return autoconfig.Account{}, err
+	}
+	return cfg.Resolve(addr)
+}
+
+func generateThunderbird(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate thunderbird", "generate thunderbird --email ADDR [--config FILE]", stderr)
+	rf := addResolveFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	acct, err := rf.account()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(autoconfig.ThunderbirdConfig(acct.Provider, acct.Address.Domain))
+	return err
+}
