@@ -1,6 +1,7 @@
 package autoconfig
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -47,7 +48,7 @@ func (s *Service) thunderbird(c *gin.Context) {
 		plainError(c, err)
 		return
 	}
-	p, err := s.Store.Config().Lookup(domain)
+	p, err := s.Lookup(c.Request.Context(), domain)
 	if err != nil {
 		// 404, never 204 or an empty 200: Thunderbird takes the first 2xx
 		// among the URLs it races, and an empty one would hide a good one.
@@ -56,6 +57,36 @@ func (s *Service) thunderbird(c *gin.Context) {
 	}
 	body := ThunderbirdConfig(p, domain)
 	writeCacheable(c, "application/xml; charset=utf-8", body)
+}
+
+// Lookup finds the provider serving an ASCII domain with the configuration
+// in force. Every handler of every package resolves domains through it.
+func (s *Service) Lookup(ctx context.Context, domain string) (*Provider, error) {
+	return s.Store.Config().Lookup(domain)
+}
+
+// Resolve finds the provider for addr and resolves its settings.
+func (s *Service) Resolve(ctx context.Context, addr Address) (Account, error) {
+	p, err := s.Lookup(ctx, addr.Domain)
+	if err != nil {
+		return Account{}, err
+	}
+	return NewAccount(p, addr), nil
+}
+
+// BaseURL is the absolute base URL (no trailing slash) for links in
+// responses: the configured public URL, or else the scheme and host of the
+// request (gin's trusted-proxy settings decide whether forwarded headers
+// count).
+func (s *Service) BaseURL(r *http.Request) string {
+	if s.PublicURL != nil {
+		return s.PublicURL.String()
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // requestedDomain is the domain of the emailaddress parameter, or, when the
