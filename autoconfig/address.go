@@ -190,6 +190,10 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 		return "", "", addressErr("the domain needs at least one dot, as in example.com")
 	}
 	for _, l := range labels {
+		if l == "" {
+			// idna's lookup profile lets "example..ch" through.
+			return "", "", addressErr("the domain has two dots in a row")
+		}
 		if len(l) > maxLabel {
 			return "", "", addressErr("a part of the domain is longer than %d characters", maxLabel)
 		}

@@ -159,7 +159,7 @@ func (v *validator) config(raw *rawConfig) *Config {
 		}
 	}
 	for i, p := range cfg.Providers {
-		if len(p.Domains) == 0 && p != cfg.CatchAll {
+		if len(raw.Providers[i].Domains) == 0 && p != cfg.CatchAll {
 			v.add(raw.Providers[i].Line, fmt.Sprintf("providers[%d].domains", i), "the provider serves no domain: list its domains or name it in catch_all")
 		}
 	}
