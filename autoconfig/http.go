@@ -19,7 +19,13 @@ type Service struct {
 	// PublicURL is the service's absolute base URL (scheme and host, no
 	// trailing slash), used where a response must link to the service.
 	PublicURL *url.URL
+
+	thunderbirdDocs *DocumentCache
 }
+
+// documentCacheSize bounds each rendered-document cache (two generations of
+// this many entries; a Thunderbird document is about 1.5 KB).
+const documentCacheSize = 10000
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
 // (https first, then http); /.well-known/mail-v1.xml is the path of early
@@ -32,6 +38,7 @@ var ThunderbirdPaths = []string{
 
 // Register adds the service's routes to r.
 func (s *Service) Register(r gin.IRouter) {
+	s.thunderbirdDocs = NewDocumentCache(documentCacheSize)
 	for _, path := range ThunderbirdPaths {
 		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
 		// KMail, Delta Chat and FairEmail.
@@ -48,21 +55,28 @@ func (s *Service) thunderbird(c *gin.Context) {
 		plainError(c, err)
 		return
 	}
-	p, err := s.Lookup(c.Request.Context(), domain)
+	cfg := s.Store.Config()
+	p, err := s.lookupIn(c.Request.Context(), cfg, domain)
 	if err != nil {
 		// 404, never 204 or an empty 200: Thunderbird takes the first 2xx
 		// among the URLs it races, and an empty one would hide a good one.
 		plainError(c, err)
 		return
 	}
-	body := ThunderbirdConfig(p, domain)
-	writeCacheable(c, "application/xml; charset=utf-8", body)
+	doc := s.thunderbirdDocs.Get(cfg, domain, func() []byte { return ThunderbirdConfig(p, domain) })
+	writeCacheable(c, "application/xml; charset=utf-8", doc)
 }
 
 // Lookup finds the provider serving an ASCII domain with the configuration
 // in force. Every handler of every package resolves domains through it.
 func (s *Service) Lookup(ctx context.Context, domain string) (*Provider, error) {
-	return s.Store.Config().Lookup(domain)
+	return s.lookupIn(ctx, s.Store.Config(), domain)
+}
+
+// lookupIn finds the provider of domain in cfg; handlers that cache
+// documents read the configuration once and use it for both.
+func (s *Service) lookupIn(ctx context.Context, cfg *Config, domain string) (*Provider, error) {
+	return cfg.Lookup(domain)
 }
 
 // Resolve finds the provider for addr and resolves its settings.
@@ -130,16 +144,15 @@ func ETag(body []byte) string {
 
 // writeCacheable writes a document that depends only on the URL and Host,
 // with an ETag so that clients and caches can revalidate it.
-func writeCacheable(c *gin.Context, contentType string, body []byte) {
-	etag := ETag(body)
+func writeCacheable(c *gin.Context, contentType string, doc Document) {
 	h := c.Writer.Header()
-	h.Set("ETag", etag)
+	h.Set("ETag", doc.ETag)
 	h.Set("Cache-Control", "public, max-age=3600")
 	h.Set("Vary", "Host")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+	if etagMatches(c.GetHeader("If-None-Match"), doc.ETag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	c.Data(http.StatusOK, contentType, body)
+	c.Data(http.StatusOK, contentType, doc.Body)
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// services are the running mailautoconf instances, by name.
+type services struct {
+	procs map[string]*exec.Cmd
+	addrs map[string]string
+}
+
+func (s *services) url(name string) string { return "http://" + s.addrs[name] }
+
+func (s *services) stop() {
+	for _, p := range s.procs {
+		p.Process.Kill()
+		p.Wait()
+	}
+}
+
+// startServices starts the named instances, all on the embedded default
+// configuration: "plain" is unsigned, "ecdsa" and "rsa" sign profiles with a
+// throwaway certificate of that key type.
+func startServices(binary, work string, names []string) (*services, error) {
+	s := &services{procs: map[string]*exec.Cmd{}, addrs: map[string]string{}}
+	for _, name := range names {
+		var extra []string
+		if name != "plain" {
+			cert, key, err := writeSigningPair(work, name)
+			if err != nil {
+				return nil, err
+			}
+			extra = []string{"--sign-cert", cert, "--sign-key", key}
+		}
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		args := append([]string{"serve", "--listen", addr}, extra...)
+		cmd := exec.Command(binary, args...)
+		logFile, err := os.Create(filepath.Join(work, name+".log"))
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("starting %s instance: %w", name, err)
+		}
+		s.procs[name], s.addrs[name] = cmd, addr
+		if err := waitReady("http://" + addr); err != nil {
+			s.stop()
+			return nil, fmt.Errorf("%s instance: %w (log: %s)", name, err, logFile.Name())
+		}
+	}
+	return s, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/mail/config-v1.1.xml?emailaddress=ready@example.ch")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("not ready after 15 s")
+}
+
+// writeSigningPair makes a throwaway CA and a leaf of the given key type and
+// writes the leaf+CA chain and the leaf key as PEM.
+func writeSigningPair(dir, kind string) (certPath, keyPath string, err error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loadtest CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return "", "", err
+	}
+	var leafKey crypto.Signer
+	if kind == "rsa" {
+		leafKey, err = rsa.GenerateKey(rand.Reader, 2048)
+	} else {
+		leafKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "autoconfig.example.ch"},
+		DNSNames:  []string{"autoconfig.example.ch"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caTmpl, leafKey.Public(), caKey)
+	if err != nil {
+		return "", "", err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
+	if err != nil {
+		return "", "", err
+	}
+	certPath = filepath.Join(dir, kind+"-chain.pem")
+	keyPath = filepath.Join(dir, kind+"-key.pem")
+	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	if err := os.WriteFile(certPath, chain, 0o600); err != nil {
+		return "", "", err
+	}
+	return certPath, keyPath, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+}
