@@ -178,8 +178,11 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 	case len(domain) > maxDomain*4:
 		return "", "", addressErr("the domain is longer than %d characters", maxDomain)
 	}
-	ascii, err = lookupProfile.ToASCII(domain)
-	if err != nil {
+	if ldh, ok := asciiLDH(domain); ok {
+		// Nearly every domain is plain ASCII letters, digits and hyphens:
+		// for those the UTS #46 mapping is only lower-casing.
+		ascii = ldh
+	} else if ascii, err = lookupProfile.ToASCII(domain); err != nil {
 		return "", "", addressErr("the domain is not a valid domain name")
 	}
 	if len(ascii) > maxDomain {
@@ -204,11 +207,44 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 	if isAllDigits(labels[len(labels)-1]) {
 		return "", "", addressErr("an IP address is not accepted as the domain")
 	}
-	display, err = idna.Display.ToUnicode(ascii)
-	if err != nil {
-		display = ascii
+	display = ascii
+	if strings.Contains(ascii, "xn--") {
+		if u, err := idna.Display.ToUnicode(ascii); err == nil {
+			display = u
+		}
 	}
 	return ascii, display, nil
+}
+
+// asciiLDH lower-cases domain if it is made only of ASCII letters, digits,
+// hyphens and dots, with no label that starts or ends with a hyphen and no
+// punycode label (those need idna's checks).
+func asciiLDH(domain string) (string, bool) {
+	labelStart := true
+	for i := 0; i < len(domain); i++ {
+		ch := domain[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9', ch >= 'A' && ch <= 'Z':
+			labelStart = false
+		case ch == '-':
+			if labelStart || i+1 == len(domain) || domain[i+1] == '.' {
+				return "", false
+			}
+		case ch == '.':
+			if labelStart {
+				return "", false
+			}
+			labelStart = true
+		default:
+			return "", false
+		}
+	}
+	if labelStart || strings.Contains(domain, "--") {
+		// Empty last label, or a possible xn-- (or other reserved "??--")
+		// label: leave those to idna.
+		return "", false
+	}
+	return strings.ToLower(domain), true
 }
 
 func isAllDigits(s string) bool {
