@@ -196,7 +196,8 @@ func appendTextElement(b []byte, indent, name, text string) []byte {
 	return append(b, ">\n"...)
 }
 
-// appendEscapedXML escapes s as XML character data. Characters XML 1.0
+// appendEscapedXML escapes s as XML character data (never an attribute
+// value, so quotes stay as they are). Characters XML 1.0
 // cannot carry (controls, invalid UTF-8) become U+FFFD, as encoding/xml
 // does, so the document always parses.
 func appendEscapedXML(b []byte, s string) []byte {
@@ -210,10 +211,6 @@ func appendEscapedXML(b []byte, s string) []byte {
 				b = append(b, "&lt;"...)
 			case c == '>':
 				b = append(b, "&gt;"...)
-			case c == '"':
-				b = append(b, "&#34;"...)
-			case c == '\'':
-				b = append(b, "&#39;"...)
 			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
 				b = append(b, "\uFFFD"...)
 			default:
