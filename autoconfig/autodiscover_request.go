@@ -47,14 +47,21 @@ func ParseAutodiscoverRequest(body []byte) (AutodiscoverRequest, error) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	var (
 		req     AutodiscoverRequest
-		path    []string // local names of the open elements
+		stack   [maxAutodiscoverDepth]xml.Name
+		path    = stack[:0] // the open elements, prefix and local name
 		text    strings.Builder
 		capture *string // field receiving the current element's text
 		seen    requestSeen
 	)
 	for {
-		tok, err := dec.Token()
+		// RawToken: namespaces are not needed (elements are matched by
+		// local name whatever the prefix) and cost allocations; the
+		// nesting Token would check is checked here.
+		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
+			if len(path) > 0 {
+				return AutodiscoverRequest{}, requestErr("the body is not well-formed XML")
+			}
 			break
 		}
 		if err != nil {
@@ -67,12 +74,12 @@ func ParseAutodiscoverRequest(body []byte) (AutodiscoverRequest, error) {
 			if len(path) == maxAutodiscoverDepth {
 				return AutodiscoverRequest{}, requestErr("the XML is nested too deeply")
 			}
-			path = append(path, t.Name.Local)
+			path = append(path, t.Name)
 			capture = nil
 			if len(path) == 1 && !strings.EqualFold(t.Name.Local, "Autodiscover") {
 				return AutodiscoverRequest{}, requestErr("the root element is not Autodiscover")
 			}
-			if len(path) == 3 && strings.EqualFold(path[1], "Request") {
+			if len(path) == 3 && strings.EqualFold(path[1].Local, "Request") {
 				// The first of each element counts; later ones are ignored.
 				if field, first := requestField(&req, &seen, t.Name.Local); first {
 					capture = field
@@ -87,6 +94,9 @@ func ParseAutodiscoverRequest(body []byte) (AutodiscoverRequest, error) {
 				text.Write(t)
 			}
 		case xml.EndElement:
+			if len(path) == 0 || path[len(path)-1] != t.Name {
+				return AutodiscoverRequest{}, requestErr("the body is not well-formed XML")
+			}
 			if capture != nil {
 				*capture = strings.TrimSpace(text.String())
 				capture = nil

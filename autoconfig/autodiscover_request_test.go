@@ -79,19 +79,21 @@ func TestAutodiscoverRequest_OffersOutlookSchema(t *testing.T) {
 // echoing or hanging on anything.
 func hostileBodies(t testing.TB) map[string]string {
 	return map[string]string{
-		"xxe":               requestBody(t, "hostile-xxe.xml"),
-		"billion laughs":    requestBody(t, "hostile-billion-laughs.xml"),
-		"deeply nested":     "<Autodiscover><Request>" + strings.Repeat("<a>", 2000) + strings.Repeat("</a>", 2000) + "</Request></Autodiscover>",
-		"binary":            "\x00\x01\x02\xff\xfe\x89PNG\r\n\x1a\n\x00\x00",
-		"empty":             "",
-		"whitespace":        " \r\n\t ",
-		"not xml":           "Email=jane@example.ch",
-		"truncated":         `<Autodiscover><Request><EMailAddress>a@example.ch</EMailAddress>`,
-		"wrong root":        `<Request><EMailAddress>a@example.ch</EMailAddress></Request>`,
-		"no address":        `<Autodiscover><Request><LegacyDN>/o=x</LegacyDN></Request></Autodiscover>`,
-		"address too deep":  `<Autodiscover><Request><x><EMailAddress>a@example.ch</EMailAddress></x></Request></Autodiscover>`,
-		"latin-1 body":      `<?xml version="1.0" encoding="ISO-8859-1"?><Autodiscover><Request><EMailAddress>a@example.ch</EMailAddress></Request></Autodiscover>`,
-		"undeclared entity": `<Autodiscover><Request><EMailAddress>&nbsp;a@example.ch</EMailAddress></Request></Autodiscover>`,
+		"xxe":                requestBody(t, "hostile-xxe.xml"),
+		"billion laughs":     requestBody(t, "hostile-billion-laughs.xml"),
+		"deeply nested":      "<Autodiscover><Request>" + strings.Repeat("<a>", 2000) + strings.Repeat("</a>", 2000) + "</Request></Autodiscover>",
+		"binary":             "\x00\x01\x02\xff\xfe\x89PNG\r\n\x1a\n\x00\x00",
+		"empty":              "",
+		"whitespace":         " \r\n\t ",
+		"not xml":            "Email=jane@example.ch",
+		"truncated":          `<Autodiscover><Request><EMailAddress>a@example.ch</EMailAddress>`,
+		"mismatched end tag": `<Autodiscover><Request><EMailAddress>a@example.ch</EMailAddress></Autodiscover></Request>`,
+		"mismatched prefix":  `<a:Autodiscover xmlns:a="x" xmlns:b="x"><a:Request><a:EMailAddress>a@example.ch</b:EMailAddress></a:Request></a:Autodiscover>`,
+		"wrong root":         `<Request><EMailAddress>a@example.ch</EMailAddress></Request>`,
+		"no address":         `<Autodiscover><Request><LegacyDN>/o=x</LegacyDN></Request></Autodiscover>`,
+		"address too deep":   `<Autodiscover><Request><x><EMailAddress>a@example.ch</EMailAddress></x></Request></Autodiscover>`,
+		"latin-1 body":       `<?xml version="1.0" encoding="ISO-8859-1"?><Autodiscover><Request><EMailAddress>a@example.ch</EMailAddress></Request></Autodiscover>`,
+		"undeclared entity":  `<Autodiscover><Request><EMailAddress>&nbsp;a@example.ch</EMailAddress></Request></Autodiscover>`,
 	}
 }
 
