@@ -230,18 +230,23 @@ func isHTTPS(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// queryValueFold is the first value of the parameter named name in any
-// letter case.
+// queryValueFold is the first value of the parameter named name, or else of
+// the one spelled name in another letter case (the alphabetically first, so
+// that the answer does not depend on map order).
 func queryValueFold(q url.Values, name string) string {
 	if v, ok := q[name]; ok && len(v) > 0 {
 		return v[0]
 	}
+	best := ""
 	for k, v := range q {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
+		if strings.EqualFold(k, name) && len(v) > 0 && (best == "" || k < best) {
+			best = k
 		}
 	}
-	return ""
+	if best == "" {
+		return ""
+	}
+	return q[best][0]
 }
 
 func writePOXError(c *gin.Context, status int, code AutodiscoverErrorCode, debug string) {
