@@ -45,6 +45,7 @@ func (s *Service) Register(r gin.IRouter) {
 		r.GET(path, s.thunderbird)
 		r.HEAD(path, s.thunderbird)
 	}
+	s.registerAutodiscover(r)
 }
 
 // thunderbird serves config-v1.1.xml. The address parameter only selects the

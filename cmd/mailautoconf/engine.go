@@ -40,6 +40,12 @@ func newEngine(s site) *gin.Engine {
 	return e
 }
 
+// newHandler is the engine behind the path rewrites that must happen before
+// gin routes: Autodiscover paths are case-insensitive.
+func newHandler(s site) http.Handler {
+	return autoconfig.CanonicalPaths(newEngine(s))
+}
+
 // accessLog writes one line per request. It logs the route pattern, never
 // the raw URL: query strings carry email addresses.
 func accessLog(logger *slog.Logger) gin.HandlerFunc {

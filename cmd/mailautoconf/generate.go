@@ -26,6 +26,10 @@ func init() {
 		summary: "Thunderbird autoconfig (config-v1.1.xml)",
 		run:     generateThunderbird,
 	}
+	generators["autodiscover"] = generator{
+		summary: "Outlook Autodiscover POX response (autodiscover.xml)",
+		run:     generateAutodiscover,
+	}
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
@@ -96,5 +100,19 @@ func generateThunderbird(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	_, err = stdout.Write(autoconfig.ThunderbirdConfig(acct.Provider, acct.Address.Domain))
+	return err
+}
+
+func generateAutodiscover(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate autodiscover", "generate autodiscover --email ADDR [--config FILE]", stderr)
+	rf := addResolveFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	acct, err := rf.account()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(autoconfig.AutodiscoverResponse(acct))
 	return err
 }

@@ -52,7 +52,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           newEngine(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger}),
+		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

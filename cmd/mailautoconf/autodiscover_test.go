@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+)
+
+func TestGenerateAutodiscover(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"generate", "autodiscover", "--email", "jane.doe@example.ch"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	golden.Assert(t, "autodiscover/default.xml", stdout.Bytes())
+}
+
+func TestGenerateAutodiscover_WithConfig(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cfg := golden.Testdata(t, "config/crossformat/legacy-pop3-only.yaml")
+	code := run([]string{"generate", "autodiscover", "--email", "dave@legacy.example.com", "--config", cfg}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	golden.Assert(t, "autodiscover/legacy-pop3-only.xml", stdout.Bytes())
+}
+
+func TestGenerateAutodiscover_Errors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no email", []string{"generate", "autodiscover"}, 1},
+		{"invalid email", []string{"generate", "autodiscover", "--email", "nope"}, 1},
+		{"unserved domain", []string{"generate", "autodiscover", "--email", "a@unserved.test", "--config", "CONFIG"}, 1},
+		{"extra argument", []string{"generate", "autodiscover", "--email", "a@example.ch", "extra"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i, a := range tt.args {
+				if a == "CONFIG" {
+					tt.args[i] = golden.Testdata(t, "config/crossformat/starttls-imap.yaml")
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, tt.code, run(tt.args, &stdout, &stderr))
+			assert.Empty(t, stdout.String())
+			assert.NotEmpty(t, stderr.String())
+		})
+	}
+}
+
+// The served handler routes every casing of the POX path, answers a request
+// carrying Thunderbird's Basic auth, and logs neither the credentials nor
+// the address.
+func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHandler(site{
+		store:  autoconfig.NewStore(autoconfig.Default()),
+		logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	body, err := os.ReadFile(golden.Testdata(t, "requests/thunderbird.xml"))
+	require.NoError(t, err)
+	for _, path := range []string{"/Autodiscover/Autodiscover.xml", "/AutoDiscover/AutoDiscover.xml", "/AUTODISCOVER/AUTODISCOVER.XML", "/autodiscover/autodiscover.xml"} {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req.SetBasicAuth("tb.user@example.org", "s3cret-device-password")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, path)
+		assert.Contains(t, rec.Body.String(), "<Encryption>SSL</Encryption>")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/AutoDiscover/AutoDiscover.json/V1.0/tb.user@example.org?Protocol=Autodiscoverv1", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	log := logs.String()
+	assert.Equal(t, 5, strings.Count(log, "route=/autodiscover/autodiscover"), log)
+	for _, secret := range []string{"s3cret", base64.StdEncoding.EncodeToString([]byte("tb.user@example.org:s3cret-device-password")), "Basic", "tb.user"} {
+		assert.NotContains(t, log, secret)
+	}
+}
