@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -102,9 +103,12 @@ func (s *Signer) pair() *signingPair {
 	}
 	next, err := loadPair(s.certPath, s.keyPath, versions)
 	if err != nil {
+		// Logged once per file version: the next change is tried again.
+		slog.Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
 		s.failed.Store(&versions)
 		return cur
 	}
+	slog.Info("signing certificate reloaded", "subject", next.leaf.Subject.String(), "not_after", next.leaf.NotAfter)
 	s.current.Store(next)
 	return next
 }
