@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
 // site is everything the HTTP engine is built from.
@@ -16,6 +17,7 @@ type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
+	signer    *profiles.Signer // nil: Apple profiles are served unsigned
 }
 
 // newEngine wires every package's routes into one gin engine. Each package
@@ -37,6 +39,7 @@ func newEngine(s site) *gin.Engine {
 
 	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL}
 	autoconf.Register(e)
+	profiles.Register(e, autoconf, s.signer)
 	return e
 }
 

@@ -28,10 +28,11 @@ func init() {
 const shutdownGrace = 10 * time.Second
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL]", stderr)
+	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL] [--sign-cert FILE --sign-key FILE]", stderr)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default provider, for ANY domain)")
 	listen := fs.String("listen", ":8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "absolute base URL of the service, e.g. https://autoconfig.example.com (default: derived from each request)")
+	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,13 +47,21 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logConfig(logger, cfg)
+	signer, err := sf.signer()
+	if err != nil {
+		return err
+	}
+	if signer != nil {
+		cert := signer.Certificate()
+		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger}),
+		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger, signer: signer}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mailautoconf/mailautoconf/profiles"
+)
+
+func init() {
+	generators["mobileconfig"] = generator{
+		summary: "Apple configuration profile (.mobileconfig), optionally signed",
+		run:     generateMobileconfig,
+	}
+}
+
+// signFlags are the signing certificate and key of Apple profiles.
+type signFlags struct {
+	cert, key *string
+}
+
+func addSignFlags(fs *flag.FlagSet) signFlags {
+	return signFlags{
+		cert: fs.String("sign-cert", "", "PEM certificate chain to sign Apple profiles with (signing certificate first; a TLS certificate works)"),
+		key:  fs.String("sign-key", "", "PEM private key (RSA or ECDSA) of --sign-cert"),
+	}
+}
+
+// signer loads the signer, or returns nil when neither flag is given.
+func (f signFlags) signer() (*profiles.Signer, error) {
+	switch {
+	case *f.cert == "" && *f.key == "":
+		return nil, nil
+	case *f.cert == "" || *f.key == "":
+		return nil, fmt.Errorf("--sign-cert and --sign-key go together")
+	}
+	return profiles.NewSigner(*f.cert, *f.key)
+}
+
+func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate mobileconfig",
+		"generate mobileconfig --email ADDR [--name NAME] [--include mail,calendar,contacts] [--sign-cert FILE --sign-key FILE] [--config FILE] [-o FILE]", stderr)
+	rf := addResolveFlags(fs)
+	name := fs.String("name", "", "the user's display name (sender name in Mail)")
+	include := fs.String("include", "mail", "payloads: mail, calendar, contacts (comma-separated; calendar and contacts need the provider's caldav_url/carddav_url)")
+	output := fs.String("o", "-", "output file; - is stdout")
+	sf := addSignFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	displayName, err := profiles.ParseName(*name)
+	if err != nil {
+		return fmt.Errorf("--name: %w", err)
+	}
+	inc, err := profiles.ParseInclude(*include)
+	if err != nil {
+		return fmt.Errorf("--include: %w", err)
+	}
+	signer, err := sf.signer()
+	if err != nil {
+		return err
+	}
+	acct, err := rf.account()
+	if err != nil {
+		return err
+	}
+	body, err := profiles.Render(acct, profiles.Options{Name: displayName, Include: inc})
+	if err != nil {
+		return err
+	}
+	if signer != nil {
+		if body, err = signer.Sign(body); err != nil {
+			return err
+		}
+	}
+	if *output == "-" {
+		_, err = stdout.Write(body)
+		return err
+	}
+	if err := os.WriteFile(*output, body, 0o644); err != nil {
+		return fmt.Errorf("writing profile: %w", err)
+	}
+	return nil
+}

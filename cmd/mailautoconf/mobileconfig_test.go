@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/profiles"
+)
+
+func TestGenerateMobileconfig_MatchesGolden(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.mobileconfig")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"generate", "mobileconfig", "--email", "jane@example.ch", "--name", "Jane Doe", "-o", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	golden.Assert(t, "mobileconfig/default-imap-587.mobileconfig", got)
+	assert.Empty(t, stdout.String())
+}
+
+func TestGenerateMobileconfig_StdoutWithConfigAndInclude(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"generate", "mobileconfig", "--email", "jane@example.net", "--name", "Jane Doe",
+		"--include", "mail,calendar,contacts", "--config", golden.Testdata(t, "config/apple-dav.yaml")}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	golden.Assert(t, "mobileconfig/dav-all-465.mobileconfig", stdout.Bytes())
+}
+
+func TestGenerateMobileconfig_Signed(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, root := writeSigningFiles(t, dir)
+	out := filepath.Join(dir, "signed.mobileconfig")
+	var stderr bytes.Buffer
+	code := run([]string{"generate", "mobileconfig", "--email", "jane@example.ch", "--sign-cert", certPath, "--sign-key", keyPath, "-o", out}, io.Discard, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	der, err := os.ReadFile(out)
+	require.NoError(t, err)
+	p7, err := pkcs7.Parse(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	require.NoError(t, p7.VerifyWithChain(pool))
+	assert.Contains(t, string(p7.Content), "<string>jane@example.ch</string>")
+}
+
+func TestGenerateMobileconfig_BadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no email", nil, "--email is required"},
+		{"bad name", []string{"--email", "a@example.ch", "--name", "a\x07b"}, "--name: the name contains a control"},
+		{"bad include", []string{"--email", "a@example.ch", "--include", "notes"}, "--include: include takes"},
+		{"cert without key", []string{"--email", "a@example.ch", "--sign-cert", "x.pem"}, "--sign-cert and --sign-key go together"},
+		{"nothing to include", []string{"--email", "a@example.ch", "--include", "calendar"}, "none of the requested services"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run(append([]string{"generate", "mobileconfig"}, tc.args...), io.Discard, &stderr)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr.String(), tc.want)
+		})
+	}
+}
+
+// The engine mounts the profile routes, signed when a signer is set.
+func TestEngine_ServesSignedProfiles(t *testing.T) {
+	certPath, keyPath, _ := writeSigningFiles(t, t.TempDir())
+	signer, err := profiles.NewSigner(certPath, keyPath)
+	require.NoError(t, err)
+	e := newEngine(site{store: autoconfig.NewStore(autoconfig.Default()), logger: slog.New(slog.DiscardHandler), signer: signer})
+	for _, path := range []string{profiles.DownloadPath, profiles.AliasPath} {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path+"?email=jane@example.ch", nil))
+		require.Equal(t, http.StatusOK, w.Code, path)
+		assert.Equal(t, profiles.ContentType, w.Header().Get("Content-Type"))
+		_, err := pkcs7.Parse(w.Body.Bytes())
+		assert.NoError(t, err)
+	}
+}
+
+// writeSigningFiles writes a self-signed CA and a leaf it issued, as
+// fullchain.pem (leaf only) and privkey.pem; it returns the CA.
+func writeSigningFiles(t *testing.T, dir string) (certPath, keyPath string, root *x509.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA"}, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	require.NoError(t, err)
+	root, err = x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "autoconfig.example.ch"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, root, leafKey.Public(), caKey)
+	require.NoError(t, err)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
+	require.NoError(t, err)
+	certPath, keyPath = filepath.Join(dir, "fullchain.pem"), filepath.Join(dir, "privkey.pem")
+	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), 0o600))
+	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+	return certPath, keyPath, root
+}

@@ -1,0 +1,225 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"howett.net/plist"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// ErrNothingToInclude means none of the requested payloads exists for the
+// provider (e.g. include=calendar where the provider has no CalDAV URL).
+var ErrNothingToInclude = errors.New("the provider of that domain offers none of the requested services")
+
+// Render returns the configuration profile of acct as an XML property list:
+// the same account and options always give the same bytes.
+func Render(acct autoconfig.Account, opts Options) ([]byte, error) {
+	p, err := NewProfile(acct, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := plist.MarshalIndent(p, plist.XMLFormat, "\t")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the profile: %w", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// NewProfile builds the profile of acct: a mail payload and, when asked for
+// and offered by the provider, CalDAV and CardDAV payloads.
+func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
+	id := newIdentity(acct)
+	prov := acct.Provider
+	var content []any
+	var services []string
+	if opts.Include.Mail {
+		mail, err := newMailPayload(acct, id, opts.Name)
+		if err != nil {
+			return Profile{}, err
+		}
+		content = append(content, mail)
+		services = append(services, "mail")
+	}
+	if opts.Include.Calendar && prov.CalDAVURL != "" {
+		cal, err := newCalDAVPayload(acct, id)
+		if err != nil {
+			return Profile{}, err
+		}
+		content = append(content, cal)
+		services = append(services, "calendar")
+	}
+	if opts.Include.Contacts && prov.CardDAVURL != "" {
+		card, err := newCardDAVPayload(acct, id)
+		if err != nil {
+			return Profile{}, err
+		}
+		content = append(content, card)
+		services = append(services, "contacts")
+	}
+	if len(content) == 0 {
+		return Profile{}, ErrNothingToInclude
+	}
+	addr := acct.Address.String()
+	return Profile{
+		PayloadType:        TypeConfiguration,
+		PayloadVersion:     1,
+		PayloadIdentifier:  id.ProfileIdentifier(),
+		PayloadUUID:        id.UUID(kindProfile),
+		PayloadDisplayName: prov.DisplayName + " (" + addr + ")",
+		// No password is in the profile (Apple allows them only in encrypted
+		// profiles), so iOS asks at install: say which password that is.
+		PayloadDescription: fmt.Sprintf("Sets up %s for %s. When asked for a password, enter a device password created for this address in the %s manager, not your login password.",
+			joinWords(services), addr, prov.ShortName),
+		PayloadOrganization: prov.DisplayName,
+		PayloadContent:      content,
+	}, nil
+}
+
+func header(acct autoconfig.Account, id identity, payloadType, kind, displayName, description string) PayloadHeader {
+	return PayloadHeader{
+		PayloadType:         payloadType,
+		PayloadVersion:      1,
+		PayloadIdentifier:   id.PayloadIdentifier(kind),
+		PayloadUUID:         id.UUID(kind),
+		PayloadDisplayName:  displayName,
+		PayloadDescription:  description,
+		PayloadOrganization: acct.Provider.DisplayName,
+	}
+}
+
+func newMailPayload(acct autoconfig.Account, id identity, name string) (MailPayload, error) {
+	in, accountType, err := incomingServer(acct)
+	if err != nil {
+		return MailPayload{}, err
+	}
+	out, ok := appleOutgoing(acct)
+	if !ok {
+		return MailPayload{}, fmt.Errorf("provider %s has no SMTP server", acct.Provider.ID)
+	}
+	addr := acct.Address.String()
+	return MailPayload{
+		PayloadHeader:           header(acct, id, TypeMail, kindMail, "Mail", "Mail account "+addr),
+		EmailAccountType:        accountType,
+		EmailAccountDescription: addr,
+		EmailAccountName:        name,
+		EmailAddress:            addr,
+
+		IncomingMailServerHostName:   in.Host,
+		IncomingMailServerPortNumber: in.Port,
+		// UseSSL defaults to false for mail (com.apple.mail.managed.yaml).
+		IncomingMailServerUseSSL:         in.Security != autoconfig.SecurityNone,
+		IncomingMailServerUsername:       in.Username,
+		IncomingMailServerAuthentication: EmailAuthPassword,
+
+		OutgoingMailServerHostName: out.Host,
+		// Always set: without it iOS tries 25, 587 and 465 in that order.
+		OutgoingMailServerPortNumber: out.Port,
+		// The schema has no STARTTLS key: UseSSL=true on 587 makes Mail use
+		// STARTTLS, on 465 implicit TLS.
+		OutgoingMailServerUseSSL:               out.Security != autoconfig.SecurityNone,
+		OutgoingMailServerUsername:             out.Username,
+		OutgoingMailServerAuthentication:       EmailAuthPassword,
+		OutgoingPasswordSameAsIncomingPassword: true,
+	}, nil
+}
+
+// incomingServer is the first IMAP server, or the first POP3 server when
+// the provider has no IMAP (POP3 keeps no folders on the server).
+func incomingServer(acct autoconfig.Account) (autoconfig.Server, string, error) {
+	if s, ok := acct.FirstIncoming(autoconfig.IMAP); ok {
+		return s, EmailTypeIMAP, nil
+	}
+	if s, ok := acct.FirstIncoming(autoconfig.POP3); ok {
+		return s, EmailTypePOP, nil
+	}
+	return autoconfig.Server{}, "", fmt.Errorf("provider %s has no IMAP or POP3 server", acct.Provider.ID)
+}
+
+// appleOutgoing is the SMTP server the provider chose for Apple profiles
+// (apple.smtp_port): a profile holds one SMTP server, with no fallback.
+func appleOutgoing(acct autoconfig.Account) (autoconfig.Server, bool) {
+	for _, s := range acct.Outgoing {
+		if s.Protocol == autoconfig.SMTP && s.Port == acct.Provider.AppleSMTPPort {
+			return s, true
+		}
+	}
+	return acct.PreferredOutgoing()
+}
+
+func newCalDAVPayload(acct autoconfig.Account, id identity) (CalDAVPayload, error) {
+	ep, err := parseDAVURL(acct.Provider.CalDAVURL)
+	if err != nil {
+		return CalDAVPayload{}, fmt.Errorf("provider %s caldav_url: %w", acct.Provider.ID, err)
+	}
+	addr := acct.Address.String()
+	return CalDAVPayload{
+		PayloadHeader:            header(acct, id, TypeCalDAV, kindCalDAV, "Calendar", "Calendar account "+addr),
+		CalDAVAccountDescription: acct.Provider.ShortName + " Calendar",
+		CalDAVHostName:           ep.host,
+		CalDAVPort:               ep.port,
+		CalDAVPrincipalURL:       ep.url,
+		CalDAVUseSSL:             ep.tls,
+		CalDAVUsername:           addr,
+	}, nil
+}
+
+func newCardDAVPayload(acct autoconfig.Account, id identity) (CardDAVPayload, error) {
+	ep, err := parseDAVURL(acct.Provider.CardDAVURL)
+	if err != nil {
+		return CardDAVPayload{}, fmt.Errorf("provider %s carddav_url: %w", acct.Provider.ID, err)
+	}
+	addr := acct.Address.String()
+	return CardDAVPayload{
+		PayloadHeader:             header(acct, id, TypeCardDAV, kindCardDAV, "Contacts", "Contacts account "+addr),
+		CardDAVAccountDescription: acct.Provider.ShortName + " Contacts",
+		CardDAVHostName:           ep.host,
+		CardDAVPort:               ep.port,
+		CardDAVPrincipalURL:       ep.url,
+		CardDAVUseSSL:             ep.tls,
+		CardDAVUsername:           addr,
+	}, nil
+}
+
+// davEndpoint is a CalDAV or CardDAV URL split into the keys Apple wants.
+type davEndpoint struct {
+	host string // ASCII
+	port int
+	tls  bool
+	url  string
+}
+
+func parseDAVURL(raw string) (davEndpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return davEndpoint{}, errors.New("not an absolute http or https URL")
+	}
+	host, err := autoconfig.NormalizeHost(u.Hostname())
+	if err != nil {
+		return davEndpoint{}, err
+	}
+	ep := davEndpoint{host: host, tls: u.Scheme == "https", url: u.String()}
+	switch {
+	case u.Port() != "":
+		if ep.port, err = strconv.Atoi(u.Port()); err != nil || ep.port < 1 || ep.port > 65535 {
+			return davEndpoint{}, errors.New("the port is not a number between 1 and 65535")
+		}
+	case ep.tls:
+		ep.port = 443
+	default:
+		ep.port = 80
+	}
+	return ep, nil
+}
+
+// joinWords is "a", "a and b", "a, b and c".
+func joinWords(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
