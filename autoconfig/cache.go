@@ -32,16 +32,20 @@ func NewDocumentCache(max int) *DocumentCache {
 }
 
 // Get returns the cached document for (cfg, key), rendering and storing it
-// with render when absent.
-func (c *DocumentCache) Get(cfg *Config, key string, render func() []byte) Document {
+// with render when absent. Errors of render are returned and not cached.
+func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, error)) (Document, error) {
 	c.mu.RLock()
 	d, inCur, inPrev := c.find(cfg, key)
 	c.mu.RUnlock()
 	if inCur {
-		return d
+		return d, nil
 	}
 	if !inPrev {
-		d = NewDocument(render())
+		body, err := render()
+		if err != nil {
+			return Document{}, err
+		}
+		d = NewDocument(body)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -54,7 +58,7 @@ func (c *DocumentCache) Get(cfg *Config, key string, render func() []byte) Docum
 		c.prev, c.cur = c.cur, make(map[string]Document, c.max)
 	}
 	c.cur[key] = d
-	return d
+	return d, nil
 }
 
 func (c *DocumentCache) find(cfg *Config, key string) (d Document, inCur, inPrev bool) {

@@ -1,19 +1,23 @@
 package autoconfig
 
 import (
+	"errors"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDocumentCache_RendersOncePerKey(t *testing.T) {
 	c := NewDocumentCache(10)
 	cfg := Default()
 	renders := 0
-	render := func() []byte { renders++; return []byte("doc") }
-	d1 := c.Get(cfg, "example.ch", render)
-	d2 := c.Get(cfg, "example.ch", render)
+	render := func() ([]byte, error) { renders++; return []byte("doc"), nil }
+	d1, err := c.Get(cfg, "example.ch", render)
+	require.NoError(t, err)
+	d2, err := c.Get(cfg, "example.ch", render)
+	require.NoError(t, err)
 	assert.Equal(t, 1, renders)
 	assert.Equal(t, d1, d2)
 	assert.Equal(t, ETag([]byte("doc")), d1.ETag)
@@ -23,7 +27,7 @@ func TestDocumentCache_IsBounded(t *testing.T) {
 	c := NewDocumentCache(100)
 	cfg := Default()
 	for i := range 10000 {
-		c.Get(cfg, "d"+strconv.Itoa(i)+".example", func() []byte { return []byte("x") })
+		c.Get(cfg, "d"+strconv.Itoa(i)+".example", func() ([]byte, error) { return []byte("x"), nil })
 		assert.LessOrEqual(t, c.Len(), 200)
 	}
 }
@@ -32,17 +36,29 @@ func TestDocumentCache_KeepsKeysInUseAcrossGenerations(t *testing.T) {
 	c := NewDocumentCache(2)
 	cfg := Default()
 	renders := 0
-	hot := func() []byte { renders++; return []byte("hot") }
+	hot := func() ([]byte, error) { renders++; return []byte("hot"), nil }
 	for i := range 50 {
 		c.Get(cfg, "hot", hot)
-		c.Get(cfg, "cold"+strconv.Itoa(i), func() []byte { return nil })
+		c.Get(cfg, "cold"+strconv.Itoa(i), func() ([]byte, error) { return nil, nil })
 	}
 	assert.LessOrEqual(t, renders, 25, "a key used every other request is rarely rendered again")
 }
 
+func TestDocumentCache_ErrorsAreNotCached(t *testing.T) {
+	c := NewDocumentCache(10)
+	cfg := Default()
+	_, err := c.Get(cfg, "k", func() ([]byte, error) { return nil, errors.New("boom") })
+	require.EqualError(t, err, "boom")
+	d, err := c.Get(cfg, "k", func() ([]byte, error) { return []byte("ok"), nil })
+	require.NoError(t, err)
+	assert.Equal(t, "ok", string(d.Body))
+}
+
 func TestDocumentCache_NewConfigEmptiesIt(t *testing.T) {
 	c := NewDocumentCache(10)
-	c.Get(Default(), "example.ch", func() []byte { return []byte("old") })
-	d := c.Get(Default(), "example.ch", func() []byte { return []byte("new") })
+	_, err := c.Get(Default(), "example.ch", func() ([]byte, error) { return []byte("old"), nil })
+	require.NoError(t, err)
+	d, err := c.Get(Default(), "example.ch", func() ([]byte, error) { return []byte("new"), nil })
+	require.NoError(t, err)
 	assert.Equal(t, "new", string(d.Body), "a reloaded configuration never serves old documents")
 }

@@ -25,7 +25,7 @@ type Service struct {
 
 // documentCacheSize bounds each rendered-document cache (two generations of
 // this many entries; a Thunderbird document is about 1.5 KB).
-const documentCacheSize = 10000
+const documentCacheSize = 2000
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
 // (https first, then http); /.well-known/mail-v1.xml is the path of early
@@ -64,7 +64,7 @@ func (s *Service) thunderbird(c *gin.Context) {
 		plainError(c, err)
 		return
 	}
-	doc := s.thunderbirdDocs.Get(cfg, domain, func() []byte { return ThunderbirdConfig(p, domain) })
+	doc, _ := s.thunderbirdDocs.Get(cfg, domain, func() ([]byte, error) { return ThunderbirdConfig(p, domain), nil })
 	writeCacheable(c, "application/xml; charset=utf-8", doc)
 }
 
@@ -82,7 +82,13 @@ func (s *Service) lookupIn(ctx context.Context, cfg *Config, domain string) (*Pr
 
 // Resolve finds the provider for addr and resolves its settings.
 func (s *Service) Resolve(ctx context.Context, addr Address) (Account, error) {
-	p, err := s.Lookup(ctx, addr.Domain)
+	return s.ResolveIn(ctx, s.Store.Config(), addr)
+}
+
+// ResolveIn resolves addr with cfg, a configuration read from Store once by
+// a handler that also keys a DocumentCache with it.
+func (s *Service) ResolveIn(ctx context.Context, cfg *Config, addr Address) (Account, error) {
+	p, err := s.lookupIn(ctx, cfg, addr.Domain)
 	if err != nil {
 		return Account{}, err
 	}
