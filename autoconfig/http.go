@@ -19,6 +19,9 @@ type Service struct {
 	// PublicURL is the service's absolute base URL (scheme and host, no
 	// trailing slash), used where a response must link to the service.
 	PublicURL *url.URL
+	// MX, when set, lets providers with accept.mx serve unlisted domains
+	// whose MX points at them; nil disables MX acceptance.
+	MX *MXResolver
 }
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
@@ -38,6 +41,9 @@ func (s *Service) Register(r gin.IRouter) {
 		r.GET(path, s.thunderbird)
 		r.HEAD(path, s.thunderbird)
 	}
+	// PACC (draft-ietf-mailmaint-pacc); no shipping client yet.
+	r.GET(PACCPath, s.pacc)
+	r.HEAD(PACCPath, s.pacc)
 }
 
 // thunderbird serves config-v1.1.xml. The address parameter only selects the
@@ -61,8 +67,25 @@ func (s *Service) thunderbird(c *gin.Context) {
 
 // Lookup finds the provider serving an ASCII domain with the configuration
 // in force. Every handler of every package resolves domains through it.
+// Listed and catch-all domains are answered from the configuration alone;
+// only an unlisted domain, when some provider accepts domains by MX, costs
+// an MX lookup (cached). A failed lookup (logged by the resolver) makes the
+// domain unknown (404), never a 5xx: the service is up, only that domain's
+// DNS is not.
 func (s *Service) Lookup(ctx context.Context, domain string) (*Provider, error) {
-	return s.Store.Config().Lookup(domain)
+	cfg := s.Store.Config()
+	p, err := cfg.Lookup(domain)
+	if err == nil || s.MX == nil || !cfg.AcceptsMX() {
+		return p, err
+	}
+	hosts, mxErr := s.MX.LookupMX(ctx, domain)
+	if mxErr != nil {
+		return nil, err
+	}
+	if p := cfg.ProviderForMX(hosts); p != nil {
+		return p, nil
+	}
+	return nil, err
 }
 
 // Resolve finds the provider for addr and resolves its settings.
