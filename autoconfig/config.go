@@ -29,9 +29,14 @@ type Config struct {
 	Providers []*Provider
 	// CatchAll, when set, serves every domain that no provider lists.
 	CatchAll *Provider
+	// ServiceHost is the host name of this service that customer domains
+	// point their autoconfig/autodiscover/ua-auto-config CNAMEs at ("" when
+	// the file sets none).
+	ServiceHost string
 
 	exact    map[string]*Provider // ASCII domain → provider
 	wildcard map[string]*Provider // suffix of "*.suffix" → provider
+	acceptMX map[string]*Provider // MX host (ASCII, no trailing dot) → provider
 }
 
 // Default returns the embedded default configuration.
@@ -76,6 +81,31 @@ func (c *Config) Lookup(domain string) (*Provider, error) {
 		return c.CatchAll, nil
 	}
 	return nil, &DomainError{Domain: domain}
+}
+
+// AcceptsMX reports whether some provider accepts domains by their MX, so
+// that an unlisted domain is worth an MX lookup.
+func (c *Config) AcceptsMX() bool { return len(c.acceptMX) > 0 }
+
+// ProviderForMX returns the provider accepting the domain whose MX records
+// are mxs, or nil. Only the most preferred MX hosts count: a provider that
+// is merely a backup MX does not host the domain's mailboxes.
+func (c *Config) ProviderForMX(mxs []MXHost) *Provider {
+	best := -1
+	for _, mx := range mxs {
+		if best < 0 || mx.Priority < best {
+			best = mx.Priority
+		}
+	}
+	for _, mx := range mxs {
+		if mx.Priority != best {
+			continue
+		}
+		if p, ok := c.acceptMX[strings.ToLower(strings.TrimSuffix(mx.Host, "."))]; ok {
+			return p
+		}
+	}
+	return nil
 }
 
 // Resolve finds the provider for addr and resolves its settings.

@@ -161,7 +161,7 @@ func TestParse_Errors(t *testing.T) {
 		{"duplicate id", minimal + strings.Replace(strings.TrimPrefix(minimal, "providers:\n"), "domains: [example.com]", "domains: [example.org]", 1),
 			[]string{`f.yaml:15: providers[1].id: provider id "example.com" is already used at line 2`}},
 		{"no domains and not catch-all", strings.Replace(minimal, "    domains: [example.com]\n", "", 1),
-			[]string{"f.yaml:2: providers[0].domains: the provider serves no domain: list its domains or name it in catch_all"}},
+			[]string{"f.yaml:2: providers[0].domains: the provider serves no domain: list its domains, set accept.mx or name it in catch_all"}},
 		{"catch_all names nobody", "catch_all: nobody.example\n" + minimal,
 			[]string{`f.yaml:1: catch_all: no provider has the id "nobody.example"`}},
 		{"bad URL", minimal + "    help_url: ftp://help.example.com\n",

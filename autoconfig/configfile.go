@@ -12,8 +12,9 @@ import (
 // line of the value it rejects; keys unknown to these structs are rejected
 // by the decoder (KnownFields).
 type rawConfig struct {
-	CatchAll  pos[string]   `yaml:"catch_all"`
-	Providers []rawProvider `yaml:"providers"`
+	CatchAll    pos[string]   `yaml:"catch_all"`
+	ServiceHost pos[string]   `yaml:"service_host"`
+	Providers   []rawProvider `yaml:"providers"`
 }
 
 type rawProvider struct {
@@ -32,6 +33,7 @@ type rawProvider struct {
 	SPF          pos[string]     `yaml:"spf"`
 	Autodiscover rawAutodiscover `yaml:"autodiscover"`
 	Apple        rawApple        `yaml:"apple"`
+	Accept       rawAccept       `yaml:"accept"`
 }
 
 type rawServer struct {
@@ -52,6 +54,11 @@ type rawMX struct {
 
 type rawAutodiscover struct {
 	POP3 pos[bool] `yaml:"pop3"`
+}
+
+// rawAccept is how a provider accepts domains it does not list.
+type rawAccept struct {
+	MX []pos[string] `yaml:"mx"`
 }
 
 type rawApple struct {
@@ -131,12 +138,14 @@ func (v *validator) config(raw *rawConfig) *Config {
 		Source:   v.file,
 		exact:    make(map[string]*Provider),
 		wildcard: make(map[string]*Provider),
+		acceptMX: make(map[string]*Provider),
 	}
 	if len(raw.Providers) == 0 {
 		v.add(0, "providers", "at least one provider is required")
 	}
 	ids := make(map[string]int)
 	claimed := make(map[string]claim)
+	acceptedMX := make(map[string]claim)
 	for i := range raw.Providers {
 		rp := &raw.Providers[i]
 		path := fmt.Sprintf("providers[%d]", i)
@@ -146,8 +155,10 @@ func (v *validator) config(raw *rawConfig) *Config {
 		}
 		ids[p.ID] = rp.ID.Line
 		v.domains(cfg, p, rp, path, claimed)
+		v.acceptMX(cfg, p, rp, path, acceptedMX)
 		cfg.Providers = append(cfg.Providers, p)
 	}
+	v.serviceHost(cfg, raw.ServiceHost)
 	if raw.CatchAll.Set {
 		for _, p := range cfg.Providers {
 			if p.ID == raw.CatchAll.Value {
@@ -157,10 +168,15 @@ func (v *validator) config(raw *rawConfig) *Config {
 		if cfg.CatchAll == nil {
 			v.add(raw.CatchAll.Line, "catch_all", "no provider has the id %q", raw.CatchAll.Value)
 		}
+		// The catch-all answers before any MX lookup, so accept.mx would
+		// never be consulted: say so instead of ignoring it.
+		if len(cfg.acceptMX) > 0 {
+			v.add(raw.CatchAll.Line, "catch_all", "cannot be combined with accept.mx: the catch-all would answer every domain before the MX is looked up")
+		}
 	}
 	for i, p := range cfg.Providers {
-		if len(raw.Providers[i].Domains) == 0 && p != cfg.CatchAll {
-			v.add(raw.Providers[i].Line, fmt.Sprintf("providers[%d].domains", i), "the provider serves no domain: list its domains or name it in catch_all")
+		if len(raw.Providers[i].Domains) == 0 && len(p.AcceptMX) == 0 && p != cfg.CatchAll {
+			v.add(raw.Providers[i].Line, fmt.Sprintf("providers[%d].domains", i), "the provider serves no domain: list its domains, set accept.mx or name it in catch_all")
 		}
 	}
 	return cfg
@@ -355,6 +371,40 @@ func (v *validator) domains(cfg *Config, p *Provider, rp *rawProvider, path stri
 		index[ascii] = p
 		p.Domains = append(p.Domains, key)
 	}
+}
+
+// acceptMX indexes the MX hosts whose domains the provider accepts; an MX
+// host may belong to one provider only, or the answer would depend on order.
+func (v *validator) acceptMX(cfg *Config, p *Provider, rp *rawProvider, path string, accepted map[string]claim) {
+	for j, h := range rp.Accept.MX {
+		field := fmt.Sprintf("%s.accept.mx[%d]", path, j)
+		host, err := NormalizeHost(strings.TrimSuffix(strings.TrimSpace(h.Value), "."))
+		if err != nil {
+			v.add(h.Line, field, "%v", err)
+			continue
+		}
+		if prev, dup := accepted[host]; dup {
+			v.add(h.Line, field, "%s is already accepted by provider %q at line %d", host, prev.provider, prev.line)
+			continue
+		}
+		accepted[host] = claim{provider: p.ID, line: h.Line}
+		cfg.acceptMX[host] = p
+		p.AcceptMX = append(p.AcceptMX, host)
+	}
+}
+
+// serviceHost validates the host name that customer domains point their
+// autoconfig, autodiscover and ua-auto-config CNAMEs at.
+func (v *validator) serviceHost(cfg *Config, raw pos[string]) {
+	if !raw.Set {
+		return
+	}
+	host, err := NormalizeHost(strings.TrimSuffix(strings.TrimSpace(raw.Value), "."))
+	if err != nil {
+		v.add(raw.Line, "service_host", "%v", err)
+		return
+	}
+	cfg.ServiceHost = host
 }
 
 // NormalizeHost validates a server host name and returns it in ASCII.

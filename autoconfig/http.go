@@ -21,6 +21,10 @@ type Service struct {
 	PublicURL *url.URL
 
 	thunderbirdDocs *DocumentCache
+	paccDocs        *DocumentCache
+	// MX, when set, lets providers with accept.mx serve unlisted domains
+	// whose MX points at them; nil disables MX acceptance.
+	MX *MXResolver
 }
 
 // documentCacheSize bounds each rendered-document cache (two generations of
@@ -39,6 +43,7 @@ var ThunderbirdPaths = []string{
 // Register adds the service's routes to r.
 func (s *Service) Register(r gin.IRouter) {
 	s.thunderbirdDocs = NewDocumentCache(documentCacheSize)
+	s.paccDocs = NewDocumentCache(documentCacheSize)
 	for _, path := range ThunderbirdPaths {
 		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
 		// KMail, Delta Chat and FairEmail.
@@ -46,6 +51,9 @@ func (s *Service) Register(r gin.IRouter) {
 		r.HEAD(path, s.thunderbird)
 	}
 	s.registerAutodiscover(r)
+	// PACC (draft-ietf-mailmaint-pacc); no shipping client yet.
+	r.GET(PACCPath, s.pacc)
+	r.HEAD(PACCPath, s.pacc)
 }
 
 // thunderbird serves config-v1.1.xml. The address parameter only selects the
@@ -70,14 +78,31 @@ func (s *Service) thunderbird(c *gin.Context) {
 
 // Lookup finds the provider serving an ASCII domain with the configuration
 // in force. Every handler of every package resolves domains through it.
+// Listed and catch-all domains are answered from the configuration alone;
+// only an unlisted domain, when some provider accepts domains by MX, costs
+// an MX lookup (cached). A failed lookup (logged by the resolver) makes the
+// domain unknown (404), never a 5xx: the service is up, only that domain's
+// DNS is not.
 func (s *Service) Lookup(ctx context.Context, domain string) (*Provider, error) {
 	return s.lookupIn(ctx, s.Store.Config(), domain)
 }
 
 // lookupIn finds the provider of domain in cfg; handlers that cache
-// documents read the configuration once and use it for both.
+// documents read the configuration once and use it for both. Domains no
+// provider lists are looked up in DNS for providers with accept.mx.
 func (s *Service) lookupIn(ctx context.Context, cfg *Config, domain string) (*Provider, error) {
-	return cfg.Lookup(domain)
+	p, err := cfg.Lookup(domain)
+	if err == nil || s.MX == nil || !cfg.AcceptsMX() {
+		return p, err
+	}
+	hosts, mxErr := s.MX.LookupMX(ctx, domain)
+	if mxErr != nil {
+		return nil, err
+	}
+	if p := cfg.ProviderForMX(hosts); p != nil {
+		return p, nil
+	}
+	return nil, err
 }
 
 // Resolve finds the provider for addr and resolves its settings.

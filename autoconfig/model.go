@@ -86,6 +86,10 @@ type Provider struct {
 	HelpURL    string
 	MX         []MXHost
 	SPF        string
+	// AcceptMX are MX hosts (ASCII, no trailing dot): the provider serves
+	// any unlisted domain whose MX points at one of them, as a hosting
+	// provider cannot list hundreds of thousands of customer domains.
+	AcceptMX []string
 
 	// AutodiscoverPOP3 makes the Autodiscover response list POP3 after
 	// IMAP. Off by default: Outlook has no fallback list, only one

@@ -1,32 +1,87 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 )
 
 func init() {
 	commands["check"] = command{
-		summary: "validate a configuration file",
+		summary: "validate a configuration file, or check a domain's DNS and documents live",
 		run:     runCheck,
 	}
 }
 
+// newChecker builds the live checker; tests replace it to trust a test CA
+// and reach loopback servers.
+var newChecker = func(resolver string) *autoconfig.Checker {
+	return &autoconfig.Checker{Resolver: resolver}
+}
+
+const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--json]"
+
 func runCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "check --config FILE", stderr)
-	configPath := fs.String("config", "", "configuration file to validate (required)")
-	if err := parseFlags(fs, args); err != nil {
+	fs := newFlagSet("check", checkSynopsis, stderr)
+	configPath := fs.String("config", "", "configuration file (required without DOMAIN; default with DOMAIN: the embedded default)")
+	providerID := fs.String("provider", "", "with DOMAIN: provider id, for a domain the configuration does not list (accept.mx)")
+	resolver := fs.String("resolver", "", "with DOMAIN: DNS server to ask, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if *configPath == "" {
-		fmt.Fprintln(stderr, "check needs --config FILE")
-		fs.Usage()
-		return errUsage
+	if len(positional) == 0 {
+		if *configPath == "" {
+			fmt.Fprintln(stderr, "check needs --config FILE or a DOMAIN")
+			fs.Usage()
+			return errUsage
+		}
+		return checkConfigFile(*configPath, stdout, stderr)
 	}
-	cfg, err := autoconfig.LoadFile(*configPath)
+	domain, err := oneDomain(fs, positional)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	p, err := providerFor(cfg, domain, *providerID)
+	if err != nil {
+		return err
+	}
+	if *resolver == "" {
+		if *resolver, err = autoconfig.SystemResolver(); err != nil {
+			return fmt.Errorf("finding a DNS resolver (pass --resolver HOST:PORT): %w", err)
+		}
+	} else if err := checkHostPort(*resolver); err != nil {
+		return fmt.Errorf("--resolver: %w", err)
+	}
+	rep := newChecker(*resolver).Check(context.Background(), p, domain, cfg.ServiceHost)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeReport(stdout, rep)
+	}
+	if !rep.OK {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+func checkConfigFile(path string, stdout, stderr io.Writer) error {
+	cfg, err := autoconfig.LoadFile(path)
 	var problems autoconfig.ConfigErrors
 	if errors.As(err, &problems) {
 		for _, p := range problems {
@@ -42,10 +97,45 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	for _, p := range cfg.Providers {
 		domains += len(p.Domains)
 	}
-	fmt.Fprintf(stdout, "%s: OK: %d provider(s), %d domain(s)", *configPath, len(cfg.Providers), domains)
+	fmt.Fprintf(stdout, "%s: OK: %d provider(s), %d domain(s)", path, len(cfg.Providers), domains)
 	if cfg.CatchAll != nil {
 		fmt.Fprintf(stdout, ", any other domain served by %s", cfg.CatchAll.ID)
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// writeReport prints the report for a person: one line per record and
+// endpoint, with what was found when it is not what it should be.
+func writeReport(w io.Writer, rep autoconfig.Report) {
+	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\nDNS records:\n", rep.Domain, rep.Provider, rep.Resolver)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, r := range rep.Records {
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s", r.Status, r.Type, r.Name, strings.Join(r.Want, ", "))
+		switch r.Status {
+		case autoconfig.CheckWrong:
+			line += "\t(found " + strings.Join(r.Found, ", ") + ")"
+		case autoconfig.CheckMissing:
+			line += "\t(not published)"
+		case autoconfig.CheckError:
+			line += "\t(" + r.Detail + ")"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nHTTPS documents:")
+	tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, e := range rep.Endpoints {
+		line := fmt.Sprintf("  %s\t%s\t%s", e.Status, e.Name, e.URL)
+		if e.Detail != "" {
+			line += "\t(" + e.Detail + ")"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	if rep.OK {
+		fmt.Fprintln(w, "\nOK: everything is published as it should be.")
+	} else {
+		fmt.Fprintf(w, "\n%d problem(s) found.\n", rep.Problems())
+	}
 }

@@ -17,7 +17,8 @@ type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
-	signer    *profiles.Signer // nil: Apple profiles are served unsigned
+	signer    *profiles.Signer       // nil: Apple profiles are served unsigned
+	mx        *autoconfig.MXResolver // nil: no accept.mx lookups
 }
 
 // newEngine wires every package's routes into one gin engine. Each package
@@ -37,7 +38,7 @@ func newEngine(s site) *gin.Engine {
 		c.Data(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", []byte("method not allowed\n"))
 	})
 
-	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL}
+	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL, MX: s.mx}
 	autoconf.Register(e)
 	profiles.Register(e, autoconf, s.signer)
 	return e

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -28,11 +29,12 @@ func init() {
 const shutdownGrace = 10 * time.Second
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL] [--sign-cert FILE --sign-key FILE]", stderr)
+	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL] [--sign-cert FILE --sign-key FILE] [--resolver HOST:PORT]", stderr)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default provider, for ANY domain)")
 	listen := fs.String("listen", ":8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "absolute base URL of the service, e.g. https://autoconfig.example.com (default: derived from each request)")
 	sf := addSignFlags(fs)
+	resolver := fs.String("resolver", "", "DNS server for accept.mx lookups, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,13 +57,17 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		cert := signer.Certificate()
 		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
 	}
+	mx, err := newMXResolver(*resolver, cfg, logger)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger, signer: signer}),
+		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger, signer: signer, mx: mx}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -97,6 +103,40 @@ func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
 		logger.Warn("answering for ANY domain with the catch-all provider; pass --config to serve only your domains",
 			"config", cfg.Source, "provider", cfg.CatchAll.ID)
 	}
+}
+
+// newMXResolver builds the resolver of accept.mx lookups. It is built even
+// when the configuration in force has no accept.mx, so that a reloaded one
+// can use it.
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
+	if server == "" {
+		var err error
+		if server, err = autoconfig.SystemResolver(); err != nil {
+			if cfg.AcceptsMX() {
+				return nil, fmt.Errorf("accept.mx needs a DNS resolver (pass --resolver HOST:PORT): %w", err)
+			}
+			logger.Warn("no DNS resolver: accept.mx will not work until one is given with --resolver", "error", err)
+			return nil, nil
+		}
+	} else if err := checkHostPort(server); err != nil {
+		return nil, fmt.Errorf("--resolver: %w", err)
+	}
+	if cfg.AcceptsMX() {
+		logger.Info("accepting domains by MX", "resolver", server)
+	}
+	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
+}
+
+// checkHostPort accepts HOST:PORT with a numeric port.
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return fmt.Errorf("%q is not HOST:PORT", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q is not HOST:PORT", s)
+	}
+	return nil
 }
 
 // parsePublicURL accepts an absolute http(s) URL without query or fragment.

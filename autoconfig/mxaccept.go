@@ -1,0 +1,190 @@
+package autoconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/sync/singleflight"
+)
+
+// MX resolver defaults. A lookup answers a client that is waiting (Thunderbird
+// gives each autoconfig URL 5 s), so the timeout is well below that.
+const (
+	DefaultMXTimeout     = 2 * time.Second
+	DefaultMXCacheSize   = 10000
+	DefaultMXNegativeTTL = 5 * time.Minute
+	DefaultMXFailureTTL  = 30 * time.Second
+	DefaultMXMinTTL      = 30 * time.Second
+	DefaultMXMaxTTL      = time.Hour
+)
+
+// ErrMXLookup means the MX of a domain could not be looked up (timeout,
+// SERVFAIL, unreachable resolver). Callers treat the domain as unserved.
+var ErrMXLookup = errors.New("MX lookup failed")
+
+// MXResolver looks up the MX hosts of customer domains for MX-based
+// acceptance, through one DNS server, with a bounded cache. Its zero value is
+// not usable: build it with NewMXResolver.
+type MXResolver struct {
+	server string // host:port
+	client *dns.Client
+	logger *slog.Logger
+	cache  *lruCache[mxEntry]
+	group  singleflight.Group
+
+	// Timeout bounds one lookup; NegativeTTL caches "no MX" when the answer
+	// carries no SOA; FailureTTL caches failures briefly so that a dead
+	// resolver is not hammered; MinTTL and MaxTTL clamp record TTLs.
+	Timeout     time.Duration
+	NegativeTTL time.Duration
+	FailureTTL  time.Duration
+	MinTTL      time.Duration
+	MaxTTL      time.Duration
+
+	now func() time.Time
+}
+
+type mxEntry struct {
+	hosts   []MXHost // most preferred first, lower case, no trailing dot
+	err     error
+	expires time.Time
+}
+
+// NewMXResolver returns a resolver that asks server (host:port) and caches up
+// to cacheSize domains. A nil logger discards the failure logs.
+func NewMXResolver(server string, cacheSize int, logger *slog.Logger) *MXResolver {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cacheSize <= 0 {
+		cacheSize = DefaultMXCacheSize
+	}
+	return &MXResolver{
+		server:      server,
+		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
+		logger:      logger,
+		cache:       newLRUCache[mxEntry](cacheSize),
+		Timeout:     DefaultMXTimeout,
+		NegativeTTL: DefaultMXNegativeTTL,
+		FailureTTL:  DefaultMXFailureTTL,
+		MinTTL:      DefaultMXMinTTL,
+		MaxTTL:      DefaultMXMaxTTL,
+		now:         time.Now,
+	}
+}
+
+// SystemResolver returns the first name server of /etc/resolv.conf as
+// host:port.
+func SystemResolver() (string, error) {
+	return resolverFromFile("/etc/resolv.conf")
+}
+
+func resolverFromFile(path string) (string, error) {
+	cc, err := dns.ClientConfigFromFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(cc.Servers) == 0 {
+		return "", fmt.Errorf("reading %s: no nameserver line", path)
+	}
+	return net.JoinHostPort(cc.Servers[0], cc.Port), nil
+}
+
+// Server is the DNS server the resolver asks (host:port).
+func (r *MXResolver) Server() string { return r.server }
+
+// LookupMX returns the MX records of an ASCII domain, most preferred first,
+// from the cache or from one query shared by every concurrent caller. A
+// domain without MX gives no hosts and no error; a failed lookup gives an
+// error wrapping ErrMXLookup.
+func (r *MXResolver) LookupMX(ctx context.Context, domain string) ([]MXHost, error) {
+	now := r.now()
+	if e, ok := r.cache.get(domain); ok && now.Before(e.expires) {
+		return e.hosts, e.err
+	}
+	ch := r.group.DoChan(domain, func() (any, error) {
+		// The shared query must not die with the first caller's request:
+		// the others are still waiting for it.
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
+		defer cancel()
+		e := r.query(qctx, domain)
+		r.cache.put(domain, e)
+		if e.err != nil {
+			r.logger.Warn("MX lookup failed: the domain is treated as unserved",
+				"domain", domain, "resolver", r.server, "error", e.err)
+		}
+		return e, nil
+	})
+	select {
+	case res := <-ch:
+		e := res.Val.(mxEntry)
+		return e.hosts, e.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w for %s: %w", ErrMXLookup, domain, ctx.Err())
+	}
+}
+
+// query asks the server once and turns the answer into a cache entry.
+func (r *MXResolver) query(ctx context.Context, domain string) mxEntry {
+	now := r.now()
+	fail := func(err error) mxEntry {
+		return mxEntry{err: fmt.Errorf("%w for %s: %w", ErrMXLookup, domain, err), expires: now.Add(r.FailureTTL)}
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(domain), dns.TypeMX)
+	m.SetEdns0(dns.DefaultMsgSize, false)
+	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
+	if err == nil && resp.Truncated {
+		tcp := &dns.Client{Net: "tcp"}
+		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	switch resp.Rcode {
+	case dns.RcodeSuccess:
+	case dns.RcodeNameError:
+		return mxEntry{expires: now.Add(r.negativeTTL(resp))}
+	default:
+		return fail(fmt.Errorf("the resolver answered %s", dns.RcodeToString[resp.Rcode]))
+	}
+	var mxs []MXHost
+	ttl := uint32(0)
+	for _, rr := range resp.Answer {
+		mx, ok := rr.(*dns.MX)
+		if !ok {
+			continue
+		}
+		if len(mxs) == 0 || mx.Hdr.Ttl < ttl {
+			ttl = mx.Hdr.Ttl
+		}
+		mxs = append(mxs, MXHost{Host: strings.ToLower(strings.TrimSuffix(mx.Mx, ".")), Priority: int(mx.Preference)})
+	}
+	if len(mxs) == 0 {
+		return mxEntry{expires: now.Add(r.negativeTTL(resp))}
+	}
+	slices.SortStableFunc(mxs, func(a, b MXHost) int { return a.Priority - b.Priority })
+	return mxEntry{hosts: mxs, expires: now.Add(r.clamp(time.Duration(ttl) * time.Second))}
+}
+
+// negativeTTL is the SOA minimum of a negative answer (RFC 2308 §5), or the
+// configured default when the answer carries no SOA.
+func (r *MXResolver) negativeTTL(resp *dns.Msg) time.Duration {
+	for _, rr := range resp.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return r.clamp(time.Duration(min(soa.Minttl, soa.Hdr.Ttl)) * time.Second)
+		}
+	}
+	return r.NegativeTTL
+}
+
+func (r *MXResolver) clamp(d time.Duration) time.Duration {
+	return min(max(d, r.MinTTL), r.MaxTTL)
+}

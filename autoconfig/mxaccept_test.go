@@ -1,0 +1,271 @@
+package autoconfig_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/miekg/dns"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+)
+
+// acceptMXConfig lists one domain and accepts any domain whose MX is the
+// reference provider's.
+const acceptMXConfig = `
+providers:
+  - id: infomaniak.com
+    display_name: Infomaniak Mail
+    domains: [listed.example]
+    accept:
+      mx: [mta-gw.infomaniak.ch]
+    incoming:
+      - {protocol: imap, host: mail.infomaniak.com, port: 993, security: tls}
+    outgoing:
+      - {protocol: smtp, host: mail.infomaniak.com, port: 587, security: starttls}
+`
+
+type mxFixture struct {
+	dns      *dnstest.Server
+	resolver *autoconfig.MXResolver
+	service  *autoconfig.Service
+	clock    *fakeClock
+	logs     *bytes.Buffer
+}
+
+func newMXFixture(t *testing.T, config string) *mxFixture {
+	t.Helper()
+	srv := dnstest.Start(t, golden.Testdata(t, "dns/mx-acceptance.zone"))
+	f := &mxFixture{dns: srv, clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}, logs: &bytes.Buffer{}}
+	f.resolver = autoconfig.NewMXResolver(srv.Addr, 100, slog.New(slog.NewTextHandler(f.logs, nil)))
+	autoconfig.SetMXClock(f.resolver, f.clock.now)
+	cfg, err := autoconfig.Parse("accept-mx.yaml", []byte(config))
+	require.NoError(t, err)
+	f.service = &autoconfig.Service{Store: autoconfig.NewStore(cfg), MX: f.resolver}
+	return f
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestMXAcceptance_Lookup(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	tests := []struct {
+		domain string
+		served bool
+	}{
+		{"customer.test", true},
+		{"backup.test", false}, // accepted host is only a backup MX
+		{"other.test", false},  // MX elsewhere
+		{"nomx.test", false},   // NODATA
+		{"missing.test", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.domain, func(t *testing.T) {
+			p, err := f.service.Lookup(context.Background(), tt.domain)
+			if !tt.served {
+				require.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
+				assert.Equal(t, http.StatusNotFound, autoconfig.StatusOf(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "infomaniak.com", p.ID)
+		})
+	}
+}
+
+func TestMXAcceptance_ListedDomainCostsNoQuery(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	p, err := f.service.Lookup(context.Background(), "listed.example")
+	require.NoError(t, err)
+	assert.Equal(t, "infomaniak.com", p.ID)
+	assert.Zero(t, f.dns.Queries())
+}
+
+func TestMXAcceptance_CatchAllCostsNoQuery(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	f.service.Store.Swap(autoconfig.Default()) // catch_all, no accept.mx
+	_, err := f.service.Lookup(context.Background(), "customer.test")
+	require.NoError(t, err)
+	assert.Zero(t, f.dns.Queries())
+}
+
+func TestMXAcceptance_CacheFollowsRecordTTL(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	ctx := context.Background()
+	lookup := func() {
+		_, err := f.service.Lookup(ctx, "shortttl.test")
+		require.NoError(t, err)
+	}
+	lookup()
+	lookup()
+	assert.Equal(t, 1, f.dns.Queries(), "second lookup within the TTL is cached")
+	f.clock.advance(59 * time.Second)
+	lookup()
+	assert.Equal(t, 1, f.dns.Queries())
+	f.clock.advance(2 * time.Second) // record TTL is 60 s
+	lookup()
+	assert.Equal(t, 2, f.dns.Queries(), "expired entry is looked up again")
+}
+
+func TestMXAcceptance_NegativeCacheUsesSOAMinimum(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	ctx := context.Background()
+	for range 3 {
+		_, err := f.service.Lookup(ctx, "missing.test")
+		require.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
+	}
+	assert.Equal(t, 1, f.dns.Queries())
+	f.clock.advance(299 * time.Second)
+	_, _ = f.service.Lookup(ctx, "missing.test")
+	assert.Equal(t, 1, f.dns.Queries())
+	f.clock.advance(2 * time.Second) // SOA minimum is 300 s
+	_, _ = f.service.Lookup(ctx, "missing.test")
+	assert.Equal(t, 2, f.dns.Queries())
+}
+
+func TestMXAcceptance_CacheIsBounded(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	f.resolver = autoconfig.NewMXResolver(f.dns.Addr, 2, nil)
+	f.service.MX = f.resolver
+	ctx := context.Background()
+	for _, d := range []string{"customer.test", "other.test", "nomx.test"} {
+		_, _ = f.service.Lookup(ctx, d)
+	}
+	assert.Equal(t, 2, autoconfig.MXCacheLen(f.resolver))
+	_, _ = f.service.Lookup(ctx, "nomx.test") // most recent: cached
+	assert.Equal(t, 3, f.dns.Queries())
+	_, _ = f.service.Lookup(ctx, "customer.test") // least recent: evicted
+	assert.Equal(t, 4, f.dns.Queries())
+}
+
+func TestMXAcceptance_ConcurrentLookupsCollapse(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	arrived := f.dns.Hold()
+	const callers = 20
+	var started, done sync.WaitGroup
+	started.Add(callers)
+	done.Add(callers)
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			defer done.Done()
+			started.Done()
+			_, err := f.service.Lookup(context.Background(), "customer.test")
+			errs <- err
+		}()
+	}
+	started.Wait()
+	<-arrived // the one shared query is at the server, held
+	f.dns.Release()
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, f.dns.Queries(), "callers waiting for the same domain share one query")
+}
+
+func TestMXAcceptance_ServfailIsUnknownDomainAndLogged(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	f.dns.SetRcode(dns.RcodeServerFailure)
+	_, err := f.resolver.LookupMX(context.Background(), "customer.test")
+	require.ErrorIs(t, err, autoconfig.ErrMXLookup)
+	assert.Contains(t, err.Error(), "SERVFAIL")
+
+	_, err = f.service.Lookup(context.Background(), "customer.test")
+	require.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
+	assert.Equal(t, http.StatusNotFound, autoconfig.StatusOf(err))
+	assert.Contains(t, f.logs.String(), "MX lookup failed")
+	assert.Contains(t, f.logs.String(), "domain=customer.test")
+	assert.Equal(t, 1, f.dns.Queries(), "the failure is cached briefly")
+
+	f.dns.SetRcode(-1)
+	f.clock.advance(autoconfig.DefaultMXFailureTTL + time.Second)
+	_, err = f.service.Lookup(context.Background(), "customer.test")
+	require.NoError(t, err, "served again once the failure has expired")
+}
+
+func TestMXAcceptance_TimeoutIsUnknownDomain(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	f.resolver = autoconfig.NewMXResolver(dnstest.StartSilent(t), 10, slog.New(slog.NewTextHandler(f.logs, nil)))
+	f.resolver.Timeout = 100 * time.Millisecond
+	f.service.MX = f.resolver
+
+	_, err := f.resolver.LookupMX(context.Background(), "customer.test")
+	require.ErrorIs(t, err, autoconfig.ErrMXLookup)
+
+	_, err = f.service.Lookup(context.Background(), "other.test")
+	require.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
+	assert.Contains(t, f.logs.String(), "MX lookup failed")
+}
+
+func TestMXAcceptance_CallerDeadlineEndsTheWait(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	f.dns.Hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := f.resolver.LookupMX(ctx, "customer.test")
+	require.ErrorIs(t, err, autoconfig.ErrMXLookup)
+	assert.True(t, errors.Is(err, context.Canceled))
+}
+
+func TestMXAcceptance_HTTP(t *testing.T) {
+	f := newMXFixture(t, acceptMXConfig)
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	f.service.Register(e)
+	tests := []struct {
+		address string
+		rcode   int
+		status  int
+	}{
+		{"jane@customer.test", -1, http.StatusOK},
+		{"jane@other.test", -1, http.StatusNotFound},
+		{"jane@nomx.test", -1, http.StatusNotFound},
+		{"jane@shortttl.test", dns.RcodeServerFailure, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.address, func(t *testing.T) {
+			f.dns.SetRcode(tt.rcode)
+			defer f.dns.SetRcode(-1)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mail/config-v1.1.xml?emailaddress="+tt.address, nil))
+			assert.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.status == http.StatusOK {
+				assert.Contains(t, rec.Body.String(), "<domain>customer.test</domain>")
+			}
+		})
+	}
+}
+
+func TestSystemResolver_ReadsResolvConf(t *testing.T) {
+	addr, err := autoconfig.ResolverFromFile(golden.Testdata(t, "dns/resolv.conf"))
+	require.NoError(t, err)
+	assert.Equal(t, "192.0.2.53:53", addr)
+}

@@ -1,0 +1,206 @@
+package autoconfig_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+)
+
+// paccParsed is the draft's document as a client reads it.
+type paccParsed struct {
+	Protocols map[string]struct {
+		Host string `json:"host"`
+		URL  string `json:"url"`
+	} `json:"protocols"`
+	Authentication struct {
+		Password bool `json:"password"`
+	} `json:"authentication"`
+	Info struct {
+		Provider struct {
+			Name      string `json:"name"`
+			ShortName string `json:"shortName"`
+		} `json:"provider"`
+		Help struct {
+			Documentation string `json:"documentation"`
+		} `json:"help"`
+	} `json:"info"`
+}
+
+func TestPACC_DocumentGoldenAndParseBack(t *testing.T) {
+	p := defaultProvider(t)
+	doc, err := autoconfig.PACCDocument(p)
+	require.NoError(t, err)
+	golden.Assert(t, "pacc/default.json", doc)
+
+	var got paccParsed
+	require.NoError(t, json.Unmarshal(doc, &got))
+	imap, _ := p.FirstIncoming(autoconfig.IMAP)
+	assert.Equal(t, imap.Host, got.Protocols["imap"].Host)
+	assert.Equal(t, "mail.infomaniak.com", got.Protocols["submit"].Host)
+	_, hasPOP3 := got.Protocols["pop3"]
+	assert.False(t, hasPOP3, "discouraged POP3 is left out: PACC cannot say it is discouraged")
+	assert.Len(t, got.Protocols, 2)
+	assert.True(t, got.Authentication.Password)
+	assert.Equal(t, p.DisplayName, got.Info.Provider.Name)
+	assert.Equal(t, p.ShortName, got.Info.Provider.ShortName)
+	assert.Equal(t, p.HelpURL, got.Info.Help.Documentation)
+}
+
+func TestPACC_DocumentIsByteStable(t *testing.T) {
+	p := defaultProvider(t)
+	a, err := autoconfig.PACCDocument(p)
+	require.NoError(t, err)
+	b, err := autoconfig.PACCDocument(autoconfig.Default().Providers[0])
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+}
+
+func TestPACC_DigestMatchesDocument(t *testing.T) {
+	p := defaultProvider(t)
+	doc, err := autoconfig.PACCDocument(p)
+	require.NoError(t, err)
+	record := autoconfig.PACCDigestRecord(doc)
+	sum := sha256.Sum256(doc)
+	assert.Equal(t, "v=UAAC1; a=sha256; d="+base64.StdEncoding.EncodeToString(sum[:]), record)
+
+	// The TXT record printed by `dns` pins the bytes the route serves.
+	var txt string
+	for _, r := range autoconfig.DomainRecords(p, "example.ch", "autoconfig.infomaniak.com") {
+		if r.Name == "_ua-auto-config.example.ch." {
+			txt = r.Text
+		}
+	}
+	assert.Equal(t, record, txt)
+	rec := paccGet(t, autoconfig.Default(), "ua-auto-config.example.ch", "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, record, autoconfig.PACCDigestRecord(rec.Body.Bytes()))
+}
+
+func TestPACC_ImpliesImplicitTLSOnDefaultPorts(t *testing.T) {
+	tests := []struct {
+		name     string
+		incoming string
+		outgoing string
+	}{
+		{"no 465", `{protocol: imap, host: h.example, port: 993, security: tls}`, `{protocol: smtp, host: h.example, port: 587, security: starttls}`},
+		{"IMAP on another port", `{protocol: imap, host: h.example, port: 1993, security: tls}`, `{protocol: smtp, host: h.example, port: 465, security: tls}`},
+		{"IMAP with STARTTLS", `{protocol: imap, host: h.example, port: 143, security: starttls}`, `{protocol: smtp, host: h.example, port: 465, security: tls}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := autoconfig.Parse("c.yaml", []byte(`
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [`+tt.incoming+`]
+    outgoing: [`+tt.outgoing+`]
+`))
+			require.NoError(t, err)
+			_, err = autoconfig.PACCDocument(cfg.Providers[0])
+			require.ErrorIs(t, err, autoconfig.ErrPACCUnexpressible)
+			for _, r := range autoconfig.DomainRecords(cfg.Providers[0], "h.example", "svc.example") {
+				assert.NotEqual(t, "_ua-auto-config.h.example.", r.Name, "no digest for a document that is not served")
+			}
+			rec := paccGet(t, cfg, "ua-auto-config.h.example", "")
+			assert.Equal(t, http.StatusNotFound, rec.Code)
+			assert.Contains(t, rec.Body.String(), "465")
+		})
+	}
+}
+
+func TestPACC_Route(t *testing.T) {
+	tests := []struct {
+		name, host, query string
+		status            int
+		contains          string
+	}{
+		{"host ua-auto-config", "ua-auto-config.example.ch", "", http.StatusOK, `"submit"`},
+		{"email address", "service.example", "?emailaddress=jane%40example.ch", http.StatusOK, `"imap"`},
+		{"ip host", "192.0.2.1:8080", "", http.StatusBadRequest, "no email address given"},
+		{"bad address", "service.example", "?emailaddress=%3Cscript%3E", http.StatusBadRequest, "invalid email address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := paccGet(t, autoconfig.Default(), tt.host, tt.query)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Contains(t, rec.Body.String(), tt.contains)
+			assert.NotContains(t, rec.Body.String(), "<script>")
+			if tt.status == http.StatusOK {
+				assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+				assert.NotEmpty(t, rec.Header().Get("ETag"))
+			} else {
+				assert.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func TestPACC_UnknownDomainIs404(t *testing.T) {
+	cfg, err := autoconfig.Parse("c.yaml", []byte(`
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: h.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: h.example, port: 465, security: tls}]
+`))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, paccGet(t, cfg, "ua-auto-config.h.example", "").Code)
+	assert.Equal(t, http.StatusNotFound, paccGet(t, cfg, "ua-auto-config.other.example", "").Code)
+}
+
+func TestPACC_MethodsAndConditionalGet(t *testing.T) {
+	e := paccEngine(autoconfig.Default())
+	req := httptest.NewRequest(http.MethodHead, autoconfig.PACCPath, nil)
+	req.Host = "ua-auto-config.example.ch"
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	etag := rec.Header().Get("ETag")
+
+	req = httptest.NewRequest(http.MethodGet, autoconfig.PACCPath, nil)
+	req.Host = "ua-auto-config.example.ch"
+	req.Header.Set("If-None-Match", etag)
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusNotModified, rec.Code)
+
+	req = httptest.NewRequest(http.MethodPost, autoconfig.PACCPath, strings.NewReader("{}"))
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+}
+
+func defaultProvider(t *testing.T) *autoconfig.Provider {
+	t.Helper()
+	return autoconfig.Default().Providers[0]
+}
+
+func paccEngine(cfg *autoconfig.Config) *gin.Engine {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	(&autoconfig.Service{Store: autoconfig.NewStore(cfg)}).Register(e)
+	return e
+}
+
+func paccGet(t *testing.T, cfg *autoconfig.Config, host, query string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, autoconfig.PACCPath+query, nil)
+	req.Host = host
+	rec := httptest.NewRecorder()
+	paccEngine(cfg).ServeHTTP(rec, req)
+	return rec
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+func init() {
+	commands["dns"] = command{
+		summary: "print the DNS records a customer domain publishes",
+		run:     runDNS,
+	}
+}
+
+func runDNS(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json]", stderr)
+	configPath := fs.String("config", "", "configuration file (default: the embedded default provider)")
+	providerID := fs.String("provider", "", "provider id, for a domain the configuration does not list (accept.mx)")
+	format := fs.String("format", "zone", "output format: zone (BIND zone-file fragment) or json")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	domain, err := oneDomain(fs, positional)
+	if err != nil {
+		return err
+	}
+	if *format != "zone" && *format != "json" {
+		fmt.Fprintln(stderr, "--format must be zone or json")
+		return errUsage
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	p, err := providerFor(cfg, domain, *providerID)
+	if err != nil {
+		return err
+	}
+	records := autoconfig.DomainRecords(p, domain, cfg.ServiceHost)
+	if cfg.ServiceHost == "" {
+		fmt.Fprintln(stderr, "note: the configuration sets no service_host: the CNAME and _autodiscover._tcp records are left out")
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(records)
+	}
+	_, err = stdout.Write(autoconfig.ZoneFile(domain, records))
+	return err
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// oneDomain checks that exactly one DOMAIN was given and returns it in
+// ASCII.
+func oneDomain(fs *flag.FlagSet, positional []string) (string, error) {
+	if len(positional) != 1 {
+		fmt.Fprintln(fs.Output(), "exactly one DOMAIN is required")
+		fs.Usage()
+		return "", errUsage
+	}
+	domain, err := autoconfig.NormalizeDomain(positional[0])
+	if err != nil {
+		return "", errors.New("the DOMAIN argument is not a domain name")
+	}
+	return domain, nil
+}
+
+// providerFor is the provider serving domain, or the one named by id.
+func providerFor(cfg *autoconfig.Config, domain, id string) (*autoconfig.Provider, error) {
+	if id != "" {
+		for _, p := range cfg.Providers {
+			if p.ID == id {
+				return p, nil
+			}
+		}
+		return nil, fmt.Errorf("the configuration has no provider %q", id)
+	}
+	p, err := cfg.Lookup(domain)
+	if err != nil {
+		return nil, fmt.Errorf("%w: name a provider with --provider", err)
+	}
+	return p, nil
+}

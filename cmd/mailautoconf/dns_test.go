@@ -1,0 +1,200 @@
+package main
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+)
+
+func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
+	for _, args := range [][]string{
+		{"dns", "example.ch"},
+		{"dns", "--format", "zone", "Example.CH"},
+		{"dns", "example.ch", "--format", "zone"},
+	} {
+		code, out, errOut := runCLI(args...)
+		require.Equal(t, 0, code, errOut)
+		want, err := os.ReadFile(golden.Path(t, "dns/example.ch.zone"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), out, "%v", args)
+	}
+}
+
+func TestDNSCommand_JSON(t *testing.T) {
+	code, out, errOut := runCLI("dns", "example.ch", "--format", "json")
+	require.Equal(t, 0, code, errOut)
+	var records []autoconfig.DNSRecord
+	require.NoError(t, json.Unmarshal([]byte(out), &records))
+	assert.Equal(t, autoconfig.DomainRecords(autoconfig.Default().Providers[0], "example.ch", "autoconfig.infomaniak.com"), records)
+}
+
+func TestDNSCommand_Errors(t *testing.T) {
+	cfg := writeConfig(t, `
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls}]
+`)
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"dns"}, 2, "exactly one DOMAIN is required"},
+		{[]string{"dns", "a.example", "b.example"}, 2, "exactly one DOMAIN is required"},
+		{[]string{"dns", "<bad>"}, 1, "not a domain name"},
+		{[]string{"dns", "example.ch", "--format", "xml"}, 2, "--format must be zone or json"},
+		{[]string{"dns", "other.example", "--config", cfg}, 1, "name a provider with --provider"},
+		{[]string{"dns", "other.example", "--config", cfg, "--provider", "nope"}, 1, `no provider "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, errOut := runCLI(tt.args...)
+			assert.Equal(t, tt.code, code)
+			assert.Contains(t, errOut, tt.msg)
+			assert.NotContains(t, errOut, "<bad>")
+		})
+	}
+	code, out, errOut := runCLI("dns", "other.example", "--config", cfg, "--provider", "h.example")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "_imaps._tcp.other.example.")
+	assert.Contains(t, errOut, "sets no service_host", "CNAMEs need service_host")
+	assert.NotContains(t, out, "CNAME")
+}
+
+// useTestChecker makes `check DOMAIN` trust the test CA and reach the
+// loopback customer sites.
+func useTestChecker(t *testing.T) {
+	sites := dnstest.CustomerSites(t)
+	orig := newChecker
+	newChecker = func(resolver string) *autoconfig.Checker {
+		return &autoconfig.Checker{Resolver: resolver, HTTPClient: sites.Client()}
+	}
+	t.Cleanup(func() { newChecker = orig })
+}
+
+func TestCheckDomain_CorrectZonePasses(t *testing.T) {
+	useTestChecker(t)
+	srv := dnstest.Start(t, golden.Testdata(t, "dns/example.ch.zone"))
+	code, out, errOut := runCLI("check", "example.ch", "--resolver", srv.Addr)
+	assert.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "OK: everything is published as it should be.")
+	assert.NotContains(t, out, "wrong")
+}
+
+func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
+	useTestChecker(t)
+	srv := dnstest.Start(t, golden.Testdata(t, "dns/broken.example.zone"))
+	code, out, _ := runCLI("check", "--resolver", srv.Addr, "broken.example")
+	assert.Equal(t, 1, code)
+	for _, want := range []string{
+		"wrong    MX",
+		"(found 10 mx.elsewhere.example.)",
+		"missing  CNAME  autodiscover.broken.example.",
+		"the certificate is not valid for autodiscover.broken.example",
+		"problem(s) found.",
+	} {
+		assert.Contains(t, out, want)
+	}
+
+	code, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "broken.example")
+	assert.Equal(t, 1, code)
+	var rep autoconfig.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.False(t, rep.OK)
+	assert.Equal(t, "broken.example", rep.Domain)
+	assert.Equal(t, srv.Addr, rep.Resolver)
+	assert.Positive(t, rep.Problems())
+}
+
+func TestCheck_ConfigModeStillWorks(t *testing.T) {
+	good := writeConfig(t, `
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls}]
+`)
+	code, out, _ := runCLI("check", "--config", good)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "OK: 1 provider(s), 1 domain(s)")
+
+	bad := writeConfig(t, "providers:\n  - id: x\n    accept:\n      mx: [\"no good\"]\n")
+	code, _, errOut := runCLI("check", "--config", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, ":4: providers[0].accept.mx[0]:")
+
+	code, _, errOut = runCLI("check")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "check needs --config FILE or a DOMAIN")
+}
+
+func TestResolverFlagMustBeHostPort(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "example.ch", "--resolver", "127.0.0.1"},
+		{"check", "example.ch", "--resolver", "127.0.0.1:dns"},
+		{"serve", "--resolver", "[::1]", "--listen", "127.0.0.1:0"},
+	} {
+		code, _, errOut := runCLI(args...)
+		assert.Equal(t, 1, code, "%v", args)
+		assert.Contains(t, errOut, "is not HOST:PORT", "%v", args)
+	}
+}
+
+// TestEngine_AcceptMX goes through the engine as serve builds it, with the
+// resolver pointed at the loopback DNS server.
+func TestEngine_AcceptMX(t *testing.T) {
+	srv := dnstest.Start(t, golden.Testdata(t, "dns/mx-acceptance.zone"))
+	cfg, err := autoconfig.Parse("accept.yaml", []byte(`
+providers:
+  - id: infomaniak.com
+    display_name: Infomaniak Mail
+    accept:
+      mx: [mta-gw.infomaniak.ch]
+    incoming: [{protocol: imap, host: mail.infomaniak.com, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: mail.infomaniak.com, port: 465, security: tls}]
+`))
+	require.NoError(t, err)
+	logger := slog.New(slog.DiscardHandler)
+	mx, err := newMXResolver(srv.Addr, cfg, logger)
+	require.NoError(t, err)
+	e := newEngine(site{store: autoconfig.NewStore(cfg), logger: logger, mx: mx})
+	for _, tt := range []struct {
+		host   string
+		path   string
+		status int
+	}{
+		{"autoconfig.customer.test", "/mail/config-v1.1.xml", http.StatusOK},
+		{"autoconfig.other.test", "/mail/config-v1.1.xml", http.StatusNotFound},
+		{"ua-auto-config.customer.test", autoconfig.PACCPath, http.StatusOK},
+		{"ua-auto-config.other.test", autoconfig.PACCPath, http.StatusNotFound},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+		req.Host = tt.host
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		assert.Equal(t, tt.status, rec.Code, tt.host)
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+	return path
+}
