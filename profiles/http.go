@@ -2,9 +2,11 @@ package profiles
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -20,12 +22,18 @@ const ContentType = "application/x-apple-aspen-config"
 type handler struct {
 	svc    *autoconfig.Service
 	signer *Signer
+	// cache holds rendered (and signed) profiles: the bytes are a function
+	// of the request and the signing pair, and signing with RSA costs a
+	// millisecond. Two generations of this many entries (~5 KB each).
+	cache *autoconfig.DocumentCache
 }
+
+const profileCacheSize = 1000
 
 // Register adds the profile download routes to r. With a nil signer,
 // profiles are served unsigned (iOS then shows them as "Not Verified").
 func Register(r gin.IRouter, svc *autoconfig.Service, signer *Signer) {
-	h := &handler{svc: svc, signer: signer}
+	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache(profileCacheSize)}
 	// DownloadPath is linked from the wizard; AliasPath is the path other
 	// autoconfig services serve, so existing links keep working.
 	for _, path := range []string{DownloadPath, AliasPath} {
@@ -69,34 +77,74 @@ func (h *handler) download(c *gin.Context) {
 		plainError(c, err)
 		return
 	}
-	acct, err := h.svc.Resolve(c.Request.Context(), req.Address)
+	cfg := h.svc.Store.Config()
+	acct, err := h.svc.ResolveIn(c.Request.Context(), cfg, req.Address)
 	if err != nil {
 		plainError(c, err)
 		return
 	}
-	body, err := Render(acct, req.Options)
+	var pair *signingPair
+	if h.signer != nil {
+		pair = h.signer.pair()
+	}
+	doc, err := h.cache.Get(cfg, cacheKey(req, pair), func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
 	if err != nil {
 		if !errors.Is(err, ErrNothingToInclude) {
-			// The configuration is validated at load; this is a bug.
-			slog.ErrorContext(c.Request.Context(), "rendering a profile", "provider", acct.Provider.ID, "error", err)
-			err = errRendering
+			// The configuration is validated at load and the key checked
+			// against its certificate: this is a bug or a broken key.
+			slog.ErrorContext(c.Request.Context(), "making a profile", "provider", acct.Provider.ID, "error", err)
 		}
-		plainError(c, err)
+		plainError(c, publicError(err))
 		return
-	}
-	if h.signer != nil {
-		if body, err = h.signer.Sign(body); err != nil {
-			slog.ErrorContext(c.Request.Context(), "signing a profile", "error", err)
-			plainError(c, errSigning)
-			return
-		}
 	}
 	hdr := c.Writer.Header()
 	hdr.Set("Content-Disposition", `attachment; filename="`+FileName(req.Address)+`"`)
 	// The profile names the user's address: keep it out of shared caches.
 	hdr.Set("Cache-Control", "private, no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, ContentType, body)
+	c.Data(http.StatusOK, ContentType, doc.Body)
+}
+
+// renderAndSign renders the profile and, with a pair, signs it. Its errors
+// are ErrNothingToInclude, errRendering or errSigning.
+func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]byte, error) {
+	body, err := Render(acct, opts)
+	if err != nil {
+		if errors.Is(err, ErrNothingToInclude) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", errRendering, err)
+	}
+	if pair == nil {
+		return body, nil
+	}
+	signed, err := pair.sign(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errSigning, err)
+	}
+	return signed, nil
+}
+
+// cacheKey identifies a profile's bytes: the address exactly as given, the
+// options, and the signing pair.
+func cacheKey(req Request, pair *signingPair) string {
+	var b strings.Builder
+	b.WriteString(req.Address.String())
+	b.WriteByte(0)
+	b.WriteString(req.Options.Name)
+	b.WriteByte(0)
+	for _, on := range []bool{req.Options.Include.Mail, req.Options.Include.Calendar, req.Options.Include.Contacts} {
+		if on {
+			b.WriteByte('1')
+		} else {
+			b.WriteByte('0')
+		}
+	}
+	if pair != nil {
+		b.WriteByte(0)
+		b.WriteString(strconv.FormatUint(pair.generation, 10))
+	}
+	return b.String()
 }
 
 // FileName is the download's file name, built from the validated ASCII
@@ -110,6 +158,17 @@ var (
 	errRendering = errors.New("the profile could not be made from this provider's settings")
 	errSigning   = errors.New("the profile could not be signed")
 )
+
+// publicError drops the internal detail of server-side failures: the user
+// sees their one-line sentinel, the log has the cause.
+func publicError(err error) error {
+	for _, sentinel := range []error{errRendering, errSigning} {
+		if errors.Is(err, sentinel) {
+			return sentinel
+		}
+	}
+	return err
+}
 
 // statusOf maps errors to HTTP status codes, in one place.
 func statusOf(err error) int {

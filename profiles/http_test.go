@@ -151,3 +151,47 @@ func TestHTTP_SignedProfile(t *testing.T) {
 	want := render(t, account(t, autoconfig.Default(), "jane@example.ch"), Options{Name: "Jane Doe", Include: IncludeMail})
 	assert.Equal(t, string(want), string(p7.Content))
 }
+
+func TestDownload_RepeatedRequestsAreServedFromCache(t *testing.T) {
+	e := newTestEngine(t, autoconfig.Default(), nil)
+	get := func(q string) []byte {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, DownloadPath+"?"+q, nil))
+		require.Equal(t, http.StatusOK, w.Code)
+		return w.Body.Bytes()
+	}
+	first := get("email=jane@example.ch&name=Jane")
+	assert.Equal(t, first, get("email=jane@example.ch&name=Jane"))
+	assert.NotEqual(t, first, get("email=jane@example.ch&name=John"), "the name is part of the key")
+	assert.NotEqual(t, first, get("email=Jane@example.ch&name=Jane"), "the local part is kept as typed")
+}
+
+func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
+	addr := func(s string) autoconfig.Address {
+		a, err := autoconfig.ParseAddress(s)
+		require.NoError(t, err)
+		return a
+	}
+	base := Request{Address: addr("jane@example.ch"), Options: Options{Name: "Jane", Include: IncludeMail}}
+	keys := map[string]string{"base": cacheKey(base, nil)}
+	variants := map[string]Request{
+		"address":  {Address: addr("john@example.ch"), Options: base.Options},
+		"name":     {Address: base.Address, Options: Options{Name: "Jane D", Include: IncludeMail}},
+		"calendar": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Calendar: true}}},
+		"contacts": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Contacts: true}}},
+		// A name cannot smuggle another request's key: it has no NUL.
+		"name-with-separator": {Address: addr("jane@example.ch"), Options: Options{Name: "", Include: IncludeMail}},
+	}
+	for name, r := range variants {
+		keys[name] = cacheKey(r, nil)
+	}
+	keys["signed-1"] = cacheKey(base, &signingPair{generation: 1})
+	keys["signed-2"] = cacheKey(base, &signingPair{generation: 2})
+	seen := map[string]string{}
+	for name, k := range keys {
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s share the cache key %q", name, other, k)
+		}
+		seen[k] = name
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/smallstep/pkcs7"
 )
@@ -34,7 +35,16 @@ type Signer struct {
 	// failed are the file versions that last failed to load, so that a
 	// broken file is parsed once, not on every request.
 	failed atomic.Pointer[fileVersions]
+
+	// checkEvery spaces out the stat calls: under load, two syscalls per
+	// profile cost more than the rest of a cached response.
+	checkEvery time.Duration
+	nextCheck  atomic.Int64 // unix nanoseconds
 }
+
+// DefaultCheckInterval is how often a Signer looks at its files; a
+// renewed certificate is in use at most this long after it is written.
+const DefaultCheckInterval = time.Second
 
 // signingPair is a loaded certificate chain and its key.
 type signingPair struct {
@@ -42,7 +52,12 @@ type signingPair struct {
 	intermediates []*x509.Certificate // in file order, after the leaf
 	key           crypto.Signer
 	versions      fileVersions
+	// generation is unique per loaded pair: cached signed profiles are
+	// keyed by it, so a renewed certificate is used at once.
+	generation uint64
 }
+
+var pairGenerations atomic.Uint64
 
 // fileVersions identify the versions of the certificate and key files.
 type fileVersions struct{ cert, key os.FileInfo }
@@ -62,7 +77,7 @@ func fileChanged(a, b os.FileInfo) bool {
 // then its intermediates) and a private key file (PEM: PKCS #8, PKCS #1 or
 // SEC 1; RSA or ECDSA). A TLS certificate and key work as they are.
 func NewSigner(certPath, keyPath string) (*Signer, error) {
-	s := &Signer{certPath: certPath, keyPath: keyPath}
+	s := &Signer{certPath: certPath, keyPath: keyPath, checkEvery: DefaultCheckInterval}
 	versions, err := s.stat()
 	if err != nil {
 		return nil, err
@@ -88,6 +103,13 @@ func (s *Signer) Sign(content []byte) ([]byte, error) {
 // changed since it was loaded.
 func (s *Signer) pair() *signingPair {
 	cur := s.current.Load()
+	if s.checkEvery > 0 {
+		now := time.Now().UnixNano()
+		next := s.nextCheck.Load()
+		if now < next || !s.nextCheck.CompareAndSwap(next, now+int64(s.checkEvery)) {
+			return cur // checked recently, or another goroutine checks now
+		}
+	}
 	versions, err := s.stat()
 	if err != nil || !versions.changedFrom(cur.versions) {
 		// A file briefly missing during a renewal: keep signing.
@@ -166,7 +188,8 @@ func loadPair(certPath, keyPath string, versions fileVersions) (*signingPair, er
 			return nil, fmt.Errorf("signing certificate %s: certificate %d is not issued by the one after it (order: signing certificate, then intermediates): %w", certPath, i+1, err)
 		}
 	}
-	return &signingPair{leaf: certs[0], intermediates: certs[1:], key: key, versions: versions}, nil
+	return &signingPair{leaf: certs[0], intermediates: certs[1:], key: key, versions: versions,
+		generation: pairGenerations.Add(1)}, nil
 }
 
 func readCertificates(path string) ([]*x509.Certificate, error) {
