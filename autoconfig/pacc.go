@@ -10,10 +10,14 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// PACC (draft-ietf-mailmaint-pacc): a client fetches
+// PACC (draft-ietf-mailmaint-pacc, written for -04, Eggert/Bucksch/
+// Diephouse; its body text was not readable from here, so section numbers
+// are not cited): a client fetches
 // https://ua-auto-config.<domain>/.well-known/user-agent-configuration.json
 // and accepts it only if its SHA-256 equals the digest in the TXT record
-// _ua-auto-config.<domain>.
+// _ua-auto-config.<domain>. Member names follow -03 and later, where the
+// submission key is "submit" (it was "smtp" in -02); cross-checked with
+// automx (pins -03) and pimalaya io-discovery (pins -02).
 const (
 	PACCPath   = "/.well-known/user-agent-configuration.json"
 	PACCPrefix = "ua-auto-config."
@@ -114,7 +118,8 @@ func PACCDocument(p *Provider) ([]byte, error) {
 }
 
 // PACCDigestRecord is the TXT value of _ua-auto-config.<domain> that pins
-// the exact bytes of doc.
+// the exact bytes of doc: the HTTP body as served, newline included, hashed
+// with SHA-256 and written in padded standard base64 after v=UAAC1; a=sha256.
 func PACCDigestRecord(doc []byte) string {
 	sum := sha256.Sum256(doc)
 	return "v=UAAC1; a=sha256; d=" + base64.StdEncoding.EncodeToString(sum[:])

@@ -204,3 +204,30 @@ func paccGet(t *testing.T, cfg *autoconfig.Config, host, query string) *httptest
 	paccEngine(cfg).ServeHTTP(rec, req)
 	return rec
 }
+
+// The draft's member names (-03 and later): "submit", not -02's "smtp";
+// mail servers carry only "host" (no port or security member, as PACC implies
+// implicit TLS on the default port); nothing outside protocols/authentication/info.
+func TestPACC_MemberNamesFollowDraft(t *testing.T) {
+	doc, err := autoconfig.PACCDocument(defaultProvider(t))
+	require.NoError(t, err)
+	var raw map[string]map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(doc, &raw))
+	assert.ElementsMatch(t, []string{"protocols", "authentication", "info"}, keysOf(raw))
+	assert.ElementsMatch(t, []string{"imap", "submit"}, keysOf(raw["protocols"]))
+	for name, server := range raw["protocols"] {
+		var members map[string]string
+		require.NoError(t, json.Unmarshal(server, &members))
+		assert.Equal(t, []string{"host"}, keysOf(members), name)
+	}
+	assert.ElementsMatch(t, []string{"password"}, keysOf(raw["authentication"]))
+	assert.ElementsMatch(t, []string{"provider", "help"}, keysOf(raw["info"]))
+}
+
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
