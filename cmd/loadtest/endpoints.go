@@ -54,10 +54,12 @@ func endpoints() []endpoint {
 			body: autodiscoverBody, contentType: "text/xml; charset=utf-8", target: target{ratio: 0.8}},
 		{name: "mobileconfig", service: "plain", path: "/apple/mail.mobileconfig?email=jane.doe@example.ch",
 			target: target{ratio: 0.75}},
-		{name: "mobileconfig-ecdsa", service: "ecdsa", path: "/apple/mail.mobileconfig?email=jane.doe@example.ch",
-			target: target{rps: 5000}},
-		{name: "mobileconfig-rsa", service: "rsa", path: "/apple/mail.mobileconfig?email=jane.doe@example.ch",
-			target: target{rps: 1000}},
+		// Signed profiles: distinct addresses, so that every request is
+		// really signed (repeated ones are served from the cache).
+		{name: "mobileconfig-ecdsa", service: "ecdsa", path: "/apple/mail.mobileconfig?email=user%d@example.ch",
+			distinct: true, target: target{rps: 5000}},
+		{name: "mobileconfig-rsa", service: "rsa", path: "/apple/mail.mobileconfig?email=user%d@example.ch",
+			distinct: true, target: target{rps: 1000}},
 		{name: "qr-repeated", service: "plain", path: "/qr.png?email=jane.doe@example.ch&client=apple-ios",
 			target: target{ratio: 0.6}},
 		{name: "qr-distinct", service: "plain", path: "/qr.png?email=user%d@example.ch&client=apple-ios",
