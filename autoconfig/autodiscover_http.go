@@ -1,6 +1,7 @@
 package autoconfig
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -104,29 +105,62 @@ func (s *Service) autodiscoverPOX(c *gin.Context) {
 		writePOXError(c, http.StatusBadRequest, AutodiscoverInvalidRequest, "the request body could not be read")
 		return
 	}
-	req, err := ParseAutodiscoverRequest(body)
-	var reqErr *AutodiscoverRequestError
-	if errors.As(err, &reqErr) {
-		writePOXError(c, http.StatusOK, AutodiscoverInvalidRequest, reqErr.Reason)
-		return
+	cfg := s.Store.Config()
+	answer := func() ([]byte, error) { return s.autodiscoverAnswer(c.Request.Context(), cfg, body) }
+	var doc Document
+	if len(body) <= maxCachedAutodiscoverRequest {
+		// Clients send the same body for a user at every start; the answer
+		// is a function of the body and the configuration only.
+		doc, err = s.autodiscoverDocs.Get(cfg, string(body), answer)
+	} else {
+		var out []byte
+		if out, err = answer(); err == nil {
+			doc = Document{Body: out}
+		}
 	}
-	if !req.OffersOutlookSchema() {
-		writePOXError(c, http.StatusOK, AutodiscoverSchemaNotOffered,
-			"only the Outlook responseschema/2006a is offered; ActiveSync (mobilesync) is not")
-		return
-	}
-	addr, err := ParseAddress(req.EMailAddress)
-	if err != nil {
-		writePOXError(c, http.StatusOK, AutodiscoverInvalidRequest, err.Error())
-		return
-	}
-	acct, err := s.Resolve(c.Request.Context(), addr)
-	if err != nil {
-		writePOXError(c, http.StatusOK, AutodiscoverNotFound, ErrUnknownDomain.Error())
+	var pe *poxError
+	if errors.As(err, &pe) {
+		writePOXError(c, http.StatusOK, pe.code, pe.reason)
 		return
 	}
 	noStore(c)
-	c.Data(http.StatusOK, autodiscoverXMLType, AutodiscoverResponse(acct))
+	c.Data(http.StatusOK, autodiscoverXMLType, doc.Body)
+}
+
+// maxCachedAutodiscoverRequest bounds the bodies whose answers are cached
+// (real ones are about 350 bytes), so that the cache stays small whatever
+// clients send.
+const maxCachedAutodiscoverRequest = 1024
+
+// poxError is an Autodiscover error to answer as a POX Error document.
+type poxError struct {
+	code   AutodiscoverErrorCode
+	reason string
+}
+
+func (e *poxError) Error() string { return e.reason }
+
+// autodiscoverAnswer parses a request body and renders the response, or
+// returns a *poxError.
+func (s *Service) autodiscoverAnswer(ctx context.Context, cfg *Config, body []byte) ([]byte, error) {
+	req, err := ParseAutodiscoverRequest(body)
+	var reqErr *AutodiscoverRequestError
+	if errors.As(err, &reqErr) {
+		return nil, &poxError{AutodiscoverInvalidRequest, reqErr.Reason}
+	}
+	if !req.OffersOutlookSchema() {
+		return nil, &poxError{AutodiscoverSchemaNotOffered,
+			"only the Outlook responseschema/2006a is offered; ActiveSync (mobilesync) is not"}
+	}
+	addr, err := ParseAddress(req.EMailAddress)
+	if err != nil {
+		return nil, &poxError{AutodiscoverInvalidRequest, err.Error()}
+	}
+	acct, err := s.ResolveIn(ctx, cfg, addr)
+	if err != nil {
+		return nil, &poxError{AutodiscoverNotFound, ErrUnknownDomain.Error()}
+	}
+	return AutodiscoverResponse(acct), nil
 }
 
 // autodiscoverProbe answers GET. Outlook probes

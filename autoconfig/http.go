@@ -20,8 +20,9 @@ type Service struct {
 	// trailing slash), used where a response must link to the service.
 	PublicURL *url.URL
 
-	thunderbirdDocs *DocumentCache
-	paccDocs        *DocumentCache
+	thunderbirdDocs  *DocumentCache
+	paccDocs         *DocumentCache
+	autodiscoverDocs *DocumentCache
 	// MX, when set, lets providers with accept.mx serve unlisted domains
 	// whose MX points at them; nil disables MX acceptance.
 	MX *MXResolver
@@ -44,6 +45,7 @@ var ThunderbirdPaths = []string{
 func (s *Service) Register(r gin.IRouter) {
 	s.thunderbirdDocs = NewDocumentCache(documentCacheSize)
 	s.paccDocs = NewDocumentCache(documentCacheSize)
+	s.autodiscoverDocs = NewDocumentCache(documentCacheSize)
 	for _, path := range ThunderbirdPaths {
 		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
 		// KMail, Delta Chat and FairEmail.
