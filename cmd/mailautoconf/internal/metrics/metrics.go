@@ -118,3 +118,8 @@ func (m *Metrics) CertificateExpires(name string, notAfter time.Time) {
 
 // RateLimited records a request refused by the rate limit on route.
 func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(route).Inc() }
+
+// ReloadsCounter is the reload counter for result, for tests.
+func (m *Metrics) ReloadsCounter(result string) prometheus.Counter {
+	return m.reloads.WithLabelValues(result)
+}
