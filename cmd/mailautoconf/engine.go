@@ -84,7 +84,7 @@ func newEngine(s site) *gin.Engine {
 	if s.httpsPort != 0 {
 		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
 	}
-	e.Use(guard.BodyLimit(s.maxBodyBytes))
+	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes))
 	e.NoRoute(func(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	})

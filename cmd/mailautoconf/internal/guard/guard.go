@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -194,4 +195,18 @@ func redirectHost(hostport string) (string, bool) {
 		}
 	}
 	return host, true
+}
+
+// WellFormedQuery refuses a query string that does not parse (a bad
+// percent-escape, a semicolon separator): Go's URL.Query drops such pairs
+// silently, and a handler would then answer for a request it never saw.
+func WellFormedQuery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+			c.Data(http.StatusBadRequest, "text/plain; charset=utf-8", []byte("malformed query string: invalid percent-encoding or separator\n"))
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }

@@ -148,3 +148,21 @@ func TestRedirectPlain(t *testing.T) {
 	w := serve(route(443), httptest.NewRequest(http.MethodGet, "/autodiscover/autodiscover.xml", nil))
 	assert.Equal(t, http.StatusOK, w.Code)
 }
+
+func TestWellFormedQuery(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(WellFormedQuery())
+	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, c.Query("emailaddress")) })
+	for query, want := range map[string]int{
+		"emailaddress=a%40example.com": 200,
+		"":                             200,
+		"emailaddress=%zz":             400,
+		"emailaddress=a%":              400,
+		"a=1;emailaddress=x":           400,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.URL.RawQuery = query
+		assert.Equal(t, want, serve(e, r).Code, query)
+	}
+}
