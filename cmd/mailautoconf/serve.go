@@ -374,7 +374,7 @@ func portOf(addr string) (int, error) {
 			return port, nil
 		}
 	}
-	return 0, fmt.Errorf("--listen %q has no port number: set --https-port", addr)
+	return 0, fmt.Errorf("--listen %q names no fixed port for redirects to point to: set --https-port", addr)
 }
 
 func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
