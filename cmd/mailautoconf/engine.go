@@ -30,7 +30,7 @@ type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
-	metrics   *metrics.Metrics // nil: a private registry, not served
+	metrics   *metrics.Metrics // nil: a fresh registry
 
 	trustedProxies []netip.Prefix // clients whose X-Forwarded-* headers count
 	logAddresses   bool           // log whole addresses, not only domains
