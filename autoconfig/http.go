@@ -124,14 +124,14 @@ func (s *Service) ResolveIn(ctx context.Context, cfg *Config, addr Address) (Acc
 
 // BaseURL is the absolute base URL (no trailing slash) for links in
 // responses: the configured public URL, or else the scheme and host of the
-// request (gin's trusted-proxy settings decide whether forwarded headers
-// count).
+// request. The server's middleware sets r.URL.Scheme to https for TLS
+// connections and for trusted proxies that forwarded an https request.
 func (s *Service) BaseURL(r *http.Request) string {
 	if s.PublicURL != nil {
 		return s.PublicURL.String()
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || r.URL.Scheme == "https" {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

@@ -11,7 +11,7 @@ import (
 // BenchmarkEngine_Thunderbird measures one autoconfig request through the
 // whole engine, middleware included.
 func BenchmarkEngine_Thunderbird(b *testing.B) {
-	e := newEngine(testSite(autoconfig.Default()))
+	e := newEngine(siteFor(autoconfig.Default()))
 	req := httptest.NewRequest(http.MethodGet, "/mail/config-v1.1.xml?emailaddress=jane.doe@example.ch", nil)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,36 +1,93 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/health"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
+
+// DefaultMaxBodyBytes caps request bodies: an Autodiscover request is under
+// 1 KiB, and nothing else the service accepts is larger.
+const DefaultMaxBodyBytes = 64 << 10
 
 // site is everything the HTTP engine is built from.
 type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
+	metrics   *metrics.Metrics       // nil: a fresh registry
 	signer    *profiles.Signer       // nil: Apple profiles are served unsigned
 	mx        *autoconfig.MXResolver // nil: no accept.mx lookups
+
+	trustedProxies []netip.Prefix // clients whose X-Forwarded-* headers count
+	logAddresses   bool           // log whole addresses, not only domains
+	maxBodyBytes   int64          // 0: DefaultMaxBodyBytes
+	limiter        *ratelimit.Limiter
+	readiness      []health.Check
+
+	reloader   *reload.Reloader // with adminToken: POST /admin/reload
+	adminToken string
+	// serveMetrics mounts /metrics on this engine (false with --metrics-listen).
+	serveMetrics bool
+
+	// httpsPort, when not 0, is the TLS port that requests arriving on the
+	// plain-HTTP listener are redirected to.
+	httpsPort int
+	// acmeChallenge answers HTTP-01 challenges on the plain listener.
+	acmeChallenge http.Handler
 }
+
+// acmeChallengePrefix is where ACME HTTP-01 challenges are fetched (RFC 8555 §8.3).
+const acmeChallengePrefix = "/.well-known/acme-challenge/"
 
 // newEngine wires every package's routes into one gin engine. Each package
 // owns its routes; this function only decides which are mounted.
 func newEngine(s site) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
+	if s.metrics == nil {
+		s.metrics = metrics.New(versionString(), formatOf)
+	}
+	if s.maxBodyBytes == 0 {
+		s.maxBodyBytes = DefaultMaxBodyBytes
+	}
 	e := gin.New()
 	// A wrong method is a 405 with Allow, not a 404.
 	e.HandleMethodNotAllowed = true
-	e.Use(accessLog(s.logger), gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) {
-		c.AbortWithStatus(http.StatusInternalServerError)
-	}))
+	// Forwarded headers count only from the listed proxies (none by
+	// default): otherwise any client could choose the logged and
+	// rate-limited IP address.
+	if err := e.SetTrustedProxies(prefixStrings(s.trustedProxies)); err != nil {
+		panic("trusted proxies were validated by guard.ParseCIDRs: " + err.Error())
+	}
+	e.Use(
+		guard.ForwardedScheme(s.trustedProxies),
+		guard.SecurityHeaders(),
+		accesslog.Middleware(s.logger, accesslog.Options{LogAddresses: s.logAddresses}),
+		s.metrics.Middleware(),
+		gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) {
+			c.AbortWithStatus(http.StatusInternalServerError)
+		}),
+	)
+	if s.httpsPort != 0 {
+		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
+	}
+	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes))
 	e.NoRoute(func(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	})
@@ -40,7 +97,24 @@ func newEngine(s site) *gin.Engine {
 
 	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL, MX: s.mx}
 	autoconf.Register(e)
-	profiles.Register(e, autoconf, s.signer)
+
+	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
+	// CPU on every request and cannot be cached: they are mounted on this
+	// group, limited per client IP. Cached documents stay unlimited.
+	generating := e.Group("", s.rateLimit())
+	profiles.Register(generating, autoconf, s.signer)
+	if s.reloader != nil && s.adminToken != "" {
+		// Limited too: it slows down guessing the token.
+		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
+	}
+
+	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
+	if s.serveMetrics {
+		e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	}
+	if s.acmeChallenge != nil {
+		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
+	}
 	return e
 }
 
@@ -50,22 +124,64 @@ func newHandler(s site) http.Handler {
 	return autoconfig.CanonicalPaths(newEngine(s))
 }
 
-// accessLog writes one line per request. It logs the route pattern, never
-// the raw URL: query strings carry email addresses.
-func accessLog(logger *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "(no route)"
-		}
-		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("client", c.ClientIP()),
-		)
+// rateLimit is the per-client limit of the generating group, or nothing
+// when rate limiting is off.
+func (s site) rateLimit() gin.HandlerFunc {
+	if s.limiter == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return s.limiter.Middleware(s.metrics.RateLimited)
+}
+
+// servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
+// Thunderbird's autoconfig paths (it falls back to http:// when https fails),
+// ACME challenges (fetched over http by definition) and the health probes.
+// Everything else, Autodiscover included, is redirected to HTTPS.
+func servedOverPlainHTTP(path string) bool {
+	return slices.Contains(autoconfig.ThunderbirdPaths, path) ||
+		strings.HasPrefix(path, acmeChallengePrefix) ||
+		path == health.LivePath || path == health.ReadyPath
+}
+
+// formatOf names the document format a route serves, for the metrics'
+// format label. It matches by path so that every package's routes are
+// classified without registering anything here.
+func formatOf(route string) string {
+	lower := strings.ToLower(route)
+	switch {
+	case route == metrics.NoRoute:
+		return "none"
+	case slices.Contains(autoconfig.ThunderbirdPaths, route):
+		return "thunderbird"
+	case strings.HasPrefix(lower, "/autodiscover/"):
+		return "autodiscover"
+	case strings.HasSuffix(lower, ".mobileconfig"):
+		return "apple"
+	case strings.HasPrefix(lower, "/.well-known/user-agent-configuration"):
+		return "pacc"
+	case route == health.LivePath, route == health.ReadyPath, route == "/metrics",
+		route == reload.AdminPath, strings.HasPrefix(route, acmeChallengePrefix):
+		return "operations"
+	default:
+		return "other"
 	}
 }
+
+func configLoaded(store *autoconfig.Store) health.Check {
+	return func(time.Time) error {
+		if store.Config() == nil {
+			return errNoConfig
+		}
+		return nil
+	}
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+var errNoConfig = errors.New("no configuration loaded")

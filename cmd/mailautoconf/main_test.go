@@ -133,12 +133,12 @@ func TestParsePublicURL(t *testing.T) {
 	}
 }
 
-func testSite(cfg *autoconfig.Config) site {
+func siteFor(cfg *autoconfig.Config) site {
 	return site{store: autoconfig.NewStore(cfg), logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func TestEngine_MountsAutoconfigAndAnswersUnknownPaths(t *testing.T) {
-	e := newEngine(testSite(autoconfig.Default()))
+	e := newEngine(siteFor(autoconfig.Default()))
 	get := func(method, target string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, httptest.NewRequest(method, target, nil))
@@ -156,7 +156,7 @@ func TestEngine_MountsAutoconfigAndAnswersUnknownPaths(t *testing.T) {
 
 func TestEngine_AccessLogHasNoAddress(t *testing.T) {
 	var logs bytes.Buffer
-	s := testSite(autoconfig.Default())
+	s := siteFor(autoconfig.Default())
 	s.logger = slog.New(slog.NewTextHandler(&logs, nil))
 	e := newEngine(s)
 	req := httptest.NewRequest(http.MethodGet, "/mail/config-v1.1.xml?emailaddress=secret.person@example.ch", nil)

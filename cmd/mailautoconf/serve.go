@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +19,11 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 )
 
 func init() {
@@ -26,73 +33,365 @@ func init() {
 	}
 }
 
-const shutdownGrace = 10 * time.Second
+// adminTokenEnv is read when --admin-token is not given: a flag is visible
+// to every local user in the process list, the environment is not.
+const adminTokenEnv = "MAILAUTOCONF_ADMIN_TOKEN"
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	configPath, publicURL           string
+	listen, httpListen, metricsAddr string
+	httpsPort                       int
+
+	tlsCert, tlsKey                                 string
+	acmeCache, acmeEmail, acmeDirectory, acmeCAFile string
+
+	trustedProxies string
+	adminToken     string
+	logFormat      string
+	logAddresses   bool
+	rateLimit      string
+	rateBurst      int
+	maxBodyBytes   int64
+
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, shutdownGrace time.Duration
+	maxHeaderBytes                                                           int
+
+	sign     signFlags
+	resolver string
+}
+
+// serveFlags defines serve's flags on fs, with their defaults.
+func serveFlags(fs *flag.FlagSet) *serveOptions {
+	o := &serveOptions{}
+	fs.StringVar(&o.configPath, "config", "", "configuration file (default: the embedded default provider, for ANY domain)")
+	fs.StringVar(&o.listen, "listen", ":8080", "address to listen on (HTTPS when a certificate or ACME is configured)")
+	fs.StringVar(&o.publicURL, "public-url", "", "absolute base URL of the service, e.g. https://autoconfig.example.com (default: derived from each request)")
+	fs.StringVar(&o.httpListen, "http-listen", "", "also listen for plain HTTP here (e.g. :80): serves Thunderbird autoconfig, ACME challenges and health probes, redirects the rest to HTTPS; needs TLS")
+	fs.IntVar(&o.httpsPort, "https-port", 0, "port that plain-HTTP redirects point to (default: the port of --listen)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate chain (PEM), re-read when it changes")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM), re-read when it changes")
+	fs.StringVar(&o.acmeCache, "acme-cache", "", "obtain certificates with ACME (Let's Encrypt) and keep them in this directory")
+	fs.StringVar(&o.acmeEmail, "acme-email", "", "contact address given to the ACME CA")
+	fs.StringVar(&o.acmeDirectory, "acme-directory", "", "ACME directory URL (default: Let's Encrypt production)")
+	fs.StringVar(&o.acmeCAFile, "acme-directory-ca", "", "PEM file of the CA that signs the ACME directory's own HTTPS certificate (private ACME servers)")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto count (default: none)")
+	fs.StringVar(&o.adminToken, "admin-token", "", "enable POST /admin/reload with this bearer token (default: $"+adminTokenEnv+")")
+	fs.StringVar(&o.metricsAddr, "metrics-listen", "", "serve /metrics on this address only, not on --listen (e.g. 127.0.0.1:9090)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&o.logAddresses, "log-addresses", false, "log whole email addresses, not only their domains")
+	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client-IP rate of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
+	fs.IntVar(&o.rateBurst, "rate-burst", 20, "requests a client may make at once before --rate-limit applies")
+	fs.Int64Var(&o.maxBodyBytes, "max-body", DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read request headers")
+	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read a whole request")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to write a response")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
+	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 16<<10, "largest request header block accepted, in bytes")
+	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
+	o.sign = addSignFlags(fs)
+	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	return o
+}
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL] [--sign-cert FILE --sign-key FILE] [--resolver HOST:PORT]", stderr)
-	configPath := fs.String("config", "", "configuration file (default: the embedded default provider, for ANY domain)")
-	listen := fs.String("listen", ":8080", "address to listen on")
-	publicURL := fs.String("public-url", "", "absolute base URL of the service, e.g. https://autoconfig.example.com (default: derived from each request)")
-	sf := addSignFlags(fs)
-	resolver := fs.String("resolver", "", "DNS server for accept.mx lookups, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--tls-cert F --tls-key F | --acme-cache DIR] [flags]", stderr)
+	opts := serveFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-
-	base, err := parsePublicURL(*publicURL)
+	if opts.adminToken == "" {
+		opts.adminToken = os.Getenv(adminTokenEnv)
+	}
+	srv, err := newServer(*opts, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return srv.run(ctx, hup)
+}
+
+// server is a configured service: listeners open, ready to run.
+type server struct {
+	opts     serveOptions
+	logger   *slog.Logger
+	store    *autoconfig.Store
+	metrics  *metrics.Metrics
+	reloader *reload.Reloader
+
+	main, plain, metricsOnly       *http.Server
+	mainLn, plainLn, metricsOnlyLn net.Listener
+	tls                            bool
+}
+
+// newServer validates the options, loads the configuration and the
+// certificate, and opens the listeners.
+func newServer(o serveOptions, stderr io.Writer) (*server, error) {
+	logger, err := newLogger(o.logFormat, stderr)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	base, err := parsePublicURL(o.publicURL)
+	if err != nil {
+		return nil, err
+	}
+	trusted, err := guard.ParseCIDRs(o.trustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	limiter, err := newLimiter(o.rateLimit, o.rateBurst)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.checkTLSFlags(); err != nil {
+		return nil, err
+	}
+	if o.maxBodyBytes <= 0 {
+		return nil, fmt.Errorf("--max-body must be positive")
+	}
+
+	load := func() (*autoconfig.Config, error) { return loadConfig(o.configPath) }
+	cfg, err := load()
+	if err != nil {
+		return nil, err
 	}
 	logConfig(logger, cfg)
-	signer, err := sf.signer()
+	signer, err := o.sign.signer()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if signer != nil {
 		cert := signer.Certificate()
 		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
 	}
-	mx, err := newMXResolver(*resolver, cfg, logger)
+	mx, err := newMXResolver(o.resolver, cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
+	s.metrics = metrics.New(versionString(), formatOf)
+	s.metrics.ConfigLoaded(time.Now())
+	s.reloader = &reload.Reloader{Load: load, Store: s.store, Metrics: s.metrics, Logger: logger}
 
-	ln, err := net.Listen("tcp", *listen)
+	site := site{
+		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
+		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
+		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
+		serveMetrics: o.metricsAddr == "", signer: signer, mx: mx,
+	}
+	tlsConfig, err := s.tlsSetup(&site, base)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
+		return nil, err
 	}
-	srv := &http.Server{
-		Handler:           newHandler(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger, signer: signer, mx: mx}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	if err := s.listen(site, tlsConfig); err != nil {
+		s.closeListeners()
+		return nil, err
 	}
-	logger.Info("listening", "address", ln.Addr().String())
+	return s, nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: finishing requests in flight", "grace", shutdownGrace)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutting down: %w", err)
+func (o serveOptions) checkTLSFlags() error {
+	files := o.tlsCert != "" || o.tlsKey != ""
+	switch {
+	case files && (o.tlsCert == "" || o.tlsKey == ""):
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	case files && o.acmeCache != "":
+		return fmt.Errorf("use either --tls-cert/--tls-key or --acme-cache, not both")
+	case o.acmeCache == "" && (o.acmeEmail != "" || o.acmeDirectory != "" || o.acmeCAFile != ""):
+		return fmt.Errorf("--acme-email, --acme-directory and --acme-directory-ca need --acme-cache")
+	case o.httpListen != "" && !files && o.acmeCache == "":
+		return fmt.Errorf("--http-listen needs TLS on --listen: give --tls-cert/--tls-key or --acme-cache")
 	}
 	return nil
+}
+
+// tlsSetup returns the TLS configuration of the main listener, or nil
+// when it serves plain HTTP (behind a TLS-terminating proxy).
+func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
+	o := s.opts
+	var get func(*tls.ClientHelloInfo) (*tls.Certificate, error)
+	nextProtos := []string{"h2", "http/1.1"}
+	switch {
+	case o.tlsCert != "":
+		f, err := certs.Load(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, err
+		}
+		s.reloader.Certs = f
+		site.readiness = append(site.readiness, f.Check)
+		s.metrics.CertificateExpires(f.Name(), f.Leaf().NotAfter)
+		get = f.GetCertificate
+	case o.acmeCache != "":
+		m, err := newACMEManager(o, s.store, base)
+		if err != nil {
+			return nil, err
+		}
+		site.acmeChallenge = m.HTTPHandler(nil)
+		acmeTLS := m.TLSConfig()
+		// Its protocols include acme-tls/1 for TLS-ALPN-01 challenges.
+		get, nextProtos = acmeTLS.GetCertificate, acmeTLS.NextProtos
+	default:
+		return nil, nil
+	}
+	if o.httpListen != "" {
+		site.httpsPort = o.httpsPort
+		if site.httpsPort == 0 {
+			port, err := portOf(o.listen)
+			if err != nil {
+				return nil, err
+			}
+			site.httpsPort = port
+		}
+	}
+	s.tls = true
+	return &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: recordExpiry(get, s.metrics),
+		NextProtos:     nextProtos,
+	}, nil
+}
+
+// recordExpiry wraps GetCertificate to export the expiry of each
+// certificate served, by server name.
+func recordExpiry(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), m *metrics.Metrics) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		c, err := get(hello)
+		if err == nil && c != nil && c.Leaf != nil && len(c.Leaf.DNSNames) > 0 {
+			m.CertificateExpires(c.Leaf.DNSNames[0], c.Leaf.NotAfter)
+		}
+		return c, err
+	}
+}
+
+func (s *server) listen(site site, tlsConfig *tls.Config) error {
+	o := s.opts
+	var err error
+	s.main = s.httpServer(newHandler(site))
+	s.main.TLSConfig = tlsConfig
+	if s.mainLn, err = net.Listen("tcp", o.listen); err != nil {
+		return fmt.Errorf("listening on %s: %w", o.listen, err)
+	}
+	if o.httpListen != "" {
+		s.plain = s.httpServer(s.main.Handler)
+		s.plain.BaseContext = func(net.Listener) context.Context { return guard.MarkPlain(context.Background()) }
+		if s.plainLn, err = net.Listen("tcp", o.httpListen); err != nil {
+			return fmt.Errorf("listening on %s: %w", o.httpListen, err)
+		}
+	}
+	if o.metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metrics.Handler())
+		s.metricsOnly = s.httpServer(mux)
+		if s.metricsOnlyLn, err = net.Listen("tcp", o.metricsAddr); err != nil {
+			return fmt.Errorf("listening on %s: %w", o.metricsAddr, err)
+		}
+	}
+	return nil
+}
+
+// httpServer applies the timeouts and size limits to a handler.
+func (s *server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: s.opts.readHeaderTimeout,
+		ReadTimeout:       s.opts.readTimeout,
+		WriteTimeout:      s.opts.writeTimeout,
+		IdleTimeout:       s.opts.idleTimeout,
+		MaxHeaderBytes:    s.opts.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// run serves until ctx ends, reloading at each value from hup, then stops
+// accepting and lets requests in flight finish for at most shutdownGrace.
+func (s *server) run(ctx context.Context, hup <-chan os.Signal) error {
+	errc := make(chan error, 3)
+	if s.tls {
+		s.logger.Info("listening", "address", s.mainLn.Addr().String(), "tls", true)
+		go func() { errc <- s.main.ServeTLS(s.mainLn, "", "") }()
+	} else {
+		s.logger.Info("listening", "address", s.mainLn.Addr().String(), "tls", false)
+		go func() { errc <- s.main.Serve(s.mainLn) }()
+	}
+	if s.plain != nil {
+		s.logger.Info("listening for plain HTTP", "address", s.plainLn.Addr().String())
+		go func() { errc <- s.plain.Serve(s.plainLn) }()
+	}
+	if s.metricsOnly != nil {
+		s.logger.Info("serving metrics", "address", s.metricsOnlyLn.Addr().String())
+		go func() { errc <- s.metricsOnly.Serve(s.metricsOnlyLn) }()
+	}
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go s.reloader.Watch(watchCtx, hup)
+
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+		s.logger.Error("a listener failed: shutting down", "error", serveErr.Error())
+	case <-ctx.Done():
+		s.logger.Info("shutting down: finishing requests in flight", "grace", s.opts.shutdownGrace)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.shutdownGrace)
+	defer cancel()
+	for _, srv := range []*http.Server{s.main, s.plain, s.metricsOnly} {
+		if srv == nil {
+			continue
+		}
+		if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			// Connections still busy after the grace period are closed.
+			srv.Close()
+			serveErr = errors.Join(serveErr, fmt.Errorf("shutting down: %w", err))
+		}
+	}
+	return serveErr
+}
+
+func (s *server) closeListeners() {
+	for _, ln := range []net.Listener{s.mainLn, s.plainLn, s.metricsOnlyLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json")
+}
+
+func newLimiter(rateFlag string, burst int) (*ratelimit.Limiter, error) {
+	if rateFlag == "0" {
+		return nil, nil
+	}
+	perSecond, err := ratelimit.ParseRate(rateFlag)
+	if err != nil {
+		return nil, fmt.Errorf("--rate-limit: %w", err)
+	}
+	if burst < 1 {
+		return nil, fmt.Errorf("--rate-burst must be at least 1")
+	}
+	return ratelimit.New(perSecond, burst, ratelimit.DefaultMaxClients), nil
+}
+
+func portOf(addr string) (int, error) {
+	_, p, err := net.SplitHostPort(addr)
+	if err == nil {
+		var port int
+		if port, err = strconv.Atoi(p); err == nil && port > 0 {
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("--listen %q names no fixed port for redirects to point to: set --https-port", addr)
 }
 
 func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
@@ -103,6 +402,19 @@ func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
 		logger.Warn("answering for ANY domain with the catch-all provider; pass --config to serve only your domains",
 			"config", cfg.Source, "provider", cfg.CatchAll.ID)
 	}
+}
+
+// parsePublicURL accepts an absolute http(s) URL without query or fragment.
+func parsePublicURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("--public-url must be an absolute http or https URL such as https://autoconfig.example.com")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
 }
 
 // newMXResolver builds the resolver of accept.mx lookups. It is built even
@@ -137,17 +449,4 @@ func checkHostPort(s string) error {
 		return fmt.Errorf("%q is not HOST:PORT", s)
 	}
 	return nil
-}
-
-// parsePublicURL accepts an absolute http(s) URL without query or fragment.
-func parsePublicURL(s string) (*url.URL, error) {
-	if s == "" {
-		return nil, nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("--public-url must be an absolute http or https URL such as https://autoconfig.example.com")
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	return u, nil
 }

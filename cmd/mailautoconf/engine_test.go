@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
+)
+
+// testSite is a site on the embedded default with logs in a buffer.
+func testSite(logs *bytes.Buffer) site {
+	return site{
+		store:        autoconfig.NewStore(autoconfig.Default()),
+		logger:       slog.New(slog.NewJSONHandler(logs, nil)),
+		metrics:      metrics.New("test", formatOf),
+		serveMetrics: true,
+	}
+}
+
+func do(s site, method, target string, header http.Header) *httptest.ResponseRecorder {
+	e := newEngine(s)
+	r := httptest.NewRequest(method, target, nil)
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	return w
+}
+
+func TestHealth_LiveAndReady(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	w := do(s, http.MethodGet, "/healthz", nil)
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "ok\n", w.Body.String())
+	w = do(s, http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "ready\n", w.Body.String())
+
+	s.store = &autoconfig.Store{} // nothing loaded
+	w = do(s, http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "not ready: no configuration loaded\n", w.Body.String())
+	assert.Equal(t, http.StatusOK, do(s, http.MethodGet, "/healthz", nil).Code, "alive even when not ready")
+}
+
+func TestMetrics_ScrapeAfterRequestsFillsEveryLabel(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	e := newEngine(s)
+	for _, target := range []string{
+		"/mail/config-v1.1.xml?emailaddress=jane@example.com",
+		"/mail/config-v1.1.xml?emailaddress=bad",
+		"/no/such/path/jane@example.com",
+		"/healthz",
+	} {
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+	}
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	body := w.Body.String()
+
+	for _, want := range []string{
+		`mailautoconf_http_requests_total{format="thunderbird",route="/mail/config-v1.1.xml",status="200"} 1`,
+		`mailautoconf_http_requests_total{format="thunderbird",route="/mail/config-v1.1.xml",status="400"} 1`,
+		`mailautoconf_http_requests_total{format="none",route="(no route)",status="404"} 1`,
+		`mailautoconf_http_requests_total{format="operations",route="/healthz",status="200"} 1`,
+		`mailautoconf_http_request_duration_seconds_count{format="thunderbird",route="/mail/config-v1.1.xml"} 2`,
+		`mailautoconf_config_reloads_total{result="failure"} 0`,
+		`mailautoconf_build_info{goversion="go`,
+	} {
+		assert.Contains(t, body, want)
+	}
+	assert.NotContains(t, body, "jane", "raw URLs never become labels")
+	// Every label of every mailautoconf series has a value.
+	for _, empty := range regexp.MustCompile(`(?m)^mailautoconf_\S*\{[^}]*=""`).FindAllString(body, -1) {
+		t.Errorf("empty label: %s", empty)
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	for route, want := range map[string]string{
+		"/mail/config-v1.1.xml":                        "thunderbird",
+		"/.well-known/autoconfig/mail/config-v1.1.xml": "thunderbird",
+		"/autodiscover/autodiscover.xml":               "autodiscover",
+		"/Autodiscover/Autodiscover.json":              "autodiscover",
+		"/apple/mail.mobileconfig":                     "apple",
+		"/.well-known/user-agent-configuration.json":   "pacc",
+		"/healthz":                           "operations",
+		"/admin/reload":                      "operations",
+		"/.well-known/acme-challenge/:token": "operations",
+		metrics.NoRoute:                      "none",
+		"/setup":                             "other",
+	} {
+		assert.Equal(t, want, formatOf(route), route)
+	}
+}
+
+func TestSecurityHeaders_OnEveryResponse(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	for _, tc := range []struct{ method, target string }{
+		{"GET", "/mail/config-v1.1.xml?emailaddress=a@example.com"},
+		{"GET", "/mail/config-v1.1.xml?emailaddress=bad"},
+		{"GET", "/nothing"},
+		{"DELETE", "/mail/config-v1.1.xml"},
+		{"GET", "/healthz"},
+		{"GET", "/metrics"},
+	} {
+		w := do(s, tc.method, tc.target, nil)
+		assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"), tc.target)
+		assert.Equal(t, "no-referrer", w.Header().Get("Referrer-Policy"), tc.target)
+	}
+}
+
+func TestTrustedProxies_ClientIPOnlyFromListedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no proxy trusted by default", nil, "10.0.0.5"},
+		{"listed proxy", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "203.0.113.7"},
+		{"other proxy", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}, "10.0.0.5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &bytes.Buffer{}
+			s := testSite(logs)
+			s.trustedProxies = tc.trusted
+			r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			r.RemoteAddr = "10.0.0.5:4000"
+			r.Header.Set("X-Forwarded-For", "203.0.113.7")
+			newEngine(s).ServeHTTP(httptest.NewRecorder(), r)
+			assert.Contains(t, logs.String(), `"client":"`+tc.want+`"`)
+		})
+	}
+}
+
+func TestRateLimit_GeneratingGroupOnlyAndCounted(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.limiter = ratelimit.New(0.001, 2, 10)
+	s.reloader = &reload.Reloader{Load: func() (*autoconfig.Config, error) { return autoconfig.Default(), nil },
+		Store: s.store, Metrics: s.metrics, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
+	s.adminToken = "token"
+	e := newEngine(s)
+	send := func(method, target string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, target, nil)
+		r.Header.Set("Authorization", "Bearer wrong")
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		return w
+	}
+	assert.Equal(t, http.StatusUnauthorized, send("POST", "/admin/reload").Code)
+	assert.Equal(t, http.StatusUnauthorized, send("POST", "/admin/reload").Code)
+	w := send("POST", "/admin/reload")
+	assert.Equal(t, http.StatusTooManyRequests, w.Code, "guessing the admin token is slowed down")
+	assert.NotEmpty(t, w.Header().Get("Retry-After"))
+	for range 10 {
+		assert.Equal(t, http.StatusOK, send("GET", "/mail/config-v1.1.xml?emailaddress=a@example.com").Code, "autoconfig documents stay unlimited")
+	}
+	w = send("GET", "/metrics")
+	assert.Contains(t, w.Body.String(), `mailautoconf_rate_limited_requests_total{route="/admin/reload"} 1`)
+}
+
+func TestAdminReload_AbsentWithoutToken(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.reloader = &reload.Reloader{}
+	w := do(s, http.MethodPost, "/admin/reload", nil)
+	assert.Equal(t, http.StatusNotFound, w.Code)
+}
+
+func TestBodyLimit_DeclaredOversizedBodyIs413(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.maxBodyBytes = 100
+	e := newEngine(s)
+	r := httptest.NewRequest(http.MethodPost, "/mail/config-v1.1.xml", strings.NewReader(strings.Repeat("x", 101)))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+}

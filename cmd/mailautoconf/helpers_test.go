@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+)
+
+var _ = golden.Updating
+
+// syncBuffer is a log destination shared by the server's goroutines and
+// the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testOptions are serve's flag defaults, on a free loopback port.
+func testOptions(t *testing.T) serveOptions {
+	t.Helper()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	o := serveFlags(fs)
+	require.NoError(t, fs.Parse(nil))
+	o.listen = "127.0.0.1:0"
+	return *o
+}
+
+// runningServer is a server started by a test, stopped at its end.
+type runningServer struct {
+	*server
+	logs *syncBuffer
+	hup  chan os.Signal
+	stop context.CancelFunc
+	done chan error
+}
+
+func startServer(t *testing.T, o serveOptions) *runningServer {
+	t.Helper()
+	logs := &syncBuffer{}
+	srv, err := newServer(o, logs)
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	rs := &runningServer{server: srv, logs: logs, hup: make(chan os.Signal), stop: stop, done: make(chan error, 1)}
+	go func() { rs.done <- srv.run(ctx, rs.hup) }()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-rs.done:
+		case <-time.After(30 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	return rs
+}
+
+func (rs *runningServer) url(path string) string {
+	scheme := "http"
+	if rs.tls {
+		scheme = "https"
+	}
+	return scheme + "://" + rs.mainLn.Addr().String() + path
+}
+
+// get fetches url with client and returns the status and body.
+func get(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// Two configurations that both serve example.com with different host
+// names, so a test can tell which one answered; the second also serves
+// example.org.
+const (
+	configA = `providers:
+  - id: example.com
+    display_name: Example A
+    domains: [example.com]
+    incoming: [{protocol: imap, host: imap-a.example.com, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp-a.example.com, port: 587, security: starttls}]
+`
+	configB = `providers:
+  - id: example.com
+    display_name: Example B
+    domains: [example.com, example.org]
+    incoming: [{protocol: imap, host: imap-b.example.com, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp-b.example.com, port: 587, security: starttls}]
+`
+	// configBroken has a bad port on line 5.
+	configBroken = `providers:
+  - id: example.com
+    display_name: Example Broken
+    domains: [example.com]
+    incoming: [{protocol: imap, host: imap-x.example.com, port: 0, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp-x.example.com, port: 587, security: starttls}]
+`
+)
+
+// writeFile replaces path's content with a rename, as an editor or a
+// configuration management tool does.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o600))
+	require.NoError(t, os.Rename(tmp, path))
+}
+
+func configFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	writeFile(t, path, content)
+	return path
+}
+
+func hasLine(logs, substr string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, substr) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,91 @@
+package certs
+
+import (
+	"crypto/tls"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
+)
+
+var _ = golden.Updating
+
+func served(t *testing.T, f *File) string {
+	t.Helper()
+	c, err := f.GetCertificate(&tls.ClientHelloInfo{ServerName: "autoconfig.example.com"})
+	require.NoError(t, err)
+	return c.Leaf.SerialNumber.String()
+}
+
+func TestGetCertificate_RenewedFilesAreServedWithoutReload(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	f, err := Load(certPath, keyPath)
+	require.NoError(t, err)
+	require.Equal(t, first.SerialNumber.String(), served(t, f))
+
+	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	// Same-second renewals keep the mtime on coarse file systems; the size
+	// or the explicit mtime below tells them apart.
+	later := time.Now().Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	assert.Equal(t, second.SerialNumber.String(), served(t, f))
+}
+
+func TestGetCertificate_HalfWrittenRenewalKeepsServingTheOldOne(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	f, err := Load(certPath, keyPath)
+	require.NoError(t, err)
+
+	// The key is replaced but not yet the certificate: they do not match.
+	other := t.TempDir()
+	_, otherKey, _ := testcert.Valid(t, other, "autoconfig.example.com")
+	data, err := os.ReadFile(otherKey)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyPath, data, 0o600))
+
+	assert.Equal(t, first.SerialNumber.String(), served(t, f))
+	require.Error(t, f.Reload())
+	assert.Equal(t, first.SerialNumber.String(), served(t, f))
+}
+
+func TestLoad_Errors(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(dir+"/missing.pem", dir+"/missing.key")
+	require.ErrorContains(t, err, "reading certificate")
+
+	garbage := dir + "/garbage.pem"
+	require.NoError(t, os.WriteFile(garbage, []byte("not pem"), 0o600))
+	_, err = Load(garbage, garbage)
+	require.ErrorContains(t, err, "loading certificate "+garbage)
+}
+
+func TestCheck_ExpiredAndNotYetValid(t *testing.T) {
+	now := time.Now()
+	for name, tc := range map[string]struct {
+		from, to time.Time
+		want     string
+	}{
+		"expired":       {now.Add(-48 * time.Hour), now.Add(-time.Hour), "expired at"},
+		"not yet valid": {now.Add(time.Hour), now.Add(48 * time.Hour), "not valid before"},
+		"valid":         {now.Add(-time.Hour), now.Add(time.Hour), ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			certPath, keyPath, _ := testcert.Write(t, t.TempDir(), tc.from, tc.to, "autoconfig.example.com")
+			f, err := Load(certPath, keyPath)
+			require.NoError(t, err)
+			err = f.Check(now)
+			if tc.want == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,125 @@
+// Package metrics holds the service's Prometheus collectors and the gin
+// middleware that fills them. Labels are bounded: routes are gin route
+// patterns, never raw URLs, so a scanner cannot grow the series count.
+package metrics
+
+import (
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// NoRoute is the route label of requests that matched no route.
+const NoRoute = "(no route)"
+
+// Metrics is one registry with every collector of the service. Each test
+// builds its own, so nothing is global.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	requests       *prometheus.CounterVec
+	duration       *prometheus.HistogramVec
+	reloads        *prometheus.CounterVec
+	lastReload     prometheus.Gauge
+	certExpiry     *prometheus.GaugeVec
+	rateLimited    *prometheus.CounterVec
+	formatForRoute func(route string) string
+}
+
+// New registers the collectors. version labels the build-info gauge;
+// formatForRoute names the document format of a route pattern.
+func New(version string, formatForRoute func(route string) string) *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_http_requests_total",
+			Help: "HTTP requests by route pattern, document format and status code.",
+		}, []string{"route", "format", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "mailautoconf_http_request_duration_seconds",
+			Help: "Time to answer an HTTP request, by route pattern and document format.",
+			// Thunderbird gives up on a URL after 5 s.
+			Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
+		}, []string{"route", "format"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_config_reloads_total",
+			Help: "Configuration reloads by result (success or failure).",
+		}, []string{"result"}),
+		lastReload: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mailautoconf_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last successful configuration load.",
+		}),
+		certExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "mailautoconf_certificate_expiry_timestamp_seconds",
+			Help: "Unix time at which the served TLS certificate expires, by certificate file.",
+		}, []string{"certificate"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_rate_limited_requests_total",
+			Help: "Requests refused with 429 by the per-client rate limit, by route pattern.",
+		}, []string{"route"}),
+		formatForRoute: formatForRoute,
+	}
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "mailautoconf_build_info",
+		Help: "Always 1; the labels name the running build.",
+	}, []string{"version", "goversion"})
+	buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+	// Both results exist from the start, so a rate() of failures is 0, not
+	// absent, on a service that never failed.
+	m.reloads.WithLabelValues("success")
+	m.reloads.WithLabelValues("failure")
+	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, buildInfo,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Middleware counts and times every request by route pattern.
+func (m *Metrics) Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = NoRoute
+		}
+		format := m.formatForRoute(route)
+		m.requests.WithLabelValues(route, format, strconv.Itoa(c.Writer.Status())).Inc()
+		m.duration.WithLabelValues(route, format).Observe(time.Since(start).Seconds())
+	}
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// ConfigLoaded records the configuration put in force at start-up.
+func (m *Metrics) ConfigLoaded(t time.Time) { m.lastReload.Set(float64(t.Unix())) }
+
+// ReloadSucceeded records a reload put in force at t.
+func (m *Metrics) ReloadSucceeded(t time.Time) {
+	m.reloads.WithLabelValues("success").Inc()
+	m.ConfigLoaded(t)
+}
+
+// ReloadFailed records a configuration reload that was refused.
+func (m *Metrics) ReloadFailed() { m.reloads.WithLabelValues("failure").Inc() }
+
+// CertificateExpires records when the certificate read from name expires.
+func (m *Metrics) CertificateExpires(name string, notAfter time.Time) {
+	m.certExpiry.WithLabelValues(name).Set(float64(notAfter.Unix()))
+}
+
+// RateLimited records a request refused by the rate limit on route.
+func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(route).Inc() }
+
+// ReloadsCounter is the reload counter for result, for tests.
+func (m *Metrics) ReloadsCounter(result string) prometheus.Counter {
+	return m.reloads.WithLabelValues(result)
+}

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
+)
+
+func TestServe_FlagCombinationsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*serveOptions)
+		want string
+	}{
+		{"cert without key", func(o *serveOptions) { o.tlsCert = "c.pem" }, "--tls-cert and --tls-key go together"},
+		{"files and acme", func(o *serveOptions) { o.tlsCert, o.tlsKey, o.acmeCache = "c", "k", "d" }, "not both"},
+		{"acme email alone", func(o *serveOptions) { o.acmeEmail = "ops@example.com" }, "need --acme-cache"},
+		{"plain listener without TLS", func(o *serveOptions) { o.httpListen = ":0" }, "--http-listen needs TLS"},
+		{"bad proxies", func(o *serveOptions) { o.trustedProxies = "proxy.local" }, "--trusted-proxies"},
+		{"bad rate", func(o *serveOptions) { o.rateLimit = "fast" }, "--rate-limit"},
+		{"bad log format", func(o *serveOptions) { o.logFormat = "xml" }, "--log-format must be text or json"},
+		{"missing certificate", func(o *serveOptions) { o.tlsCert, o.tlsKey = "/nonexistent/c.pem", "/nonexistent/k.pem" }, "reading certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions(t)
+			tc.edit(&o)
+			_, err := newServer(o, io.Discard)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+// tlsClient trusts the certificates in pool and sends SNI serverName.
+func tlsClient(pool *x509.CertPool, serverName string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool, ServerName: serverName},
+		DisableKeepAlives: true,
+	}}
+}
+
+func TestServe_TLSCertificateRenewedOnDiskIsServed(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	rs := startServer(t, o)
+
+	served := func() *x509.Certificate {
+		conn, err := tls.Dial("tcp", rs.mainLn.Addr().String(), &tls.Config{ServerName: "autoconfig.example.com", InsecureSkipVerify: true})
+		require.NoError(t, err)
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0]
+	}
+	require.Equal(t, first.SerialNumber, served().SerialNumber)
+
+	pool := x509.NewCertPool()
+	pool.AddCert(first)
+	resp, err := tlsClient(pool, "autoconfig.example.com").Get(rs.url("/mail/config-v1.1.xml?emailaddress=a@example.com"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
+
+	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	later := time.Now().Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	assert.Equal(t, second.SerialNumber, served().SerialNumber, "renewed without restart or signal")
+
+	status, _ := get(t, http.DefaultClient, "http://"+rs.mainLn.Addr().String()+"/readyz")
+	assert.Equal(t, http.StatusBadRequest, status, "plain HTTP to the TLS port is refused by net/http")
+}
+
+func TestServe_ReadyzFailsWithExpiredCertificate(t *testing.T) {
+	now := time.Now()
+	certPath, keyPath, cert := testcert.Write(t, t.TempDir(), now.Add(-48*time.Hour), now.Add(-time.Hour), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	rs := startServer(t, o)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	status, body := get(t, client, rs.url("/readyz"))
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, body, "expired at")
+	status, _ = get(t, client, rs.url("/healthz"))
+	assert.Equal(t, http.StatusOK, status)
+}
+
+func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
+	certPath, keyPath, _ := testcert.Valid(t, t.TempDir(), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	o.httpListen = "127.0.0.1:0"
+	o.httpsPort = 443
+	rs := startServer(t, o)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := "http://" + rs.plainLn.Addr().String()
+
+	send := func(method, path, host string) *http.Response {
+		req, err := http.NewRequest(method, base+path, strings.NewReader(""))
+		require.NoError(t, err)
+		req.Host = host
+		resp, err := noFollow.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	// Thunderbird falls back to http:// and must get the document there.
+	resp := send("GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "autoconfig.example.com")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Strict-Transport-Security"))
+	assert.Equal(t, http.StatusOK, send("GET", "/.well-known/autoconfig/mail/config-v1.1.xml", "example.com").StatusCode)
+	assert.Equal(t, http.StatusOK, send("GET", "/healthz", "10.0.0.1").StatusCode)
+
+	// Outlook probes http://autodiscover.<domain>/Autodiscover/Autodiscover.xml expecting a redirect.
+	resp = send("GET", "/Autodiscover/Autodiscover.xml", "autodiscover.example.com")
+	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode)
+	assert.Equal(t, "https://autodiscover.example.com/autodiscover/autodiscover.xml", resp.Header.Get("Location"))
+	resp = send("POST", "/autodiscover/autodiscover.xml", "autodiscover.example.com")
+	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
+	resp = send("GET", "/metrics", "example.com")
+	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "metrics are not served in clear")
+	assert.True(t, hasLine(rs.logs.String(), "route=/metrics status=301"), rs.logs.String())
+}
+
+// TestServe_ReloadUnderLoadFailsNoRequest swaps between two good
+// configurations and a broken one while clients keep asking; every request
+// must succeed with one of the two good configurations.
+func TestServe_ReloadUnderLoadFailsNoRequest(t *testing.T) {
+	path := configFile(t, configA)
+	o := testOptions(t)
+	o.configPath = path
+	rs := startServer(t, o)
+	target := rs.url("/mail/config-v1.1.xml?emailaddress=jane@example.com")
+
+	var stop atomic.Bool
+	var requests, failures atomic.Int64
+	var seenA, seenB atomic.Bool
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for !stop.Load() {
+				resp, err := client.Get(target)
+				if err != nil {
+					failures.Add(1)
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				requests.Add(1)
+				switch {
+				case resp.StatusCode == http.StatusOK && strings.Contains(string(body), "imap-a.example.com"):
+					seenA.Store(true)
+				case resp.StatusCode == http.StatusOK && strings.Contains(string(body), "imap-b.example.com"):
+					seenB.Store(true)
+				default:
+					failures.Add(1)
+				}
+			}
+		}()
+	}
+	for i := range 30 {
+		writeFile(t, path, []string{configB, configBroken, configA}[i%3])
+		rs.hup <- syscall.SIGHUP
+		// The file is written again only once this reload has read it.
+		waitForReloads(t, rs, i+1)
+		// A request between reloads shows each configuration served.
+		status, _ := get(t, http.DefaultClient, target)
+		require.Equal(t, http.StatusOK, status)
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	t.Logf("%d requests during 30 reloads, %d failed", requests.Load(), failures.Load())
+	assert.Zero(t, failures.Load(), "failed requests out of %d", requests.Load())
+	assert.Greater(t, requests.Load(), int64(30))
+	assert.True(t, seenA.Load() && seenB.Load(), "both configurations were served")
+	status, body := get(t, http.DefaultClient, rs.url("/metrics"))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `mailautoconf_config_reloads_total{result="failure"} 10`)
+}
+
+func TestServe_SIGHUPWithBrokenConfigKeepsServingTheOldOne(t *testing.T) {
+	path := configFile(t, configA)
+	o := testOptions(t)
+	o.configPath = path
+	rs := startServer(t, o)
+	org := rs.url("/mail/config-v1.1.xml?emailaddress=jane@example.org")
+
+	writeFile(t, path, configBroken)
+	rs.hup <- syscall.SIGHUP
+	require.Eventually(t, func() bool { return strings.Contains(rs.logs.String(), "reload refused") }, 10*time.Second, 5*time.Millisecond)
+	status, body := get(t, http.DefaultClient, rs.url("/mail/config-v1.1.xml?emailaddress=jane@example.com"))
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "imap-a.example.com")
+	assert.True(t, hasLine(rs.logs.String(), "file="+path+" line=5"), rs.logs.String())
+
+	writeFile(t, path, configB)
+	rs.hup <- syscall.SIGHUP
+	require.Eventually(t, func() bool { s, _ := get(t, http.DefaultClient, org); return s == http.StatusOK }, 10*time.Second, 5*time.Millisecond)
+}
+
+func TestServe_ShutdownIsBounded(t *testing.T) {
+	o := testOptions(t)
+	o.shutdownGrace = 200 * time.Millisecond
+	o.readHeaderTimeout = time.Minute
+	rs := startServer(t, o)
+	// A client that never finishes its request keeps its connection active.
+	conn, err := net.Dial("tcp", rs.mainLn.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: example.com\r\n")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { s, _ := get(t, http.DefaultClient, rs.url("/healthz")); return s == 200 }, 5*time.Second, 5*time.Millisecond)
+
+	rs.stop()
+	select {
+	case err := <-rs.done:
+		require.ErrorContains(t, err, "shutting down")
+		rs.done <- err // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatal("shutdown did not end after its grace period")
+	}
+	assert.Contains(t, rs.logs.String(), "finishing requests in flight")
+}
+
+// TestServe_KillHUPOfTheBinary is the operator's view: the built binary,
+// a real SIGHUP, a broken file.
+func TestServe_KillHUPOfTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mailautoconf")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	// Find a free port, then let the binary listen on it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	path := configFile(t, configA)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	com := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.com"
+	org := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.org"
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(com)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	}, 20*time.Second, 20*time.Millisecond, logs.String())
+
+	writeFile(t, path, configBroken)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "reload refused") }, 10*time.Second, 10*time.Millisecond)
+	status, body := get(t, client, com)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "imap-a.example.com", "the old configuration keeps serving")
+
+	writeFile(t, path, configB)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { s, _ := get(t, client, org); return s == http.StatusOK }, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "SIGTERM is a clean exit")
+}
+
+var reloadCount = regexp.MustCompile(`mailautoconf_config_reloads_total\{result="(?:success|failure)"\} (\d+)`)
+
+// waitForReloads waits until the metrics count n reloads, successful or not.
+func waitForReloads(t *testing.T, rs *runningServer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := get(t, http.DefaultClient, rs.url("/metrics"))
+		total := 0
+		for _, m := range reloadCount.FindAllStringSubmatch(body, -1) {
+			k, _ := strconv.Atoi(m[1])
+			total += k
+		}
+		if total >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d reloads counted, want %d", total, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
