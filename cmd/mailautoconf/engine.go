@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
 // site is everything the HTTP engine is built from.
@@ -16,6 +17,8 @@ type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
+	// helpdeskToken enables the wizard's /helpdesk page; empty disables it.
+	helpdeskToken string
 }
 
 // newEngine wires every package's routes into one gin engine. Each package
@@ -37,6 +40,7 @@ func newEngine(s site) *gin.Engine {
 
 	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL}
 	autoconf.Register(e)
+	wizard.Register(e, autoconf, wizard.Options{HelpdeskToken: s.helpdeskToken})
 	return e
 }
 

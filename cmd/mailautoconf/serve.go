@@ -27,13 +27,26 @@ func init() {
 
 const shutdownGrace = 10 * time.Second
 
+// The helpdesk token: from the environment by default, since a flag shows in
+// the process list. It guards a page that lists links only (never a
+// password), but a short token could still be guessed online.
+const (
+	helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
+	minHelpdeskToken = 16
+)
+
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL]", stderr)
+	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--public-url URL] [--helpdesk-token TOKEN]", stderr)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default provider, for ANY domain)")
 	listen := fs.String("listen", ":8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "absolute base URL of the service, e.g. https://autoconfig.example.com (default: derived from each request)")
+	helpdeskToken := fs.String("helpdesk-token", os.Getenv(helpdeskTokenEnv),
+		"enables /helpdesk, protected by this token (HTTP Basic password or Bearer); prefer the "+helpdeskTokenEnv+" environment variable, which other users cannot see in the process list")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *helpdeskToken != "" && len(*helpdeskToken) < minHelpdeskToken {
+		return fmt.Errorf("the helpdesk token must be at least %d characters long", minHelpdeskToken)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
@@ -52,7 +65,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           newEngine(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger}),
+		Handler:           newEngine(site{store: autoconfig.NewStore(cfg), publicURL: base, logger: logger, helpdeskToken: *helpdeskToken}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
