@@ -134,3 +134,5 @@ func q(pairs ...string) string {
 func newRequest(method, target string) *http.Request { return httptest.NewRequest(method, target, nil) }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func itoa(n int) string { return fmt.Sprint(n) }
