@@ -154,9 +154,9 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 func assertSettingsTable(t *testing.T, body string, msg catalog) {
 	t.Helper()
 	for _, row := range []string{
-		`<th scope="row">` + inHTML(strings.ReplaceAll(msg["settings.incoming"], "{0}", "IMAP")) + `</th><td class="value">imap.example.net</td><td class="value">993</td><td class="value">SSL/TLS</td>`,
-		`<span class="role">(` + inHTML(msg["settings.role.recommended"]) + `)</span></th><td class="value">smtp.example.net</td><td class="value">587</td><td class="value">STARTTLS</td>`,
-		`<span class="role">(` + inHTML(msg["settings.role.fallback"]) + `)</span></th><td class="value">smtp.example.net</td><td class="value">465</td><td class="value">SSL/TLS</td>`,
+		`<th scope="row">` + inHTML(strings.ReplaceAll(msg["settings.incoming"], "{0}", "IMAP")) + `</th>` + serverCells(msg, "imap.example.net", "993", "SSL/TLS"),
+		`<span class="role">(` + inHTML(msg["settings.role.recommended"]) + `)</span></th>` + serverCells(msg, "smtp.example.net", "587", "STARTTLS"),
+		`<span class="role">(` + inHTML(msg["settings.role.fallback"]) + `)</span></th>` + serverCells(msg, "smtp.example.net", "465", "SSL/TLS"),
 	} {
 		has(t, body, row)
 	}
@@ -171,7 +171,7 @@ func assertSettingsTable(t *testing.T, body string, msg catalog) {
 	folded := body[details:strings.Index(body, "</details>")]
 	has(t, folded, "<summary>"+inHTML(msg["pop3.summary"])+"</summary>")
 	has(t, folded, inHTML(msg["pop3.why"]))
-	has(t, folded, `<td class="value">pop.example.net</td><td class="value">995</td>`)
+	has(t, folded, serverCells(msg, "pop.example.net", "995", "SSL/TLS"))
 	hasNot(t, body, "<details open")
 }
 
@@ -320,4 +320,12 @@ func TestPages_MethodsOtherThanGET(t *testing.T) {
 		e.ServeHTTP(rec, req)
 		assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, path)
 	}
+}
+
+// serverCells is the markup of one server's host, port and security cells.
+func serverCells(msg catalog, host, port, security string) string {
+	cell := func(labelKey, value string) string {
+		return `<td class="value" data-label="` + inHTML(msg[labelKey]) + `">` + value + `</td>`
+	}
+	return cell("settings.server", host) + cell("settings.port", port) + cell("settings.security", security)
 }
