@@ -189,3 +189,22 @@ func TestShellQuote(t *testing.T) {
 		assert.Equal(t, want, shellQuote(in), in)
 	}
 }
+
+// readCounter records whether anything read the request body.
+type readCounter struct{ n int }
+
+func (r *readCounter) Read(p []byte) (int, error) {
+	r.n += len(p)
+	return copy(p, strings.Repeat("x", len(p))), nil
+}
+
+func TestHelpdesk_UnauthenticatedBodyNeverRead(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	body := &readCounter{}
+	req := httptest.NewRequest(http.MethodPost, "/helpdesk", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Zero(t, body.n, "an unauthenticated client cannot make the service read its body")
+}

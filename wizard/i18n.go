@@ -79,12 +79,15 @@ func (cats catalogs) translate(lang, key string, args ...any) string {
 }
 
 // negotiateLang picks the page language: a supported ?lang= first (links and
-// the language switcher carry it), then the browser's Accept-Language.
+// the language switcher carry it), or the lang field of a parsed form, then
+// the browser's Accept-Language.
 func negotiateLang(r *http.Request) string {
 	if code := r.URL.Query().Get("lang"); isLangCode(code) {
 		return code
 	}
-	if code := r.PostFormValue("lang"); r.Method == http.MethodPost && isLangCode(code) {
+	// A form's own field, once the handler has parsed the (bounded) body;
+	// never parsed here, so that no unauthenticated body is ever read.
+	if code := r.PostForm.Get("lang"); isLangCode(code) {
 		return code
 	}
 	prefs, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
