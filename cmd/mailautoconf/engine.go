@@ -20,6 +20,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 	"github.com/mailautoconf/mailautoconf/profiles"
+	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
 // DefaultMaxBodyBytes caps request bodies: an Autodiscover request is under
@@ -51,6 +52,8 @@ type site struct {
 	httpsPort int
 	// acmeChallenge answers HTTP-01 challenges on the plain listener.
 	acmeChallenge http.Handler
+	// helpdeskToken enables the wizard's /helpdesk page; empty disables it.
+	helpdeskToken string
 }
 
 // acmeChallengePrefix is where ACME HTTP-01 challenges are fetched (RFC 8555 §8.3).
@@ -103,6 +106,7 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.Register(generating, autoconf, s.signer)
+	wizard.Register(e, generating, autoconf, wizard.Options{HelpdeskToken: s.helpdeskToken})
 	if s.reloader != nil && s.adminToken != "" {
 		// Limited too: it slows down guessing the token.
 		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))

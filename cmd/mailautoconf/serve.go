@@ -57,8 +57,9 @@ type serveOptions struct {
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, shutdownGrace time.Duration
 	maxHeaderBytes                                                           int
 
-	sign     signFlags
-	resolver string
+	sign          signFlags
+	resolver      string
+	helpdeskToken string
 }
 
 // serveFlags defines serve's flags on fs, with their defaults.
@@ -89,10 +90,20 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 16<<10, "largest request header block accepted, in bytes")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
+	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",
+		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	return o
 }
+
+// The helpdesk token: from the environment by default, since a flag shows in
+// the process list. It guards a page that lists links only (never a
+// password), but a short token could still be guessed online.
+const (
+	helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
+	minHelpdeskToken = 16
+)
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--tls-cert F --tls-key F | --acme-cache DIR] [flags]", stderr)
@@ -102,6 +113,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if opts.adminToken == "" {
 		opts.adminToken = os.Getenv(adminTokenEnv)
+	}
+	if opts.helpdeskToken == "" {
+		opts.helpdeskToken = os.Getenv(helpdeskTokenEnv)
 	}
 	srv, err := newServer(*opts, stderr)
 	if err != nil {
@@ -150,6 +164,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if err := o.checkTLSFlags(); err != nil {
 		return nil, err
 	}
+	if o.helpdeskToken != "" && len(o.helpdeskToken) < minHelpdeskToken {
+		return nil, fmt.Errorf("the helpdesk token must be at least %d characters long", minHelpdeskToken)
+	}
 	if o.maxBodyBytes <= 0 {
 		return nil, fmt.Errorf("--max-body must be positive")
 	}
@@ -182,6 +199,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
 		serveMetrics: o.metricsAddr == "", signer: signer, mx: mx,
+		helpdeskToken: o.helpdeskToken,
 	}
 	tlsConfig, err := s.tlsSetup(&site, base)
 	if err != nil {

@@ -1,0 +1,122 @@
+package wizard
+
+import (
+	"strconv"
+	"strings"
+)
+
+// setupKind is how a client gets its settings.
+type setupKind int
+
+const (
+	// setupManual: the user types the values of the settings table.
+	setupManual setupKind = iota
+	// setupProfile: an Apple configuration profile carries the settings.
+	setupProfile
+	// setupAutomatic: the client looks the settings up by itself
+	// (Thunderbird autoconfig, Outlook Autodiscover); the table is the fallback.
+	setupAutomatic
+)
+
+// Client is one entry of the device and client list.
+type Client struct {
+	ID    string
+	Setup setupKind
+	// Mobile clients run on a phone or tablet: their desktop page offers a
+	// QR code to continue on the phone.
+	Mobile bool
+	steps  int
+}
+
+// NameKey is the catalog key of the client's name.
+func (c Client) NameKey() string { return "client." + c.ID + ".name" }
+
+// StepKeys are the catalog keys of the client's numbered steps, in order.
+func (c Client) StepKeys() []string {
+	keys := make([]string, c.steps)
+	for i := range keys {
+		keys[i] = "steps." + c.ID + "." + strconv.Itoa(i+1)
+	}
+	return keys
+}
+
+// Automatic reports whether the client finds the settings by itself.
+func (c Client) Automatic() bool { return c.Setup == setupAutomatic }
+
+// Profile reports whether the client is set up with an Apple profile.
+func (c Client) Profile() bool { return c.Setup == setupProfile }
+
+// clients is the seed's list of guides, in its order, then "another client".
+var clients = []Client{
+	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4},
+	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4},
+	{ID: "apple-mac", Setup: setupProfile, steps: 5},
+	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5},
+	{ID: "android", Setup: setupManual, Mobile: true, steps: 4},
+	// Outlook for iOS/Android does not read Autodiscover for IMAP accounts:
+	// it asks for the values.
+	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4},
+	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4},
+	{ID: "other", Setup: setupManual, steps: 4},
+}
+
+func clientByID(id string) (Client, bool) {
+	for _, c := range clients {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Client{}, false
+}
+
+// guessClient names the client most likely wanted on the device that sent
+// userAgent, or "" when the User-Agent says nothing useful. iPadOS Safari
+// presents itself as a Mac by default, so an iPad is offered Apple Mail on
+// macOS first: the iPhone/iPad entry is one line below.
+func guessClient(userAgent string) string {
+	switch {
+	case containsAny(userAgent, "iPhone", "iPad", "iPod"):
+		return "apple-ios"
+	case strings.Contains(userAgent, "Android"):
+		return "android"
+	case containsAny(userAgent, "Macintosh", "Mac OS X"):
+		return "apple-mac"
+	case strings.Contains(userAgent, "Windows"):
+		return "outlook-windows"
+	case containsAny(userAgent, "Linux", "X11", "CrOS"):
+		return "thunderbird"
+	}
+	return ""
+}
+
+// isPhone reports whether userAgent is a phone or tablet browser, where a QR
+// code to move to a phone makes no sense.
+func isPhone(userAgent string) bool {
+	return containsAny(userAgent, "iPhone", "iPad", "iPod", "Android", "Mobile")
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// orderedClients is the client list with the guessed client first.
+func orderedClients(guess string) []Client {
+	out := make([]Client, 0, len(clients))
+	for _, c := range clients {
+		if c.ID == guess {
+			out = append(out, c)
+		}
+	}
+	for _, c := range clients {
+		if c.ID != guess {
+			out = append(out, c)
+		}
+	}
+	return out
+}

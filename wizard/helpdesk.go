@@ -1,0 +1,156 @@
+package wizard
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// maxHelpdeskForm bounds the helpdesk form body: an address and a name.
+const maxHelpdeskForm = 4 << 10
+
+// helpdeskView is what the helpdesk page shows for one user: absolute
+// links to send, and the command lines that write the same documents.
+type helpdeskView struct {
+	Address    string
+	ChooseURL  string
+	SheetURL   string
+	ProfileURL string
+	Clients    []helpdeskClient
+	Commands   []string
+}
+
+type helpdeskClient struct {
+	NameKey string
+	PageURL string
+	QRURL   string
+}
+
+// crossOrigin rejects form posts from other sites: a browser re-sends HTTP
+// Basic credentials cross-site, so the token alone does not stop CSRF. It
+// checks Sec-Fetch-Site, then Origin against Host.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// requireHelpdeskToken accepts the token as a Bearer token or as the
+// password of HTTP Basic (any username, so a browser's login prompt works).
+func (w *Wizard) requireHelpdeskToken(c *gin.Context) {
+	if token, ok := helpdeskToken(c.Request); ok {
+		sum := sha256.Sum256([]byte(token))
+		if subtle.ConstantTimeCompare(sum[:], w.helpdeskTokenHash) == 1 {
+			c.Next()
+			return
+		}
+	}
+	c.Header("WWW-Authenticate", `Basic realm="mailautoconf helpdesk", charset="UTF-8"`)
+	c.Writer.Header().Add("WWW-Authenticate", `Bearer realm="mailautoconf helpdesk"`)
+	lang := negotiateLang(c.Request)
+	w.message(c, lang, http.StatusUnauthorized, "helpdesk.unauthorized.title", "helpdesk.unauthorized.text", "", links{lang: lang}.Home())
+	c.Abort()
+}
+
+func helpdeskToken(r *http.Request) (string, bool) {
+	if _, password, ok := r.BasicAuth(); ok {
+		return password, true
+	}
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(token), true
+	}
+	return "", false
+}
+
+// helpdeskForm is the empty form.
+func (w *Wizard) helpdeskForm(c *gin.Context) {
+	lang := negotiateLang(c.Request)
+	page := w.newPage(c.Request, lang, "helpdesk.title")
+	page.HomeURL = links{lang: lang}.Home()
+	w.pages.render(c, http.StatusOK, "helpdesk", page, noStore)
+}
+
+// helpdeskLinks answers the form: every link for the address and name.
+func (w *Wizard) helpdeskLinks(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxHelpdeskForm)
+	if err := crossOrigin.Check(c.Request); err != nil {
+		lang := negotiateLang(c.Request)
+		w.message(c, lang, http.StatusForbidden, "helpdesk.forbidden.title", "helpdesk.forbidden.text", "", "/helpdesk?lang="+lang)
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		lang := negotiateLang(c.Request)
+		w.message(c, lang, http.StatusBadRequest, "helpdesk.title", "helpdesk.form.invalid", "", "/helpdesk?lang="+lang)
+		return
+	}
+	lang := negotiateLang(c.Request)
+	email, name := c.PostForm("email"), c.PostForm("name")
+	page := w.newPage(c.Request, lang, "helpdesk.title")
+	page.HomeURL = links{lang: lang}.Home()
+	page.Email, page.Name = email, name
+	if !validName(name) {
+		page.NameReason = true
+		w.pages.render(c, http.StatusBadRequest, "helpdesk", page, noStore)
+		return
+	}
+	addr, err := autoconfig.ParseAddress(email)
+	if err != nil {
+		page.Reason = w.addressReason(lang, err)
+		w.pages.render(c, autoconfig.StatusOf(err), "helpdesk", page, noStore)
+		return
+	}
+	if _, err := w.svc.Resolve(c.Request.Context(), addr); err != nil {
+		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
+		w.pages.render(c, autoconfig.StatusOf(err), "helpdesk", page, noStore)
+		return
+	}
+	l := links{base: w.svc.BaseURL(c.Request), lang: lang, email: addr.String(), name: name}
+	view := &helpdeskView{
+		Address:    addr.String(),
+		ChooseURL:  l.Choose(),
+		SheetURL:   l.Sheet(),
+		ProfileURL: l.Profile(),
+		Commands:   generateCommands(addr.String(), name),
+	}
+	for _, cl := range clients {
+		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
+	}
+	page.Helpdesk = view
+	w.pages.render(c, http.StatusOK, "helpdesk", page, noStore)
+}
+
+// generateCommands are the `mailautoconf generate` lines that write, offline,
+// what the service serves for this user.
+func generateCommands(email, name string) []string {
+	flags := " --email " + shellQuote(email)
+	mobileconfigFlags := flags
+	if name != "" {
+		mobileconfigFlags += " --name " + shellQuote(name)
+	}
+	return []string{
+		"mailautoconf generate thunderbird" + flags,
+		"mailautoconf generate autodiscover" + flags,
+		"mailautoconf generate mobileconfig" + mobileconfigFlags,
+	}
+}
+
+// shellQuote makes s one word for a POSIX shell: bare when it holds only
+// characters no shell interprets, else in single quotes, where only the
+// single quote itself needs care ('\”).
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

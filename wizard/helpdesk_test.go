@@ -1,0 +1,210 @@
+package wizard
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/profiles"
+)
+
+// postHelpdesk posts the helpdesk form with header pairs (name, value, …).
+func postHelpdesk(t *testing.T, e http.Handler, form url.Values, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/helpdesk", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+func basicAuth(user, password string) string {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.SetBasicAuth(user, password)
+	return r.Header.Get("Authorization")
+}
+
+func TestHelpdesk_DisabledWithoutToken(t *testing.T) {
+	e := newTestEngine(t)
+	assert.Equal(t, http.StatusNotFound, get(t, e, "/helpdesk", "Authorization", "Bearer "+testToken).Code)
+	assert.Equal(t, http.StatusNotFound, postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}}).Code)
+}
+
+func TestHelpdesk_Authentication(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	tests := []struct {
+		name, authorization string
+		status              int
+	}{
+		{"none", "", http.StatusUnauthorized},
+		{"basic, wrong password", basicAuth("helpdesk", "wrong"), http.StatusUnauthorized},
+		{"basic, token as username", basicAuth(testToken, ""), http.StatusUnauthorized},
+		{"basic, token prefix", basicAuth("x", testToken[:10]), http.StatusUnauthorized},
+		{"basic, token plus more", basicAuth("x", testToken+"x"), http.StatusUnauthorized},
+		{"bearer, wrong", "Bearer nope", http.StatusUnauthorized},
+		{"malformed basic", "Basic !!!", http.StatusUnauthorized},
+		{"basic, any user", basicAuth("anyone", testToken), http.StatusOK},
+		{"basic, empty user", basicAuth("", testToken), http.StatusOK},
+		{"bearer", "Bearer " + testToken, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := get(t, e, "/helpdesk?lang=fr", "Authorization", tt.authorization)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			if tt.status == http.StatusUnauthorized {
+				assert.Contains(t, rec.Header().Values("WWW-Authenticate"), `Basic realm="mailautoconf helpdesk", charset="UTF-8"`)
+				assert.NotContains(t, rec.Body.String(), "<form", "nothing of the helpdesk before authentication")
+			}
+			assert.NotContains(t, rec.Body.String(), testToken)
+		})
+	}
+}
+
+func TestHelpdesk_FormNeverAsksForPassword(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	cats := testCatalogs(t)
+	for _, lang := range langCodes {
+		rec := get(t, e, "/helpdesk?lang="+lang, "Authorization", "Bearer "+testToken)
+		require.Equal(t, http.StatusOK, rec.Code)
+		assertWizardHeaders(t, rec)
+		body := rec.Body.String()
+		assertPage(t, body, lang)
+		has(t, body, `<form class="card" method="post" action="/helpdesk">`)
+		has(t, body, inHTML(cats[lang]["helpdesk.title"]))
+		has(t, body, `<input type="text" id="name" name="name"`)
+	}
+}
+
+func TestHelpdesk_LinksForAUser(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken), withPublicURL("https://autoconfig.example.net"))
+	cats := testCatalogs(t)
+	for _, lang := range langCodes {
+		t.Run(lang, func(t *testing.T) {
+			rec := postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}, "name": {"Jane Doe"}, "lang": {lang}},
+				"Authorization", basicAuth("helpdesk", testToken), "Sec-Fetch-Site", "same-origin")
+			require.Equal(t, http.StatusOK, rec.Code)
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			body := rec.Body.String()
+			assertPage(t, body, lang)
+			const base = "https://autoconfig.example.net"
+			qs := "email=jane%40example.com&amp;lang=" + lang + "&amp;name=Jane&#43;Doe"
+			has(t, body, `href="`+base+`/setup?`+qs+`"`)
+			has(t, body, `href="`+base+`/sheet?`+qs+`"`)
+			has(t, body, `href="`+base+profiles.DownloadPath+`?email=jane%40example.com&amp;name=Jane&#43;Doe"`)
+			for _, c := range clients {
+				has(t, body, `href="`+base+`/setup/`+c.ID+`?`+qs+`"`)
+				has(t, body, `href="`+base+`/qr.png?client=`+c.ID+`&amp;`+qs+`"`)
+				has(t, body, inHTML(cats[lang][c.NameKey()]))
+			}
+			has(t, body, "mailautoconf generate thunderbird --email jane@example.com\n")
+			has(t, body, "mailautoconf generate autodiscover --email jane@example.com\n")
+			has(t, body, "mailautoconf generate mobileconfig --email jane@example.com --name &#39;Jane Doe&#39;\n")
+			hasNot(t, body, testToken)
+		})
+	}
+}
+
+func TestHelpdesk_HostileAddressAndName(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	rec := postHelpdesk(t, e, url.Values{"email": {`"<script>'x"@example.com`}, "name": {`</title><script>alert(1)</script>'; rm -rf /`}},
+		"Authorization", "Bearer "+testToken)
+	require.Equal(t, http.StatusOK, rec.Code)
+	body := rec.Body.String()
+	hasNot(t, body, "<script")
+	hasNot(t, body, "</title><")
+	// Shell quoting: single quotes, and each ' as '\''; then HTML escaping.
+	has(t, body, inHTML(`mailautoconf generate thunderbird --email '"<script>'\''x"@example.com'`))
+	has(t, body, inHTML(`--name '</title><script>alert(1)</script>'\''; rm -rf /'`))
+}
+
+func TestHelpdesk_CrossSitePostRefused(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	form := url.Values{"email": {"jane@example.com"}}
+	auth := basicAuth("helpdesk", testToken)
+	tests := []struct {
+		name   string
+		header []string
+		status int
+	}{
+		{"cross-site fetch metadata", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"same-site is not same-origin", []string{"Sec-Fetch-Site", "same-site"}, http.StatusForbidden},
+		{"foreign origin", []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"same origin", []string{"Sec-Fetch-Site", "same-origin"}, http.StatusOK},
+		{"origin matches host", []string{"Origin", "http://example.com"}, http.StatusOK},
+		{"not a browser (curl)", nil, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := postHelpdesk(t, e, form, append([]string{"Authorization", auth}, tt.header...)...)
+			assert.Equal(t, tt.status, rec.Code)
+			if tt.status == http.StatusForbidden {
+				assert.NotContains(t, rec.Body.String(), "jane")
+			}
+		})
+	}
+}
+
+func TestHelpdesk_InvalidInput(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	cats := testCatalogs(t)
+	auth := "Bearer " + testToken
+	rec := postHelpdesk(t, e, url.Values{"email": {"jane"}, "lang": {"it"}}, "Authorization", auth)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	has(t, rec.Body.String(), inHTML(strings.ReplaceAll(cats["it"]["start.invalid"], "{0}", cats["it"]["reason.it has no @"])))
+
+	rec = postHelpdesk(t, e, url.Values{"email": {"jane@unserved.example"}}, "Authorization", auth)
+	assert.Equal(t, http.StatusNotFound, rec.Code)
+
+	rec = postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}, "name": {strings.Repeat("x", 101)}}, "Authorization", auth)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	has(t, rec.Body.String(), inHTML(cats["en"]["helpdesk.name.invalid"]))
+
+	rec = postHelpdesk(t, e, url.Values{"email": {strings.Repeat("a", maxHelpdeskForm)}}, "Authorization", auth)
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "a body over the limit")
+}
+
+func TestShellQuote(t *testing.T) {
+	tests := map[string]string{
+		"jane@example.com":    "jane@example.com",
+		"":                    "''",
+		"Jane Doe":            "'Jane Doe'",
+		"o'brien@example.com": `'o'\''brien@example.com'`,
+		"$(reboot)":           "'$(reboot)'",
+		"`id`":                "'`id`'",
+		"a;b|c&d>e":           "'a;b|c&d>e'",
+		`"q"@example.com`:     `'"q"@example.com'`,
+		"jürg@bücher.example": "'jürg@bücher.example'",
+		"-rf":                 "-rf",
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, shellQuote(in), in)
+	}
+}
+
+// readCounter records whether anything read the request body.
+type readCounter struct{ n int }
+
+func (r *readCounter) Read(p []byte) (int, error) {
+	r.n += len(p)
+	return copy(p, strings.Repeat("x", len(p))), nil
+}
+
+func TestHelpdesk_UnauthenticatedBodyNeverRead(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	body := &readCounter{}
+	req := httptest.NewRequest(http.MethodPost, "/helpdesk", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Zero(t, body.n, "an unauthenticated client cannot make the service read its body")
+}

@@ -1,0 +1,76 @@
+package wizard
+
+import (
+	"net/url"
+
+	"github.com/mailautoconf/mailautoconf/profiles"
+)
+
+// links builds the wizard's URLs for one address, name and language. Paths
+// are relative to the service; absolute() prefixes them with the base URL.
+type links struct {
+	base  string // "" for relative links, else Service.BaseURL
+	lang  string
+	email string // validated address, as Address.String()
+	name  string // optional display name for the Apple profile
+}
+
+func (l links) query() url.Values {
+	q := url.Values{}
+	if l.email != "" {
+		q.Set("email", l.email)
+	}
+	if l.name != "" {
+		q.Set("name", l.name)
+	}
+	if l.lang != "" {
+		q.Set("lang", l.lang)
+	}
+	return q
+}
+
+func (l links) url(path string, q url.Values) string {
+	if enc := q.Encode(); enc != "" {
+		return l.base + path + "?" + enc
+	}
+	return l.base + path
+}
+
+// Home is the start page, with the address filled in.
+func (l links) Home() string { return l.url("/", l.query()) }
+
+// Choose is the device and client list.
+func (l links) Choose() string { return l.url("/setup", l.query()) }
+
+// Client is the steps page of a client.
+func (l links) Client(id string) string { return l.url("/setup/"+id, l.query()) }
+
+// Sheet is the printable settings sheet.
+func (l links) Sheet() string { return l.url("/sheet", l.query()) }
+
+// QR is the QR code image of a client's page.
+func (l links) QR(id string) string {
+	q := l.query()
+	q.Set("client", id)
+	return l.url("/qr.png", q)
+}
+
+// Profile is the Apple profile download. It carries no language: the
+// profile's texts are the provider's.
+func (l links) Profile() string {
+	q := url.Values{"email": {l.email}}
+	if l.name != "" {
+		q.Set("name", l.name)
+	}
+	return l.url(profiles.DownloadPath, q)
+}
+
+// Target is what a client's QR code opens: the profile itself for Apple
+// devices (the camera hands it to Safari, which offers to install it), the
+// steps page for the others.
+func (l links) Target(c Client) string {
+	if c.Profile() {
+		return l.Profile()
+	}
+	return l.Client(c.ID)
+}

@@ -1,0 +1,187 @@
+package wizard
+
+import (
+	"errors"
+	"net/http"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// maxNameLength bounds the optional display name (runes).
+const maxNameLength = 100
+
+// request is what every wizard page reads from the query string.
+type request struct {
+	lang  string
+	email string // as typed
+	name  string
+}
+
+func readRequest(c *gin.Context) request {
+	return request{
+		lang:  negotiateLang(c.Request),
+		email: c.Query("email"),
+		name:  c.Query("name"),
+	}
+}
+
+// start is step 1: what the service does, and the address field. The form
+// is a GET so that the next page can be bookmarked and shared.
+func (w *Wizard) start(c *gin.Context) {
+	req := readRequest(c)
+	page := w.newPage(c.Request, req.lang, "start.title")
+	page.Email = req.email
+	if validName(req.name) {
+		page.Name = req.name
+	}
+	cache := revalidate
+	if req.email != "" {
+		cache = noStore
+	}
+	w.pages.render(c, http.StatusOK, "start", page, cache)
+}
+
+// choose is step 2: the device and client list, the guessed one first.
+func (w *Wizard) choose(c *gin.Context) {
+	req := readRequest(c)
+	acct, ok := w.resolve(c, req)
+	if !ok {
+		return
+	}
+	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
+	page := w.newPage(c.Request, req.lang, "choose.title")
+	w.fillAccount(page, acct, l)
+	guess := guessClient(c.GetHeader("User-Agent"))
+	for _, cl := range orderedClients(guess) {
+		page.Clients = append(page.Clients, clientChoice{
+			NameKey:   cl.NameKey(),
+			URL:       l.Client(cl.ID),
+			Suggested: cl.ID == guess,
+		})
+	}
+	w.pages.render(c, http.StatusOK, "choose", page, noStore)
+}
+
+// client is step 3: the numbered steps of one client and the settings.
+func (w *Wizard) client(c *gin.Context) {
+	req := readRequest(c)
+	cl, known := clientByID(c.Param("client"))
+	if !known {
+		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang, email: req.email}.Choose())
+		return
+	}
+	acct, ok := w.resolve(c, req)
+	if !ok {
+		return
+	}
+	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
+	page := w.newPage(c.Request, req.lang, cl.NameKey())
+	w.fillAccount(page, acct, l)
+	page.Client = &cl
+	if cl.Profile() {
+		page.ProfileURL = l.Profile()
+	}
+	if cl.Mobile && !isPhone(c.GetHeader("User-Agent")) {
+		page.QRURL = l.QR(cl.ID)
+		page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
+		if cl.Profile() {
+			page.QRTitleKey, page.QRTextKey = "qr.apple.title", "qr.apple.text"
+		}
+	}
+	w.pages.render(c, http.StatusOK, "client", page, noStore)
+}
+
+// sheet is the printable one-page settings sheet.
+func (w *Wizard) sheet(c *gin.Context) {
+	req := readRequest(c)
+	acct, ok := w.resolve(c, req)
+	if !ok {
+		return
+	}
+	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
+	page := w.newPage(c.Request, req.lang, "sheet.title")
+	w.fillAccount(page, acct, l)
+	w.pages.render(c, http.StatusOK, "sheet", page, noStore)
+}
+
+func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links) {
+	view := newAccountView(acct)
+	page.Account = &view
+	page.Name = l.name
+	page.HomeURL = l.Home()
+	page.ChooseURL = l.Choose()
+	page.SheetURL = l.Sheet()
+}
+
+// resolve validates the address and name and resolves the account. On
+// failure it has written the answer: the form again with the reason (400),
+// or the unserved-domain page (404).
+func (w *Wizard) resolve(c *gin.Context, req request) (autoconfig.Account, bool) {
+	if !validName(req.name) {
+		w.message(c, req.lang, http.StatusBadRequest, "name.invalid.title", "helpdesk.name.invalid", "", links{lang: req.lang}.Home())
+		return autoconfig.Account{}, false
+	}
+	addr, err := autoconfig.ParseAddress(req.email)
+	if err != nil {
+		w.invalidAddress(c, req, err)
+		return autoconfig.Account{}, false
+	}
+	acct, err := w.svc.Resolve(c.Request.Context(), addr)
+	if err != nil {
+		w.unserved(c, req, addr, err)
+		return autoconfig.Account{}, false
+	}
+	return acct, true
+}
+
+// invalidAddress shows the start form again, filled in, with the reason.
+func (w *Wizard) invalidAddress(c *gin.Context, req request, err error) {
+	page := w.newPage(c.Request, req.lang, "start.invalid.title")
+	page.Email = req.email
+	page.Name = req.name
+	page.Reason = w.addressReason(req.lang, err)
+	w.pages.render(c, autoconfig.StatusOf(err), "start", page, noStore)
+}
+
+func (w *Wizard) unserved(c *gin.Context, req request, addr autoconfig.Address, err error) {
+	w.message(c, req.lang, autoconfig.StatusOf(err), "notfound.domain.title", "notfound.domain.text", addr.UnicodeDomain, links{lang: req.lang, email: req.email}.Home())
+}
+
+// message renders a title and one sentence, with a link back.
+func (w *Wizard) message(c *gin.Context, lang string, status int, titleKey, textKey, arg, back string) {
+	page := w.newPage(c.Request, lang, titleKey)
+	page.Message = w.cats.translate(lang, textKey, arg)
+	page.BackURL = back
+	w.pages.render(c, status, "message", page, noStore)
+}
+
+// addressReason translates an AddressError's reason; its English text is
+// the catalog key. The reason never contains the input.
+func (w *Wizard) addressReason(lang string, err error) string {
+	var ae *autoconfig.AddressError
+	if !errors.As(err, &ae) {
+		return w.cats.translate(lang, "reason.it is empty")
+	}
+	key := "reason." + ae.Reason
+	if _, ok := w.cats[fallbackLang][key]; !ok {
+		return ae.Reason
+	}
+	return w.cats.translate(lang, key)
+}
+
+// validName accepts an optional display name: bounded, printable text.
+func validName(name string) bool {
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxNameLength {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,68 @@
+package wizard
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailautoconf/mailautoconf/templates"
+)
+
+// pageNames are the page templates; each is parsed with layout.html and
+// partials.html, and defines "content".
+var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk"}
+
+// renderer holds every page parsed once per language, so that templates call
+// {{t "key"}} with the language already bound.
+type renderer struct {
+	cats  catalogs
+	pages map[string]map[string]*template.Template // lang → page → template
+}
+
+func newRenderer(cats catalogs) (*renderer, error) {
+	r := &renderer{cats: cats, pages: map[string]map[string]*template.Template{}}
+	for _, lang := range langCodes {
+		r.pages[lang] = map[string]*template.Template{}
+		funcs := template.FuncMap{
+			"t": func(key string, args ...any) string { return cats.translate(lang, key, args...) },
+		}
+		for _, name := range pageNames {
+			t, err := template.New("layout").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parsing template %s: %w", name, err)
+			}
+			r.pages[lang][name] = t
+		}
+	}
+	return r, nil
+}
+
+// cacheControl says how long a page may be kept.
+type cacheControl string
+
+const (
+	// noStore is for every page that shows an address: the URL and the
+	// page name a person, and shared computers keep browser caches.
+	noStore cacheControl = "no-store"
+	// revalidate is for pages without personal data.
+	revalidate cacheControl = "no-cache"
+)
+
+// render executes a page into a buffer first, so that a template error never
+// sends half a page, then writes it with the wizard's headers.
+func (r *renderer) render(c *gin.Context, status int, page string, data *pageData, cache cacheControl) {
+	var buf bytes.Buffer
+	if err := r.pages[data.Lang][page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		_ = c.Error(fmt.Errorf("rendering %s: %w", page, err))
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", string(cache))
+	h.Set("Vary", "Accept-Language")
+	h.Set("Content-Language", data.Lang)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,79 @@
+package wizard
+
+import (
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/templates"
+)
+
+// asset is one embedded static file, ready to serve.
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// loadAssets reads templates/static/ once. Requests are answered from this
+// map by exact name, so no request path ever reaches a file system: path
+// traversal has nothing to traverse.
+func loadAssets() (map[string]asset, error) {
+	entries, err := fs.ReadDir(templates.FS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("reading static assets: %w", err)
+	}
+	assets := map[string]asset{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		body, err := templates.FS.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading static asset %s: %w", e.Name(), err)
+		}
+		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		if strings.HasPrefix(ctype, "text/") && !strings.Contains(ctype, "charset") {
+			ctype += "; charset=utf-8"
+		}
+		assets[e.Name()] = asset{body: body, contentType: ctype, etag: autoconfig.ETag(body)}
+	}
+	return assets, nil
+}
+
+// static serves /static/NAME from the embedded assets.
+func (w *Wizard) static(c *gin.Context) {
+	a, ok := w.assets[c.Param("file")]
+	if !ok {
+		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("ETag", a.etag)
+	h.Set("Cache-Control", "public, max-age=86400")
+	if etagMatches(c.GetHeader("If-None-Match"), a.etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, a.contentType, a.body)
+}
+
+// etagMatches is If-None-Match's weak comparison (RFC 9110 §13.1.2).
+func etagMatches(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || (tag != "" && strings.TrimPrefix(tag, "W/") == etag) {
+			return true
+		}
+	}
+	return false
+}

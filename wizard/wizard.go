@@ -1,0 +1,175 @@
+// Package wizard serves the setup wizard: the start page, the device and
+// client choice, numbered steps per client with the settings table, the
+// printable sheet, QR codes and the helpdesk page. Every value shown comes
+// from the Account that autoconfig.Service resolves; templates hold none.
+package wizard
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// Options configure the wizard.
+type Options struct {
+	// HelpdeskToken enables /helpdesk, protected by this token (HTTP Basic
+	// password or Bearer token). Empty: the helpdesk page does not exist.
+	HelpdeskToken string
+}
+
+// Wizard serves the wizard's pages.
+type Wizard struct {
+	svc    *autoconfig.Service
+	cats   catalogs
+	pages  *renderer
+	assets map[string]asset
+	// helpdeskTokenHash is the SHA-256 of the helpdesk token, nil when the
+	// helpdesk is disabled. Comparing hashes keeps the comparison constant
+	// time even when the lengths differ.
+	helpdeskTokenHash []byte
+}
+
+// New loads the embedded templates, catalogs and assets.
+func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := newRenderer(cats)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets}
+	if opts.HelpdeskToken != "" {
+		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
+		w.helpdeskTokenHash = sum[:]
+	}
+	return w, nil
+}
+
+// Register adds the wizard's routes: the pages and static files to pages,
+// the QR codes and the helpdesk, which cost CPU per request, to generating
+// (the server rate-limits that group). The templates, catalogs and assets
+// are embedded and parsed by the tests, so a failure here is a build
+// defect, not a run-time condition.
+func Register(pages, generating gin.IRouter, svc *autoconfig.Service, opts Options) {
+	w, err := New(svc, opts)
+	if err != nil {
+		panic(fmt.Sprintf("wizard: embedded templates are broken: %v", err))
+	}
+	w.Register(pages, generating)
+}
+
+// Register adds the wizard's routes: see the package-level Register.
+func (w *Wizard) Register(pages, generating gin.IRouter) {
+	g := pages.Group("", securityHeaders)
+	g.GET("/", w.start)
+	g.GET("/setup", w.choose)
+	g.GET("/setup/:client", w.client)
+	g.GET("/sheet", w.sheet)
+	g.GET("/static/:file", w.static)
+	g.HEAD("/static/:file", w.static)
+	gen := generating.Group("", securityHeaders)
+	gen.GET("/qr.png", w.qr)
+	if w.helpdeskTokenHash != nil {
+		h := gen.Group("/helpdesk", w.requireHelpdeskToken)
+		h.GET("", w.helpdeskForm)
+		h.POST("", w.helpdeskLinks)
+	}
+}
+
+// contentSecurityPolicy allows the page's own stylesheet and images and
+// nothing else: no script at all, no framing, forms only to this service.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// The URLs hold the user's address: never send them to another site.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Next()
+}
+
+// pageData is what every page template receives; each page uses a part.
+type pageData struct {
+	Lang    string
+	Langs   []langLink
+	Title   string
+	HomeURL string
+
+	Email      string // the address as typed, to fill the form again
+	Name       string
+	Reason     string // why the address was refused, translated
+	NameReason bool   // the name was refused
+
+	Account    *accountView
+	Clients    []clientChoice
+	Client     *Client
+	ChooseURL  string
+	SheetURL   string
+	ProfileURL string
+	QRURL      string
+	QRTitleKey string
+	QRTextKey  string
+
+	Message string
+	BackURL string
+
+	Helpdesk *helpdeskView
+}
+
+// langLink is one entry of the language switcher.
+type langLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// clientChoice is one entry of the client list.
+type clientChoice struct {
+	NameKey   string
+	URL       string
+	Suggested bool
+}
+
+// newPage fills what the layout needs: language, switcher and title.
+func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...any) *pageData {
+	return &pageData{
+		Lang:    lang,
+		Langs:   w.langLinks(r, lang),
+		Title:   w.cats.translate(lang, titleKey, titleArgs...),
+		HomeURL: "/?lang=" + lang,
+	}
+}
+
+// langLinks point to the same page in each language. For a form POST, the
+// page itself cannot be linked: the switcher goes to the empty form.
+func (w *Wizard) langLinks(r *http.Request, current string) []langLink {
+	out := make([]langLink, len(langCodes))
+	for i, code := range langCodes {
+		q := url.Values{}
+		if r.Method == http.MethodGet {
+			q = r.URL.Query()
+		}
+		q.Set("lang", code)
+		out[i] = langLink{
+			Code:    code,
+			Name:    w.cats.translate(code, "language.name"),
+			URL:     r.URL.Path + "?" + q.Encode(),
+			Current: code == current,
+		}
+	}
+	return out
+}
