@@ -6,10 +6,16 @@ import "sync"
 type Document struct {
 	Body []byte
 	ETag string
+	// etagHeader is ETag as a header value, built once: cached documents
+	// are written many times.
+	etagHeader []string
 }
 
 // NewDocument computes the ETag of body.
-func NewDocument(body []byte) Document { return Document{Body: body, ETag: ETag(body)} }
+func NewDocument(body []byte) Document {
+	etag := ETag(body)
+	return Document{Body: body, ETag: etag, etagHeader: []string{etag}}
+}
 
 // DocumentCache keeps rendered documents for the configuration in force,
 // keyed by a string such as the domain.
@@ -59,6 +65,14 @@ func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, erro
 	}
 	c.cur[key] = d
 	return d, nil
+}
+
+// Lookup returns the cached document for (cfg, key) without rendering.
+func (c *DocumentCache) Lookup(cfg *Config, key string) (Document, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, inCur, inPrev := c.find(cfg, key)
+	return d, inCur || inPrev
 }
 
 func (c *DocumentCache) find(cfg *Config, key string) (d Document, inCur, inPrev bool) {

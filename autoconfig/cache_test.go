@@ -62,3 +62,17 @@ func TestDocumentCache_NewConfigEmptiesIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "new", string(d.Body), "a reloaded configuration never serves old documents")
 }
+
+func TestDocumentCache_LookupDoesNotRender(t *testing.T) {
+	c := NewDocumentCache(10)
+	cfg := Default()
+	_, ok := c.Lookup(cfg, "k")
+	assert.False(t, ok)
+	_, err := c.Get(cfg, "k", func() ([]byte, error) { return []byte("v"), nil })
+	require.NoError(t, err)
+	d, ok := c.Lookup(cfg, "k")
+	assert.True(t, ok)
+	assert.Equal(t, "v", string(d.Body))
+	_, ok = c.Lookup(Default(), "k")
+	assert.False(t, ok, "another configuration sees nothing")
+}

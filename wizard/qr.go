@@ -1,9 +1,12 @@
 package wizard
 
 import (
+	"bytes"
 	"fmt"
+	"image/png"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
@@ -22,6 +25,17 @@ const (
 // qr serves /qr.png?email=ADDR&client=CLIENT[&size=N][&lang=L][&name=N]: a
 // PNG of the absolute URL a phone should open for that client.
 func (w *Wizard) qr(c *gin.Context) {
+	// A code is drawn once per URL: the key is the request itself (its
+	// base URL and raw query), so a repeated request is answered before
+	// any parsing. Only valid requests are ever stored, and the cache
+	// empties when the configuration changes.
+	cfg := w.svc.Store.Config()
+	base := w.svc.BaseURL(c.Request)
+	key := base + "?" + c.Request.URL.RawQuery
+	if doc, ok := w.qrCodes.Lookup(cfg, key); ok {
+		writeImage(c, doc, w.svc.PublicURL == nil)
+		return
+	}
 	req := readRequest(c)
 	cl, ok := clientByID(c.Query("client"))
 	if !ok {
@@ -42,7 +56,7 @@ func (w *Wizard) qr(c *gin.Context) {
 		w.plainError(c, autoconfig.StatusOf(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
 		return
 	}
-	if _, err := w.svc.Resolve(c.Request.Context(), addr); err != nil {
+	if _, err := w.svc.ResolveIn(c.Request.Context(), cfg, addr); err != nil {
 		w.plainError(c, autoconfig.StatusOf(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
 		return
 	}
@@ -52,13 +66,13 @@ func (w *Wizard) qr(c *gin.Context) {
 	if !isLangCode(lang) {
 		lang = ""
 	}
-	target := links{base: w.svc.BaseURL(c.Request), lang: lang, email: addr.String(), name: req.name}.Target(cl)
-	png, err := qrPNG(target, size)
+	target := links{base: base, lang: lang, email: addr.String(), name: req.name}.Target(cl)
+	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) { return qrPNG(target, size) })
 	if err != nil {
 		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
 		return
 	}
-	writeImage(c, png, w.svc.PublicURL == nil)
+	writeImage(c, doc, w.svc.PublicURL == nil)
 }
 
 func qrSize(s string) (int, bool) {
@@ -75,19 +89,39 @@ func qrSize(s string) (int, bool) {
 // qrPNG draws text as a QR code. Medium error correction (15%) survives a
 // phone camera at an angle while keeping modules large for long URLs.
 // go-qrcode is deterministic: the same URL and size give the same bytes.
+//
+// The image is encoded here rather than with go-qrcode's PNG method, which
+// uses png.BestCompression: five times slower for a two-colour image that
+// is only a few hundred bytes larger at BestSpeed.
 func qrPNG(text string, size int) ([]byte, error) {
-	png, err := qrcode.Encode(text, qrcode.Medium, size)
+	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return nil, fmt.Errorf("encoding QR code: %w", err)
 	}
-	return png, nil
+	var b bytes.Buffer
+	if err := qrEncoder.Encode(&b, q.Image(size)); err != nil {
+		return nil, fmt.Errorf("encoding QR code image: %w", err)
+	}
+	return b.Bytes(), nil
 }
+
+var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
+
+// pngBuffers reuses the PNG encoder's scratch buffers between images.
+type pngBuffers struct{ pool sync.Pool }
+
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	b, _ := p.pool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // writeImage sends an image that depends only on its URL (and the Host
 // header when no public URL is configured). The URL names an address, so
 // only the user's browser may keep it, not shared caches.
-func writeImage(c *gin.Context, body []byte, varyHost bool) {
-	etag := autoconfig.ETag(body)
+func writeImage(c *gin.Context, doc autoconfig.Document, varyHost bool) {
+	body, etag := doc.Body, doc.ETag
 	h := c.Writer.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "private, max-age=86400")

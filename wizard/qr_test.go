@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"image/png"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -127,4 +130,26 @@ func TestQR_Errors(t *testing.T) {
 	}
 	rec := get(t, e, "/qr.png?email=jane@unserved.example&client=apple-ios&lang=fr")
 	assert.Equal(t, "Ce service n’a pas de réglages de messagerie pour unserved.example.\n", rec.Body.String())
+}
+
+func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
+	cfg, err := autoconfig.Parse("test", []byte(testConfig))
+	require.NoError(t, err)
+	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
+	w, err := New(svc, Options{})
+	require.NoError(t, err)
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	w.Register(e, e)
+
+	target := "/qr.png?email=jane%40example.com&client=apple-ios"
+	first := get(t, e, target)
+	require.Equal(t, http.StatusOK, first.Code)
+	again := get(t, e, target)
+	assert.Equal(t, first.Body.Bytes(), again.Body.Bytes(), "served from the cache")
+
+	other, err := autoconfig.Parse("other", []byte(strings.Replace(testConfig, "[example.com, ", "[", 1)))
+	require.NoError(t, err)
+	svc.Store.Swap(other)
+	assert.Equal(t, http.StatusNotFound, get(t, e, target).Code, "the new configuration no longer serves example.com")
 }

@@ -28,11 +28,18 @@ type Wizard struct {
 	cats   catalogs
 	pages  *renderer
 	assets map[string]asset
+	// qrCodes holds drawn QR codes by URL and size: drawing one takes a
+	// millisecond and a page shows the same one on every visit.
+	qrCodes *autoconfig.DocumentCache
 	// helpdeskTokenHash is the SHA-256 of the helpdesk token, nil when the
 	// helpdesk is disabled. Comparing hashes keeps the comparison constant
 	// time even when the lengths differ.
 	helpdeskTokenHash []byte
 }
+
+// qrCacheSize bounds the QR code cache: two generations of this many PNGs
+// of about 1 KB.
+const qrCacheSize = 1000
 
 // New loads the embedded templates, catalogs and assets.
 func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
@@ -48,7 +55,7 @@ func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets}
+	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets, qrCodes: autoconfig.NewDocumentCache(qrCacheSize)}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]

@@ -52,7 +52,8 @@ func startServices(binary, work string, names []string) (*services, error) {
 		if err != nil {
 			return nil, err
 		}
-		args := append([]string{"serve", "--listen", addr}, extra...)
+		// Rate limiting is off: the run measures throughput, not the limiter.
+		args := append([]string{"serve", "--listen", addr, "--rate-limit", "0"}, extra...)
 		cmd := exec.Command(binary, args...)
 		logFile, err := os.Create(filepath.Join(work, name+".log"))
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/logwriter"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
@@ -36,6 +37,9 @@ func init() {
 // adminTokenEnv is read when --admin-token is not given: a flag is visible
 // to every local user in the process list, the environment is not.
 const adminTokenEnv = "MAILAUTOCONF_ADMIN_TOKEN"
+
+// logFlushInterval is the longest a log line waits in the buffer.
+const logFlushInterval = 100 * time.Millisecond
 
 // serveOptions are serve's flags.
 type serveOptions struct {
@@ -117,7 +121,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if opts.helpdeskToken == "" {
 		opts.helpdeskToken = os.Getenv(helpdeskTokenEnv)
 	}
-	srv, err := newServer(*opts, stderr)
+	// Logs go out in batches: one write per access line would cost more
+	// than answering an autoconfig request.
+	logs := logwriter.New(stderr, 64<<10, logFlushInterval)
+	defer logs.Close()
+	srv, err := newServer(*opts, logs)
 	if err != nil {
 		return err
 	}

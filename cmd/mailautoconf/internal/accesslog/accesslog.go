@@ -61,9 +61,9 @@ func Middleware(logger *slog.Logger, opts Options) gin.HandlerFunc {
 // the query or else from the Host header, and the validated address when
 // there is one. Invalid input yields nothing: it is never logged raw.
 func subject(c *gin.Context) (domain, address string) {
-	q := c.Request.URL.Query()
+	// gin's query cache: the handler has parsed the query already.
 	for _, name := range addressParams {
-		raw := q.Get(name)
+		raw := c.Query(name)
 		if raw == "" {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -165,4 +166,18 @@ func TestWellFormedQuery(t *testing.T) {
 		r.URL.RawQuery = query
 		assert.Equal(t, want, serve(e, r).Code, query)
 	}
+}
+
+// FuzzWellFormedQuery checks the allocation-free scan against the parser it
+// stands for.
+func FuzzWellFormedQuery(f *testing.F) {
+	for _, seed := range []string{"", "a=b", "a=%41", "a=%4", "a=%zz", "a;b", "%", "a=b&c=%2F%2f", "%%41", "a=%E2%82%AC"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		_, err := url.ParseQuery(raw)
+		if got := wellFormedQuery(raw); got != (err == nil) {
+			t.Fatalf("wellFormedQuery(%q) = %v, url.ParseQuery error: %v", raw, got, err)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +31,21 @@ type Metrics struct {
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
 	formatForRoute func(route string) string
+
+	// series caches the collectors of each (route, status): resolving
+	// label values hashes them, on every request otherwise. Routes and
+	// statuses are few, so it stays small.
+	series sync.Map // routeStatus → *requestSeries
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // New registers the collectors. version labels the build-info gauge;
@@ -88,10 +104,23 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = NoRoute
 		}
-		format := m.formatForRoute(route)
-		m.requests.WithLabelValues(route, format, strconv.Itoa(c.Writer.Status())).Inc()
-		m.duration.WithLabelValues(route, format).Observe(time.Since(start).Seconds())
+		s := m.seriesFor(route, c.Writer.Status())
+		s.requests.Inc()
+		s.duration.Observe(time.Since(start).Seconds())
 	}
+}
+
+func (m *Metrics) seriesFor(route string, status int) *requestSeries {
+	key := routeStatus{route, status}
+	if s, ok := m.series.Load(key); ok {
+		return s.(*requestSeries)
+	}
+	format := m.formatForRoute(route)
+	s, _ := m.series.LoadOrStore(key, &requestSeries{
+		requests: m.requests.WithLabelValues(route, format, strconv.Itoa(status)),
+		duration: m.duration.WithLabelValues(route, format),
+	})
+	return s.(*requestSeries)
 }
 
 // Handler serves the registry in the Prometheus exposition format.
