@@ -30,7 +30,7 @@ var (
 // runWrk runs wrk against url with the request described by script (a Lua
 // file, may be empty).
 func runWrk(url, script string, connections int, d time.Duration) (wrkRun, error) {
-	args := []string{"-t1", "-c" + strconv.Itoa(connections), "-d" + d.String(), "--latency", "--timeout", "5s"}
+	args := []string{"-t1", "-c" + strconv.Itoa(connections), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency", "--timeout", "5s"}
 	if script != "" {
 		args = append(args, "-s", script)
 	}
