@@ -168,7 +168,7 @@ func (s *Service) autodiscoverAnswer(ctx context.Context, cfg *Config, body []by
 // redirect to HTTPS; anything else gets Exchange's answer to a GET, an
 // Invalid Request document.
 func (s *Service) autodiscoverProbe(c *gin.Context) {
-	if !isHTTPS(c.Request) && s.PublicURL != nil && s.PublicURL.Scheme == "https" {
+	if !requestIsHTTPS(c.Request) && s.PublicURL != nil && s.PublicURL.Scheme == "https" {
 		noStore(c)
 		c.Redirect(http.StatusFound, s.PublicURL.String()+AutodiscoverPOXLink)
 		return
@@ -254,14 +254,6 @@ func readCappedBody(c *gin.Context, dst []byte, limit int64) ([]byte, error) {
 			return dst, err
 		}
 	}
-}
-
-// isHTTPS reports whether the client's connection is HTTPS, here or at a
-// TLS-terminating proxy that says so in X-Forwarded-Proto. Trusting the
-// header costs nothing: at worst a client gets the GET error document
-// instead of a redirect.
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // queryValueFold is the first value of the parameter named name, or else of

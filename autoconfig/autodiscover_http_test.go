@@ -201,20 +201,37 @@ func TestAutodiscoverPOX_GETOnHTTPSIsError600(t *testing.T) {
 	for _, public := range []string{"", "https://autoconfig.example.net"} {
 		h := newAutodiscoverHandler(t, autoconfig.Default(), public)
 		for _, tt := range []struct {
-			name    string
-			target  string
-			headers []string
+			name   string
+			target string
+			scheme string // r.URL.Scheme as the server's middleware leaves it
 		}{
-			{"TLS", "https://autodiscover.example.ch" + poxPath, nil},
-			{"behind a TLS proxy", "http://autodiscover.example.ch" + poxPath, []string{"X-Forwarded-Proto", "https"}},
+			{"TLS", "https://autodiscover.example.ch" + poxPath, ""},
+			// guard.ForwardedScheme sets the scheme to https for a trusted
+			// proxy's X-Forwarded-Proto: https.
+			{"behind a TLS proxy", "http://autodiscover.example.ch" + poxPath, "https"},
 		} {
 			t.Run(public+" "+tt.name, func(t *testing.T) {
-				rec := get(h, tt.target, tt.headers...)
+				req := httptest.NewRequest(http.MethodGet, tt.target, nil)
+				if tt.scheme != "" {
+					req.URL.Scheme = tt.scheme
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
 				require.Equal(t, http.StatusOK, rec.Code)
 				assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
 			})
 		}
 	}
+}
+
+// Any client can send X-Forwarded-Proto: only the scheme the server's
+// middleware derived (from TLS or a trusted proxy) counts, so a spoofed
+// header does not turn Outlook's probe redirect into an error document.
+func TestAutodiscoverPOX_ForwardedProtoHeaderAloneIsIgnored(t *testing.T) {
+	h := newAutodiscoverHandler(t, autoconfig.Default(), "https://autoconfig.example.net")
+	rec := get(h, "http://autodiscover.example.ch"+poxPath, "X-Forwarded-Proto", "https")
+	require.Equal(t, http.StatusFound, rec.Code)
+	assert.Equal(t, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml", rec.Header().Get("Location"))
 }
 
 // Outlook probes http://autodiscover.<domain>/Autodiscover/Autodiscover.xml

@@ -124,17 +124,24 @@ func (s *Service) ResolveIn(ctx context.Context, cfg *Config, addr Address) (Acc
 
 // BaseURL is the absolute base URL (no trailing slash) for links in
 // responses: the configured public URL, or else the scheme and host of the
-// request. The server's middleware sets r.URL.Scheme to https for TLS
-// connections and for trusted proxies that forwarded an https request.
+// request (see requestIsHTTPS).
 func (s *Service) BaseURL(r *http.Request) string {
 	if s.PublicURL != nil {
 		return s.PublicURL.String()
 	}
 	scheme := "http"
-	if r.TLS != nil || r.URL.Scheme == "https" {
+	if requestIsHTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// requestIsHTTPS reports whether the client reached the service over HTTPS:
+// a TLS connection here, or r.URL.Scheme "https", which the server's
+// middleware sets only for a trusted proxy's X-Forwarded-Proto. The header
+// itself is never read here: any client could send it.
+func requestIsHTTPS(r *http.Request) bool {
+	return r.TLS != nil || r.URL.Scheme == "https"
 }
 
 // requestedDomain is the domain of the emailaddress parameter, or, when the

@@ -169,6 +169,13 @@ func TestServiceBaseURL(t *testing.T) {
 	req.Host = "internal:8080"
 	assert.Equal(t, "http://internal:8080", (&Service{}).BaseURL(req))
 	assert.Equal(t, "https://autoconfig.example.com", (&Service{PublicURL: pub}).BaseURL(req))
+
+	// A client's X-Forwarded-Proto counts only once the server's middleware
+	// has turned it into r.URL.Scheme (trusted proxies only).
+	req.Header.Set("X-Forwarded-Proto", "https")
+	assert.Equal(t, "http://internal:8080", (&Service{}).BaseURL(req))
+	req.URL.Scheme = "https"
+	assert.Equal(t, "https://internal:8080", (&Service{}).BaseURL(req))
 }
 
 func TestETagMatches(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -86,5 +88,44 @@ func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
 	assert.Equal(t, 5, strings.Count(log, "route=/autodiscover/autodiscover"), log)
 	for _, secret := range []string{"s3cret", base64.StdEncoding.EncodeToString([]byte("tb.user@example.org:s3cret-device-password")), "Basic", "tb.user"} {
 		assert.NotContains(t, log, secret)
+	}
+}
+
+// Outlook's plain-HTTP probe is redirected to the https public URL. Only a
+// trusted proxy's X-Forwarded-Proto: https (the request already was HTTPS)
+// turns the redirect into the error document; any other client could send
+// the header to suppress it.
+func TestHandler_AutodiscoverProbeTrustsForwardedProtoOnlyFromProxies(t *testing.T) {
+	public, err := url.Parse("https://autoconfig.example.net")
+	require.NoError(t, err)
+	s := testSite(&bytes.Buffer{})
+	s.publicURL = public
+	s.trustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	h := newHandler(s)
+	for _, tc := range []struct {
+		name, remote, proto string
+		wantRedirect        bool
+	}{
+		{"untrusted client, no header", "203.0.113.7:4000", "", true},
+		{"untrusted client claims https", "203.0.113.7:4000", "https", true},
+		{"trusted proxy, http", "10.0.0.5:4000", "http", true},
+		{"trusted proxy, https", "10.0.0.5:4000", "https", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "http://autodiscover.example.ch/Autodiscover/Autodiscover.xml", nil)
+			req.RemoteAddr = tc.remote
+			if tc.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if tc.wantRedirect {
+				require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
+				assert.Equal(t, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml", rec.Header().Get("Location"))
+				return
+			}
+			require.Equal(t, http.StatusOK, rec.Code)
+			assert.Contains(t, rec.Body.String(), "<ErrorCode>600</ErrorCode>")
+		})
 	}
 }

@@ -72,6 +72,11 @@ func newEngine(s site) *gin.Engine {
 	e := gin.New()
 	// A wrong method is a 405 with Allow, not a 404.
 	e.HandleMethodNotAllowed = true
+	// No client asks for a path with a trailing slash. gin answers those
+	// with a 301 before any middleware runs (no security headers, no log
+	// line) and builds its Location from the client's X-Forwarded-Prefix:
+	// a cacheable redirect any client could point elsewhere. 404 instead.
+	e.RedirectTrailingSlash = false
 	// Forwarded headers count only from the listed proxies (none by
 	// default): otherwise any client could choose the logged and
 	// rate-limited IP address.
@@ -90,7 +95,9 @@ func newEngine(s site) *gin.Engine {
 	if s.httpsPort != 0 {
 		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
 	}
-	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes))
+	// The Autodiscover POX handler caps its body lower itself and answers
+	// 413 as a POX document, which Autodiscover clients can read.
+	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes, autoconfig.AutodiscoverPOXPath))
 	e.NoRoute(func(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	})

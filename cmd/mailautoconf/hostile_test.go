@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,17 +28,20 @@ type hostileCase struct {
 	// bodyLength, when set, is the declared Content-Length instead of
 	// len(body): the server must decide before reading.
 	bodyLength int
-	want       int    // expected status
-	msg        string // substring of the response body
+	// chunked sends the body with Transfer-Encoding: chunked, so that the
+	// server learns its size only by reading.
+	chunked bool
+	want    int    // expected status
+	msg     string // substring of the response body
 	// check, when set, asserts more on the response.
 	check func(t *testing.T, resp *http.Response, body string)
 }
 
 const tb = "/mail/config-v1.1.xml" // Thunderbird's path
 
-// hostileCases is the table. Routes added by other packages append their
-// cases here (Autodiscover XML bodies, profile names, QR sizes, wizard
-// languages); statuses other than 4xx are noted where they are deliberate.
+// hostileCases is the table of the Thunderbird and operations routes; each
+// other route has its table in hostile_routes_test.go. Statuses other than
+// 4xx are noted where they are deliberate.
 var hostileCases = []hostileCase{
 	// Well-formed requests, as a baseline.
 	{name: "valid address", target: tb + "?emailaddress=jane%40example.com", want: 200},
@@ -101,8 +105,14 @@ var hostileCases = []hostileCase{
 	{name: "encoded slash", target: "/mail%2fconfig-v1.1.xml", want: 200},
 	{name: "double slash", target: "/" + tb, want: 404},
 	{name: "backslash", target: "/mail\\config-v1.1.xml", want: 404},
-	// gin redirects a trailing slash to the route (documented 3xx).
-	{name: "trailing slash", target: tb + "/", want: 301},
+	// No trailing-slash redirect: gin would build it before any middleware,
+	// from the client's X-Forwarded-Prefix.
+	{name: "trailing slash", target: tb + "/", want: 404, msg: "not found"},
+	{name: "trailing slash with X-Forwarded-Prefix", target: tb + "/", header: map[string]string{"X-Forwarded-Prefix": "/evil"}, want: 404,
+		check: func(t *testing.T, resp *http.Response, _ string) {
+			assert.Empty(t, resp.Header.Get("Location"))
+			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+		}},
 
 	// Methods.
 	{name: "POST on Thunderbird path", method: "POST", target: tb, want: 405, msg: "method not allowed",
@@ -154,7 +164,8 @@ func manyHeaders(n int) map[string]string {
 }
 
 // sendRaw writes the case as HTTP/1.1 bytes and reads one response, within
-// the deadline of ctx.
+// the deadline of ctx. The request is written while the response is read:
+// the server may answer (413) and close before a large body is sent.
 func sendRaw(ctx context.Context, addr string, tc hostileCase) (*http.Response, string, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
@@ -185,14 +196,14 @@ func sendRaw(ctx context.Context, addr string, tc hostileCase) (*http.Response, 
 	if tc.bodyLength != 0 {
 		length = tc.bodyLength
 	}
-	if length > 0 {
+	switch {
+	case tc.chunked:
+		b.WriteString("Transfer-Encoding: chunked\r\n")
+	case length > 0:
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", length)
 	}
 	b.WriteString("Connection: close\r\n\r\n")
-	b.WriteString(tc.body)
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		return nil, "", err
-	}
+	go writeBody(conn, b.String(), tc.body, tc.chunked)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
 		return nil, "", err
@@ -202,18 +213,89 @@ func sendRaw(ctx context.Context, addr string, tc hostileCase) (*http.Response, 
 	return resp, string(body), err
 }
 
-// TestHostileInput sends every case to a real server built like serve's
-// (timeouts, header limit, all middleware), with an admin token set.
-func TestHostileInput(t *testing.T) {
-	require.GreaterOrEqual(t, len(hostileCases), 50)
-	o := testOptions(t)
-	o.configPath = configFile(t, configA)
-	o.adminToken = "the-admin-token"
-	o.rateLimit = "0" // the admin cases must not be rate limited
-	rs := startServer(t, o)
-	addr := rs.mainLn.Addr().String()
+// writeBody writes the head and body; errors are ignored, as the server
+// may close the connection once it has answered.
+func writeBody(w io.Writer, head, body string, chunked bool) {
+	if _, err := io.WriteString(w, head); err != nil || body == "" && !chunked {
+		return
+	}
+	if !chunked {
+		io.WriteString(w, body)
+		return
+	}
+	const chunk = 32 << 10
+	for len(body) > 0 {
+		n := min(chunk, len(body))
+		if _, err := fmt.Fprintf(w, "%x\r\n%s\r\n", n, body[:n]); err != nil {
+			return
+		}
+		body = body[n:]
+	}
+	io.WriteString(w, "0\r\n\r\n")
+}
 
-	for _, tc := range hostileCases {
+// TestHostileInput sends every case to a real server built like serve's
+// (timeouts, header limit, all middleware), with an admin token set and
+// rate limiting off, so that no case is answered 429.
+func TestHostileInput(t *testing.T) {
+	var cases []hostileCase
+	for _, table := range [][]hostileCase{hostileCases, autodiscoverHostileCases, paccHostileCases,
+		profileHostileCases, qrHostileCases, wizardHostileCases} {
+		cases = append(cases, table...)
+	}
+	require.GreaterOrEqual(t, len(cases), 150)
+	o := testOptions(t)
+	o.configPath = configFile(t, hostileConfig)
+	o.adminToken = "the-admin-token"
+	o.rateLimit = "0"
+	rs := startServer(t, o)
+	runHostileCases(t, rs, cases)
+}
+
+// TestHostileInput_Helpdesk runs the helpdesk's cases on a server that has
+// a helpdesk token.
+func TestHostileInput_Helpdesk(t *testing.T) {
+	o := testOptions(t)
+	o.configPath = configFile(t, hostileConfig)
+	o.helpdeskToken = helpdeskTestToken
+	o.rateLimit = "0"
+	runHostileCases(t, startServer(t, o), helpdeskHostileCases)
+}
+
+// Under a low limit, the generating routes answer 429 with Retry-After; the
+// autoconfig documents stay unlimited.
+func TestHostileInput_RateLimited(t *testing.T) {
+	o := testOptions(t)
+	o.configPath = configFile(t, hostileConfig)
+	o.rateLimit = "1/h"
+	o.rateBurst = 2
+	rs := startServer(t, o)
+	limited := hostileCase{target: qr + "?email=jane%40example.com&client=apple-ios&size=1"}
+	for range 2 {
+		resp, _, err := sendRaw(t.Context(), rs.mainLn.Addr().String(), limited)
+		require.NoError(t, err)
+		assert.Equal(t, 400, resp.StatusCode, "within the burst, even a refused request counts")
+	}
+	runHostileCases(t, rs, []hostileCase{
+		{name: "QR over the limit", target: limited.target, want: 429, check: retryAfter},
+		{name: "profile over the limit", target: profile + "?email=jane%40example.com", want: 429, check: retryAfter},
+		{name: "autoconfig unlimited", target: tb + "?emailaddress=jane%40example.com", want: 200},
+		{name: "Autodiscover unlimited", method: "POST", target: pox, header: xmlType, body: poxBody("jane@example.com"), want: 200},
+	})
+}
+
+func retryAfter(t *testing.T, resp *http.Response, _ string) {
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After is whole seconds")
+	assert.Positive(t, secs)
+}
+
+// runHostileCases sends each case to rs and checks the answer: the wanted
+// status, never a 5xx or a hang, no raw input reflected.
+func runHostileCases(t *testing.T, rs *runningServer, cases []hostileCase) {
+	t.Helper()
+	addr := rs.mainLn.Addr().String()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -224,10 +306,12 @@ func TestHostileInput(t *testing.T) {
 			if tc.msg != "" {
 				assert.Contains(t, body, tc.msg)
 			}
-			if resp.StatusCode >= 400 && tc.target != "" {
-				// Messages never echo the raw request.
+			// Reflected input is escaped in every format.
+			assert.NotContains(t, body, "<script>")
+			if resp.StatusCode >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				// Messages never echo the raw request (HTML pages fill the
+				// form in again and link the same query in each language).
 				assert.NotContains(t, body, "jane%40")
-				assert.NotContains(t, body, "<script>")
 			}
 			if tc.check != nil {
 				tc.check(t, resp, body)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,10 +46,13 @@ func SecurityHeaders() gin.HandlerFunc {
 // BodyLimit caps request bodies at limit bytes. A declared larger body is
 // refused at once with 413; an undeclared one (chunked) makes the handler's
 // read fail with *http.MaxBytesError, which handlers map to 413.
-func BodyLimit(limit int64) gin.HandlerFunc {
+// selfCapped lists routes whose handlers check a smaller cap of their own,
+// declared length included, and answer 413 in their client's format (the
+// Autodiscover POX error document): they get the reader cap only.
+func BodyLimit(limit int64, selfCapped ...string) gin.HandlerFunc {
 	msg := []byte(fmt.Sprintf("request body too large: the limit is %d bytes\n", limit))
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > limit {
+		if c.Request.ContentLength > limit && !slices.Contains(selfCapped, c.FullPath()) {
 			c.Header("Connection", "close")
 			c.Data(http.StatusRequestEntityTooLarge, "text/plain; charset=utf-8", msg)
 			c.Abort()

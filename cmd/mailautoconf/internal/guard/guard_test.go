@@ -113,6 +113,28 @@ func TestBodyLimit(t *testing.T) {
 	assert.Equal(t, "read cut", w.Body.String(), "a body without length is cut at the limit")
 }
 
+func TestBodyLimit_SelfCappedRouteAnswersItself(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.Use(BodyLimit(10, "/own"))
+	handler := func(c *gin.Context) {
+		if c.Request.ContentLength > 5 {
+			c.String(http.StatusRequestEntityTooLarge, "refused in the route's own format")
+			return
+		}
+		c.String(http.StatusOK, "served")
+	}
+	e.POST("/own", handler)
+	e.POST("/other", handler)
+
+	w := serve(e, httptest.NewRequest(http.MethodPost, "/own", strings.NewReader(strings.Repeat("x", 100))))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.Equal(t, "refused in the route's own format", w.Body.String())
+
+	w = serve(e, httptest.NewRequest(http.MethodPost, "/other", strings.NewReader(strings.Repeat("x", 100))))
+	assert.Equal(t, "request body too large: the limit is 10 bytes\n", w.Body.String())
+}
+
 func TestRedirectPlain(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	route := func(port int) *gin.Engine {
