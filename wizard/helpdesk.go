@@ -11,6 +11,9 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 )
 
+// helpdeskPath is the helpdesk form; the DNS check is under it.
+const helpdeskPath = "/helpdesk"
+
 // maxHelpdeskForm bounds the helpdesk form body: an address and a name.
 const maxHelpdeskForm = 4 << 10
 
@@ -23,6 +26,9 @@ type helpdeskView struct {
 	ProfileURL string
 	Clients    []helpdeskClient
 	Commands   []string
+	// DNSDomain is the domain the live DNS check is offered for; empty
+	// when the server has no checker.
+	DNSDomain string
 }
 
 type helpdeskClient struct {
@@ -73,18 +79,10 @@ func (w *Wizard) helpdeskForm(c *gin.Context) {
 
 // helpdeskLinks answers the form: every link for the address and name.
 func (w *Wizard) helpdeskLinks(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxHelpdeskForm)
-	if err := crossOrigin.Check(c.Request); err != nil {
-		lang := negotiateLang(c.Request)
-		w.message(c, lang, http.StatusForbidden, "helpdesk.forbidden.title", "helpdesk.forbidden.text", "", "/helpdesk?lang="+lang)
+	lang, ok := w.readHelpdeskForm(c)
+	if !ok {
 		return
 	}
-	if err := c.Request.ParseForm(); err != nil {
-		lang := negotiateLang(c.Request)
-		w.message(c, lang, http.StatusBadRequest, "helpdesk.title", "helpdesk.form.invalid", "", "/helpdesk?lang="+lang)
-		return
-	}
-	lang := negotiateLang(c.Request)
 	email, name := c.PostForm("email"), c.PostForm("name")
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
@@ -116,8 +114,29 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	for _, cl := range clients {
 		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
 	}
+	if w.dnsCheck != nil {
+		view.DNSDomain = addr.Domain
+	}
 	page.Helpdesk = view
 	w.pages.render(c, http.StatusOK, "helpdesk", page, noStore)
+}
+
+// readHelpdeskForm refuses cross-origin posts, then parses the bounded
+// form body of a helpdesk POST and picks the language. On failure it has
+// written the answer.
+func (w *Wizard) readHelpdeskForm(c *gin.Context) (lang string, ok bool) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxHelpdeskForm)
+	if err := crossOrigin.Check(c.Request); err != nil {
+		lang := negotiateLang(c.Request)
+		w.message(c, lang, http.StatusForbidden, "helpdesk.forbidden.title", "helpdesk.forbidden.text", "", "/helpdesk?lang="+lang)
+		return "", false
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		lang := negotiateLang(c.Request)
+		w.message(c, lang, http.StatusBadRequest, "helpdesk.title", "helpdesk.form.invalid", "", "/helpdesk?lang="+lang)
+		return "", false
+	}
+	return negotiateLang(c.Request), true
 }
 
 // generateCommands are the `mailautoconf generate` lines that write, offline,

@@ -44,7 +44,8 @@ func TestCatalogs_TranslationsAreNotEnglish(t *testing.T) {
 	// Words that read the same in every language.
 	same := map[string]bool{"security.tls": true, "security.starttls": true, "settings.port": true, "settings.server": true,
 		"helpdesk.client": true, "settings.password": true, "helpdesk.page": true,
-		"helpdesk.name": true} // German "Name (optional)"
+		"helpdesk.name":         true, // German "Name (optional)"
+		"helpdesk.dns.document": true} // French "Document"
 	for _, lang := range langCodes[1:] {
 		for key, msg := range cats[lang] {
 			if same[key] || len(msg) < 8 {

@@ -13,7 +13,7 @@ import (
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html, and defines "content".
-var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk"}
+var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk", "dnscheck"}
 
 // renderer holds every page parsed once per language, so that templates call
 // {{t "key"}} with the language already bound.

@@ -20,6 +20,9 @@ type Options struct {
 	// HelpdeskToken enables /helpdesk, protected by this token (HTTP Basic
 	// password or Bearer token). Empty: the helpdesk page does not exist.
 	HelpdeskToken string
+	// DNSCheck, with the helpdesk enabled, offers the helpdesk a live
+	// check of a user's domain (POST /helpdesk/dns). Nil: not offered.
+	DNSCheck DNSCheckFunc
 }
 
 // Wizard serves the wizard's pages.
@@ -35,6 +38,9 @@ type Wizard struct {
 	// helpdesk is disabled. Comparing hashes keeps the comparison constant
 	// time even when the lengths differ.
 	helpdeskTokenHash []byte
+	dnsCheck          DNSCheckFunc
+	// dnsSlots holds one value per DNS check running (maxDNSChecks).
+	dnsSlots chan struct{}
 }
 
 // qrCacheSize bounds the QR code cache: two generations of this many PNGs
@@ -55,7 +61,9 @@ func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets, qrCodes: autoconfig.NewDocumentCache(qrCacheSize)}
+	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets,
+		qrCodes:  autoconfig.NewDocumentCache(qrCacheSize),
+		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks)}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]
@@ -88,9 +96,12 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	gen := generating.Group("", securityHeaders)
 	gen.GET("/qr.png", w.qr)
 	if w.helpdeskTokenHash != nil {
-		h := gen.Group("/helpdesk", w.requireHelpdeskToken)
+		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
 		h.GET("", w.helpdeskForm)
 		h.POST("", w.helpdeskLinks)
+		if w.dnsCheck != nil {
+			h.POST("/dns", w.helpdeskDNS)
+		}
 	}
 }
 
@@ -136,6 +147,7 @@ type pageData struct {
 	BackURL string
 
 	Helpdesk *helpdeskView
+	DNSCheck *dnsCheckView
 }
 
 // langLink is one entry of the language switcher.
@@ -161,20 +173,21 @@ func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...an
 	}
 }
 
-// langLinks point to the same page in each language. For a form POST, the
-// page itself cannot be linked: the switcher goes to the empty form.
+// langLinks point to the same page in each language. The answer to a form
+// POST cannot be linked: the switcher goes to the empty form (the wizard's
+// only POST forms are the helpdesk's).
 func (w *Wizard) langLinks(r *http.Request, current string) []langLink {
 	out := make([]langLink, len(langCodes))
 	for i, code := range langCodes {
-		q := url.Values{}
+		path, q := helpdeskPath, url.Values{}
 		if r.Method == http.MethodGet {
-			q = r.URL.Query()
+			path, q = r.URL.Path, r.URL.Query()
 		}
 		q.Set("lang", code)
 		out[i] = langLink{
 			Code:    code,
 			Name:    w.cats.translate(code, "language.name"),
-			URL:     r.URL.Path + "?" + q.Encode(),
+			URL:     path + "?" + q.Encode(),
 			Current: code == current,
 		}
 	}

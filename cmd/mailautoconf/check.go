@@ -8,8 +8,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
 func init() {
@@ -23,6 +25,28 @@ func init() {
 // and reach loopback servers.
 var newChecker = func(resolver string) *autoconfig.Checker {
 	return &autoconfig.Checker{Resolver: resolver}
+}
+
+// The helpdesk's live check runs inside a request: each DNS query and HTTPS
+// fetch gets dnsCheckStepTimeout, and the whole check dnsCheckBudget, well
+// within the default --write-timeout (30 s). Steps left when the budget is
+// spent are reported as errors at once.
+const (
+	dnsCheckStepTimeout = 3 * time.Second
+	dnsCheckBudget      = 10 * time.Second
+)
+
+// newDNSCheck is the helpdesk's live check of a domain: the checker of
+// `check DOMAIN`, asking the server's resolver, against the service host of
+// the configuration in force.
+func newDNSCheck(resolver string, store *autoconfig.Store) wizard.DNSCheckFunc {
+	checker := newChecker(resolver)
+	checker.Timeout = dnsCheckStepTimeout
+	return func(ctx context.Context, p *autoconfig.Provider, domain string) autoconfig.Report {
+		ctx, cancel := context.WithTimeout(ctx, dnsCheckBudget)
+		defer cancel()
+		return checker.Check(ctx, p, domain, store.Config().ServiceHost)
+	}
 }
 
 const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--json]"

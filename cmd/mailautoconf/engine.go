@@ -54,6 +54,9 @@ type site struct {
 	acmeChallenge http.Handler
 	// helpdeskToken enables the wizard's /helpdesk page; empty disables it.
 	helpdeskToken string
+	// dnsCheck offers the helpdesk a live DNS check of a user's domain;
+	// nil: not offered.
+	dnsCheck wizard.DNSCheckFunc
 }
 
 // acmeChallengePrefix is where ACME HTTP-01 challenges are fetched (RFC 8555 §8.3).
@@ -113,7 +116,7 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.Register(generating, autoconf, s.signer)
-	wizard.Register(e, generating, autoconf, wizard.Options{HelpdeskToken: s.helpdeskToken})
+	wizard.Register(e, generating, autoconf, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
 	if s.reloader != nil && s.adminToken != "" {
 		// Limited too: it slows down guessing the token.
 		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))

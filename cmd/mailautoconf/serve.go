@@ -97,7 +97,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
-	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	return o
 }
 
@@ -208,6 +208,10 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
 		serveMetrics: o.metricsAddr == "", signer: signer, mx: mx,
 		helpdeskToken: o.helpdeskToken,
+	}
+	if mx != nil {
+		// The helpdesk checks domains through the same resolver.
+		site.dnsCheck = newDNSCheck(mx.Server(), s.store)
 	}
 	tlsConfig, err := s.tlsSetup(&site, base)
 	if err != nil {
@@ -453,7 +457,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 			if cfg.AcceptsMX() {
 				return nil, fmt.Errorf("accept.mx needs a DNS resolver (pass --resolver HOST:PORT): %w", err)
 			}
-			logger.Warn("no DNS resolver: accept.mx will not work until one is given with --resolver", "error", err)
+			logger.Warn("no DNS resolver: accept.mx and the helpdesk's DNS check will not work until one is given with --resolver", "error", err)
 			return nil, nil
 		}
 	} else if err := checkHostPort(server); err != nil {

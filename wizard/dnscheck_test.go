@@ -1,0 +1,302 @@
+package wizard
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// fakeChecker answers every check with a fixed report and records what it
+// was asked. With block set, the first check announces itself on entered
+// and waits for block to close; later ones do not wait, so that a broken
+// bound fails the test instead of hanging it.
+type fakeChecker struct {
+	report autoconfig.Report
+
+	mu      sync.Mutex
+	calls   []string // "provider domain"
+	entered chan struct{}
+	block   chan struct{}
+}
+
+func (f *fakeChecker) check(_ context.Context, p *autoconfig.Provider, domain string) autoconfig.Report {
+	f.mu.Lock()
+	f.calls = append(f.calls, p.ID+" "+domain)
+	first := len(f.calls) == 1
+	entered, block := f.entered, f.block
+	f.mu.Unlock()
+	if block != nil && first {
+		entered <- struct{}{}
+		<-block
+	}
+	rep := f.report
+	rep.Domain = domain
+	return rep
+}
+
+func (f *fakeChecker) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func withDNSCheck(f *fakeChecker) engineOption {
+	return func(_ *autoconfig.Service, o *Options) { o.DNSCheck = f.check }
+}
+
+// hostileTXT is what anyone can publish in a TXT record of their domain.
+const hostileTXT = `"<script>alert(1)</script>"`
+
+// reportWithEveryStatus has one record or endpoint per status.
+func reportWithEveryStatus() autoconfig.Report {
+	rep := autoconfig.Report{
+		Provider: "example.net", ServiceHost: "autoconfig.example.net", Resolver: "192.0.2.53:53",
+		Records: []autoconfig.RecordCheck{
+			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: autoconfig.CheckOK},
+			{Name: "example.com.", Type: "TXT", Want: []string{`"v=spf1 include:spf.example.net -all"`}, Found: []string{hostileTXT},
+				Status: autoconfig.CheckWrong, Detail: "found " + hostileTXT},
+			{Name: "autodiscover.example.com.", Type: "CNAME", Want: []string{"autoconfig.example.net."}, Status: autoconfig.CheckMissing},
+			{Name: "_imaps._tcp.example.com.", Type: "SRV", Want: []string{"0 1 993 imap.example.net."}, Status: autoconfig.CheckError,
+				Detail: "looking up _imaps._tcp.example.com. SRV: read udp: i/o timeout"},
+		},
+		Endpoints: []autoconfig.EndpointCheck{
+			{Name: "autoconfig", URL: "https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=postmaster%40example.com", Status: autoconfig.CheckOK},
+			{Name: "autodiscover", URL: "https://autodiscover.example.com/autodiscover/autodiscover.xml", Status: autoconfig.CheckWrong,
+				Detail: `the certificate is not valid for autodiscover.example.com: <img src=x onerror=alert(2)>`},
+			{Name: "pacc", URL: "https://ua-auto-config.example.com/.well-known/user-agent-configuration.json", Status: autoconfig.CheckSkipped,
+				Detail: "PACC cannot describe this provider"},
+		},
+	}
+	rep.OK = rep.Problems() == 0
+	return rep
+}
+
+func allOKReport() autoconfig.Report {
+	return autoconfig.Report{
+		Provider: "example.net", ServiceHost: "autoconfig.example.net", Resolver: "192.0.2.53:53", OK: true,
+		Records: []autoconfig.RecordCheck{
+			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: autoconfig.CheckOK},
+		},
+		Endpoints: []autoconfig.EndpointCheck{{Name: "autoconfig", URL: "https://autoconfig.example.com/", Status: autoconfig.CheckOK}},
+	}
+}
+
+// postDNS posts the DNS check form with header pairs (name, value, …).
+func postDNS(t *testing.T, e http.Handler, form url.Values, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/helpdesk/dns", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+var bearer = []string{"Authorization", "Bearer " + testToken}
+
+func TestHelpdeskDNS_ReportEveryStatusEveryLanguage(t *testing.T) {
+	fake := &fakeChecker{report: reportWithEveryStatus()}
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(fake))
+	cats := testCatalogs(t)
+	for _, lang := range langCodes {
+		t.Run(lang, func(t *testing.T) {
+			rec := postDNS(t, e, url.Values{"domain": {"Example.COM"}, "lang": {lang}}, bearer...)
+			require.Equal(t, http.StatusOK, rec.Code)
+			assertWizardHeaders(t, rec)
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+			body := rec.Body.String()
+			assertPage(t, body, lang)
+			tr := func(key string, args ...any) string { return inHTML(cats.translate(lang, key, args...)) }
+
+			has(t, body, "<h1>"+tr("helpdesk.dns.title", "example.com")+"</h1>")
+			has(t, body, tr("helpdesk.dns.lead", "192.0.2.53:53"))
+			has(t, body, tr("helpdesk.dns.verdict.problems", 4), "wrong, missing, error and the wrong endpoint; skipped is no problem")
+			hasNot(t, body, tr("helpdesk.dns.verdict.ok"))
+			has(t, body, ">autoconfig.example.net<")
+
+			// One row per record: name, type, expected value, status, found.
+			has(t, body, `<tr class="check ok"><th scope="row" class="value">example.com.</th><td>MX</td><td class="value"><span>5 mx.example.net.</span> </td><td class="status"><strong>`+tr("helpdesk.dns.status.ok")+`</strong></td><td class="value"><span>5 mx.example.net.</span> </td></tr>`)
+			has(t, body, `<tr class="check wrong"><th scope="row" class="value">example.com.</th><td>TXT</td><td class="value"><span>`+inHTML(`"v=spf1 include:spf.example.net -all"`)+`</span> </td><td class="status"><strong>`+tr("helpdesk.dns.status.wrong")+`</strong></td><td class="value"><span>`+inHTML(hostileTXT)+`</span> </td></tr>`)
+			has(t, body, `<td class="status"><strong>`+tr("helpdesk.dns.status.missing")+`</strong></td><td class="value"><em>`+tr("helpdesk.dns.found.none")+`</em></td>`)
+			has(t, body, `<td class="status"><strong>`+tr("helpdesk.dns.status.error")+`</strong></td><td class="value">looking up _imaps._tcp.example.com. SRV: read udp: i/o timeout</td>`)
+
+			// Then the HTTPS endpoints.
+			for _, name := range []string{"autoconfig", "autodiscover", "pacc"} {
+				has(t, body, `<th scope="row">`+tr("helpdesk.dns.endpoint."+name)+`</th>`)
+			}
+			has(t, body, inHTML("https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=postmaster%40example.com"))
+			has(t, body, `<td class="status"><strong>`+tr("helpdesk.dns.status.skipped")+`</strong></td><td class="value">PACC cannot describe this provider</td>`)
+			has(t, body, tr("helpdesk.dns.detail.note"))
+
+			// Check again, in the same language; the switcher leads to the form.
+			has(t, body, `<input type="hidden" name="lang" value="`+lang+`">`+"\n"+`<input type="hidden" name="domain" value="example.com">`)
+			has(t, body, `href="/helpdesk?lang=de"`)
+			has(t, body, `<a href="/helpdesk?lang=`+lang+`">`+tr("helpdesk.dns.back")+`</a>`)
+		})
+	}
+	calls := fake.Calls()
+	require.Len(t, calls, len(langCodes))
+	assert.Equal(t, "example.net example.com", calls[0], "the served provider and the normalized domain")
+}
+
+func TestHelpdeskDNS_AllOKVerdict(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(&fakeChecker{report: allOKReport()}))
+	cats := testCatalogs(t)
+	rec := postDNS(t, e, url.Values{"domain": {"example.com"}, "lang": {"fr"}}, bearer...)
+	require.Equal(t, http.StatusOK, rec.Code)
+	has(t, rec.Body.String(), `<p class="verdict ok" role="status">`+inHTML(cats["fr"]["helpdesk.dns.verdict.ok"])+`</p>`)
+	hasNot(t, rec.Body.String(), "verdict problems")
+}
+
+func TestHelpdeskDNS_HostileFoundValuesEscaped(t *testing.T) {
+	rep := reportWithEveryStatus()
+	rep.Resolver = `"><script>alert(3)</script>`
+	rep.Records[3].Detail = `</td><script>alert(4)</script>`
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(&fakeChecker{report: rep}))
+	rec := postDNS(t, e, url.Values{"domain": {"example.com"}}, bearer...)
+	require.Equal(t, http.StatusOK, rec.Code)
+	body := rec.Body.String()
+	hasNot(t, body, "<script")
+	hasNot(t, body, "<img src=x")
+	hasNot(t, body, "</td><script")
+	hasNot(t, body, `"><`+"script")
+	has(t, body, inHTML(hostileTXT))
+	has(t, body, inHTML(`<img src=x onerror=alert(2)>`))
+	has(t, body, inHTML(`</td><script>alert(4)</script>`))
+}
+
+func TestHelpdeskDNS_OfferedOnTheLinksPage(t *testing.T) {
+	form := url.Values{"email": {"jane@bücher.example.org"}, "lang": {"it"}}
+	cats := testCatalogs(t)
+
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(&fakeChecker{report: allOKReport()}))
+	rec := postHelpdesk(t, e, form, bearer...)
+	require.Equal(t, http.StatusOK, rec.Code)
+	body := rec.Body.String()
+	has(t, body, `<form method="post" action="/helpdesk/dns">`)
+	// The check is of the ASCII domain, the name DNS knows.
+	has(t, body, `<input type="hidden" name="domain" value="xn--bcher-kva.example.org">`)
+	has(t, body, `<button type="submit">`+inHTML(cats["it"]["helpdesk.dns.submit"])+`</button>`)
+
+	without := newTestEngine(t, withHelpdesk(testToken))
+	rec = postHelpdesk(t, without, form, bearer...)
+	require.Equal(t, http.StatusOK, rec.Code)
+	hasNot(t, rec.Body.String(), "/helpdesk/dns", "no checker: no check offered")
+}
+
+func TestHelpdeskDNS_Authentication(t *testing.T) {
+	fake := &fakeChecker{report: allOKReport()}
+	form := url.Values{"domain": {"example.com"}}
+
+	disabled := newTestEngine(t, withDNSCheck(fake))
+	assert.Equal(t, http.StatusNotFound, postDNS(t, disabled, form, bearer...).Code, "no helpdesk token: no helpdesk")
+	noChecker := newTestEngine(t, withHelpdesk(testToken))
+	assert.Equal(t, http.StatusNotFound, postDNS(t, noChecker, form, bearer...).Code, "no checker: no route")
+
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(fake))
+	for name, auth := range map[string]string{
+		"none":         "",
+		"wrong basic":  basicAuth("helpdesk", "wrong"),
+		"wrong bearer": "Bearer nope",
+	} {
+		rec := postDNS(t, e, form, "Authorization", auth)
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		assert.NotEmpty(t, rec.Header().Values("WWW-Authenticate"), name)
+		hasNot(t, rec.Body.String(), "example.com", name)
+	}
+	assert.Equal(t, http.StatusOK, postDNS(t, e, form, "Authorization", basicAuth("anyone", testToken)).Code)
+	assert.Len(t, fake.Calls(), 1, "only the authenticated request ran a check")
+
+	// The body of an unauthenticated request is never read.
+	body := &readCounter{}
+	req := httptest.NewRequest(http.MethodPost, "/helpdesk/dns", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Zero(t, body.n)
+}
+
+func TestHelpdeskDNS_CrossSitePostRefused(t *testing.T) {
+	fake := &fakeChecker{report: allOKReport()}
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(fake))
+	form := url.Values{"domain": {"example.com"}}
+	auth := basicAuth("helpdesk", testToken)
+	for _, h := range [][]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Sec-Fetch-Site", "same-site"},
+		{"Origin", "https://evil.example"},
+	} {
+		assert.Equal(t, http.StatusForbidden, postDNS(t, e, form, "Authorization", auth, h[0], h[1]).Code, h)
+	}
+	assert.Empty(t, fake.Calls(), "a cross-site post never runs a check")
+	assert.Equal(t, http.StatusOK, postDNS(t, e, form, "Authorization", auth, "Sec-Fetch-Site", "same-origin").Code)
+}
+
+func TestHelpdeskDNS_InvalidOrUnservedDomain(t *testing.T) {
+	fake := &fakeChecker{report: allOKReport()}
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(fake))
+	cats := testCatalogs(t)
+	tests := []struct {
+		domain string
+		status int
+		text   string
+	}{
+		{"", http.StatusBadRequest, strings.ReplaceAll(cats["de"]["helpdesk.dns.invalid"], "{0}", cats["de"]["reason.the domain after @ is empty"])},
+		{"localhost", http.StatusBadRequest, strings.ReplaceAll(cats["de"]["helpdesk.dns.invalid"], "{0}", cats["de"]["reason.the domain needs at least one dot, as in example.com"])},
+		{"<script>.example", http.StatusBadRequest, cats["de"]["reason.the domain is not a valid domain name"]},
+		{"192.0.2.1", http.StatusBadRequest, cats["de"]["reason.an IP address is not accepted as the domain"]},
+		{"unserved.example", http.StatusNotFound, strings.ReplaceAll(cats["de"]["qr.error.domain"], "{0}", "unserved.example")},
+		{"example.org", http.StatusNotFound, strings.ReplaceAll(cats["de"]["qr.error.domain"], "{0}", "example.org")}, // only *.example.org is served
+	}
+	for _, tt := range tests {
+		rec := postDNS(t, e, url.Values{"domain": {tt.domain}, "lang": {"de"}}, bearer...)
+		assert.Equal(t, tt.status, rec.Code, tt.domain)
+		body := rec.Body.String()
+		assertPage(t, body, "de")
+		has(t, body, inHTML(tt.text), tt.domain)
+		has(t, body, `href="/helpdesk?lang=de"`)
+	}
+	assert.Empty(t, fake.Calls())
+}
+
+func TestHelpdeskDNS_OneCheckAtATime(t *testing.T) {
+	fake := &fakeChecker{report: allOKReport(), entered: make(chan struct{}), block: make(chan struct{})}
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(fake))
+	form := url.Values{"domain": {"example.com"}}
+
+	first := make(chan int)
+	go func() { first <- postDNS(t, e, form, bearer...).Code }()
+	<-fake.entered // the first check is running
+
+	rec := postDNS(t, e, form, bearer...)
+	assert.Equal(t, http.StatusTooManyRequests, rec.Code)
+	assert.Equal(t, "10", rec.Header().Get("Retry-After"))
+	has(t, rec.Body.String(), inHTML(testCatalogs(t)["en"]["helpdesk.dns.busy.text"]))
+
+	close(fake.block)
+	assert.Equal(t, http.StatusOK, <-first)
+	assert.Equal(t, http.StatusOK, postDNS(t, e, form, bearer...).Code, "the slot is free again")
+	assert.Len(t, fake.Calls(), 2, "the refused request ran no check")
+}
+
+func TestHelpdeskDNS_EveryStatusAndEndpointTranslated(t *testing.T) {
+	cats := testCatalogs(t)
+	for _, s := range []autoconfig.CheckStatus{autoconfig.CheckOK, autoconfig.CheckMissing, autoconfig.CheckWrong, autoconfig.CheckError, autoconfig.CheckSkipped} {
+		assert.Contains(t, cats[fallbackLang], dnsStatusKey(s))
+	}
+	for _, name := range []string{"autoconfig", "autodiscover", "pacc"} {
+		assert.Contains(t, cats[fallbackLang], "helpdesk.dns.endpoint."+name)
+	}
+}
