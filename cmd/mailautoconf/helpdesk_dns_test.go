@@ -18,8 +18,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
 
-const helpdeskTestToken = "helpdesk-token-0123456789"
-
 // postHelpdeskDNS asks the running server's helpdesk to check domain.
 func postHelpdeskDNS(t *testing.T, rs *runningServer, domain string) (int, string) {
 	t.Helper()
