@@ -38,10 +38,7 @@ func Start(t testing.TB, path string) *Server {
 	s := &Server{}
 	s.rcode.Store(-1)
 	s.load(t, path)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	require.NoError(t, err)
+	pc, ln := listenUDPAndTCP(t)
 	s.Addr = pc.LocalAddr().String()
 	udp := &dns.Server{PacketConn: pc, Handler: s}
 	tcp := &dns.Server{Listener: ln, Handler: s}
@@ -53,6 +50,26 @@ func Start(t testing.TB, path string) *Server {
 		tcp.Shutdown()
 	})
 	return s
+}
+
+// listenUDPAndTCP listens on one loopback port for both UDP and TCP (a
+// resolver retries truncated answers over TCP on the same port). The port
+// the kernel picks for UDP may be taken for TCP: then it tries another.
+func listenUDPAndTCP(t testing.TB) (net.PacketConn, net.Listener) {
+	t.Helper()
+	var lastErr error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln
+		}
+		pc.Close()
+		lastErr = err
+	}
+	require.NoError(t, lastErr, "no loopback port free for both UDP and TCP")
+	return nil, nil
 }
 
 // StartSilent listens on a UDP port and never answers: every query times
