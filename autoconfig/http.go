@@ -30,7 +30,7 @@ type Service struct {
 
 // documentCacheSize bounds each rendered-document cache (two generations of
 // this many entries; a Thunderbird document is about 1.5 KB).
-const documentCacheSize = 2000
+const documentCacheSize = 1024
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
 // (https first, then http); /.well-known/mail-v1.xml is the path of early

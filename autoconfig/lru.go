@@ -20,7 +20,8 @@ type lruItem[V any] struct {
 }
 
 func newLRUCache[V any](max int) *lruCache[V] {
-	return &lruCache[V]{max: max, order: list.New(), items: make(map[string]*list.Element, max)}
+	// The map grows with use: most servers never look up an MX at all.
+	return &lruCache[V]{max: max, order: list.New(), items: make(map[string]*list.Element)}
 }
 
 func (c *lruCache[V]) get(key string) (V, bool) {

@@ -24,11 +24,11 @@ type handler struct {
 	signer *Signer
 	// cache holds rendered (and signed) profiles: the bytes are a function
 	// of the request and the signing pair, and signing with RSA costs a
-	// millisecond. Two generations of this many entries (~5 KB each).
+	// millisecond. Two generations of this many entries (~4 KB each).
 	cache *autoconfig.DocumentCache
 }
 
-const profileCacheSize = 1000
+const profileCacheSize = 256
 
 // Register adds the profile download routes to r. With a nil signer,
 // profiles are served unsigned (iOS then shows them as "Not Verified").
@@ -87,7 +87,9 @@ func (h *handler) download(c *gin.Context) {
 	if h.signer != nil {
 		pair = h.signer.pair()
 	}
-	doc, err := h.cache.Get(cfg, cacheKey(req, pair), func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
+	doc, err := h.cache.Get(cfg, cacheKey(req, pair), func() ([]byte, error) {
+		return autoconfig.LimitCPU(func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
+	})
 	if err != nil {
 		if !errors.Is(err, ErrNothingToInclude) {
 			// The configuration is validated at load and the key checked

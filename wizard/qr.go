@@ -67,7 +67,9 @@ func (w *Wizard) qr(c *gin.Context) {
 		lang = ""
 	}
 	target := links{base: base, lang: lang, email: addr.String(), name: req.name}.Target(cl)
-	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) { return qrPNG(target, size) })
+	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
+		return autoconfig.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
+	})
 	if err != nil {
 		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
 		return

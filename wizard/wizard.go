@@ -45,7 +45,7 @@ type Wizard struct {
 
 // qrCacheSize bounds the QR code cache: two generations of this many PNGs
 // of about 1 KB.
-const qrCacheSize = 1000
+const qrCacheSize = 256
 
 // New loads the embedded templates, catalogs and assets.
 func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
