@@ -48,13 +48,10 @@ func (w *Wizard) start(c *gin.Context) {
 // choose is step 2: the device and client list, the guessed one first.
 func (w *Wizard) choose(c *gin.Context) {
 	req := readRequest(c)
-	acct, ok := w.resolve(c, req)
+	page, l, ok := w.accountPage(c, req, "choose.title")
 	if !ok {
 		return
 	}
-	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
-	page := w.newPage(c.Request, req.lang, "choose.title")
-	w.fillAccount(page, acct, l)
 	guess := guessClient(c.GetHeader("User-Agent"))
 	for _, cl := range orderedClients(guess) {
 		page.Clients = append(page.Clients, clientChoice{
@@ -74,13 +71,10 @@ func (w *Wizard) client(c *gin.Context) {
 		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang, email: req.email}.Choose())
 		return
 	}
-	acct, ok := w.resolve(c, req)
+	page, l, ok := w.accountPage(c, req, cl.NameKey())
 	if !ok {
 		return
 	}
-	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
-	page := w.newPage(c.Request, req.lang, cl.NameKey())
-	w.fillAccount(page, acct, l)
 	page.Client = &cl
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
@@ -98,14 +92,25 @@ func (w *Wizard) client(c *gin.Context) {
 // sheet is the printable one-page settings sheet.
 func (w *Wizard) sheet(c *gin.Context) {
 	req := readRequest(c)
-	acct, ok := w.resolve(c, req)
+	page, _, ok := w.accountPage(c, req, "sheet.title")
 	if !ok {
 		return
 	}
-	l := links{lang: req.lang, email: acct.Address.String(), name: req.name}
-	page := w.newPage(c.Request, req.lang, "sheet.title")
-	w.fillAccount(page, acct, l)
 	w.pages.render(c, http.StatusOK, "sheet", page, noStore)
+}
+
+// accountPage resolves the request's address and starts a page about that
+// account, with its links. When it cannot, it has answered the request
+// (the form with the reason, or the unserved-domain page) and ok is false.
+func (w *Wizard) accountPage(c *gin.Context, req request, titleKey string) (page *pageData, l links, ok bool) {
+	acct, ok := w.resolve(c, req)
+	if !ok {
+		return nil, links{}, false
+	}
+	l = links{lang: req.lang, email: acct.Address.String(), name: req.name}
+	page = w.newPage(c.Request, req.lang, titleKey)
+	w.fillAccount(page, acct, l)
+	return page, l, true
 }
 
 func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links) {

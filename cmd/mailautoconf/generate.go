@@ -24,11 +24,11 @@ func init() {
 	}
 	generators["thunderbird"] = generator{
 		summary: "Thunderbird autoconfig (config-v1.1.xml)",
-		run:     generateThunderbird,
+		run:     accountDocument("thunderbird", thunderbirdDocument),
 	}
 	generators["autodiscover"] = generator{
 		summary: "Outlook Autodiscover POX response (autodiscover.xml)",
-		run:     generateAutodiscover,
+		run:     accountDocument("autodiscover", autoconfig.AutodiscoverResponse),
 	}
 }
 
@@ -89,30 +89,26 @@ func (f resolveFlags) account() (autoconfig.Account, error) {
 	return cfg.Resolve(addr)
 }
 
-func generateThunderbird(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("generate thunderbird", "generate thunderbird --email ADDR [--config FILE]", stderr)
-	rf := addResolveFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+// accountDocument is a generator for a format that is a function of the
+// resolved account alone.
+func accountDocument(format string, render func(autoconfig.Account) []byte) func(args []string, stdout, stderr io.Writer) error {
+	return func(args []string, stdout, stderr io.Writer) error {
+		fs := newFlagSet("generate "+format, "generate "+format+" --email ADDR [--config FILE]", stderr)
+		rf := addResolveFlags(fs)
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		acct, err := rf.account()
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(render(acct))
 		return err
 	}
-	acct, err := rf.account()
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(autoconfig.ThunderbirdConfig(acct.Provider, acct.Address.Domain))
-	return err
 }
 
-func generateAutodiscover(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("generate autodiscover", "generate autodiscover --email ADDR [--config FILE]", stderr)
-	rf := addResolveFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	acct, err := rf.account()
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(autoconfig.AutodiscoverResponse(acct))
-	return err
+// thunderbirdDocument is the placeholder form Thunderbird is served: it
+// depends on the account's provider and domain only.
+func thunderbirdDocument(acct autoconfig.Account) []byte {
+	return autoconfig.ThunderbirdConfig(acct.Provider, acct.Address.Domain)
 }
