@@ -221,8 +221,8 @@ func (v *validator) provider(rp *rawProvider, path string) *Provider {
 	}
 	p.Incoming = v.servers(rp.Incoming, rp.Line, path+".incoming", []Protocol{IMAP, POP3})
 	p.Outgoing = v.servers(rp.Outgoing, rp.Line, path+".outgoing", []Protocol{SMTP})
-	p.CalDAVURL = v.url(rp.CalDAV, path+".caldav_url")
-	p.CardDAVURL = v.url(rp.CardDAV, path+".carddav_url")
+	p.CalDAVURL = v.davURL(rp.CalDAV, path+".caldav_url")
+	p.CardDAVURL = v.davURL(rp.CardDAV, path+".carddav_url")
 	p.WebmailURL = v.url(rp.Webmail, path+".webmail_url")
 	p.HelpURL = v.url(rp.Help, path+".help_url")
 	for j, mx := range rp.MX {
@@ -342,6 +342,20 @@ func (v *validator) url(p pos[string], field string) string {
 		return ""
 	}
 	return u.String()
+}
+
+// davURL is url for CalDAV and CardDAV, which must also have a valid host
+// and port: Apple profiles carry them apart.
+func (v *validator) davURL(p pos[string], field string) string {
+	s := v.url(p, field)
+	if s == "" {
+		return ""
+	}
+	if _, err := ParseDAVURL(s); err != nil {
+		v.add(p.Line, field, "%v", err)
+		return ""
+	}
+	return s
 }
 
 // domains indexes the provider's domains and rejects a domain that another

@@ -3,8 +3,6 @@ package profiles
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"howett.net/plist"
@@ -152,7 +150,7 @@ func appleOutgoing(acct autoconfig.Account) (autoconfig.Server, bool) {
 }
 
 func newCalDAVPayload(acct autoconfig.Account, id identity) (CalDAVPayload, error) {
-	ep, err := parseDAVURL(acct.Provider.CalDAVURL)
+	ep, err := autoconfig.ParseDAVURL(acct.Provider.CalDAVURL)
 	if err != nil {
 		return CalDAVPayload{}, fmt.Errorf("provider %s caldav_url: %w", acct.Provider.ID, err)
 	}
@@ -160,16 +158,16 @@ func newCalDAVPayload(acct autoconfig.Account, id identity) (CalDAVPayload, erro
 	return CalDAVPayload{
 		PayloadHeader:            header(acct, id, TypeCalDAV, kindCalDAV, "Calendar", "Calendar account "+addr),
 		CalDAVAccountDescription: acct.Provider.ShortName + " Calendar",
-		CalDAVHostName:           ep.host,
-		CalDAVPort:               ep.port,
-		CalDAVPrincipalURL:       ep.url,
-		CalDAVUseSSL:             ep.tls,
+		CalDAVHostName:           ep.Host,
+		CalDAVPort:               ep.Port,
+		CalDAVPrincipalURL:       ep.URL,
+		CalDAVUseSSL:             ep.TLS,
 		CalDAVUsername:           addr,
 	}, nil
 }
 
 func newCardDAVPayload(acct autoconfig.Account, id identity) (CardDAVPayload, error) {
-	ep, err := parseDAVURL(acct.Provider.CardDAVURL)
+	ep, err := autoconfig.ParseDAVURL(acct.Provider.CardDAVURL)
 	if err != nil {
 		return CardDAVPayload{}, fmt.Errorf("provider %s carddav_url: %w", acct.Provider.ID, err)
 	}
@@ -177,43 +175,12 @@ func newCardDAVPayload(acct autoconfig.Account, id identity) (CardDAVPayload, er
 	return CardDAVPayload{
 		PayloadHeader:             header(acct, id, TypeCardDAV, kindCardDAV, "Contacts", "Contacts account "+addr),
 		CardDAVAccountDescription: acct.Provider.ShortName + " Contacts",
-		CardDAVHostName:           ep.host,
-		CardDAVPort:               ep.port,
-		CardDAVPrincipalURL:       ep.url,
-		CardDAVUseSSL:             ep.tls,
+		CardDAVHostName:           ep.Host,
+		CardDAVPort:               ep.Port,
+		CardDAVPrincipalURL:       ep.URL,
+		CardDAVUseSSL:             ep.TLS,
 		CardDAVUsername:           addr,
 	}, nil
-}
-
-// davEndpoint is a CalDAV or CardDAV URL split into the keys Apple wants.
-type davEndpoint struct {
-	host string // ASCII
-	port int
-	tls  bool
-	url  string
-}
-
-func parseDAVURL(raw string) (davEndpoint, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return davEndpoint{}, errors.New("not an absolute http or https URL")
-	}
-	host, err := autoconfig.NormalizeHost(u.Hostname())
-	if err != nil {
-		return davEndpoint{}, err
-	}
-	ep := davEndpoint{host: host, tls: u.Scheme == "https", url: u.String()}
-	switch {
-	case u.Port() != "":
-		if ep.port, err = strconv.Atoi(u.Port()); err != nil || ep.port < 1 || ep.port > 65535 {
-			return davEndpoint{}, errors.New("the port is not a number between 1 and 65535")
-		}
-	case ep.tls:
-		ep.port = 443
-	default:
-		ep.port = 80
-	}
-	return ep, nil
 }
 
 // joinWords is "a", "a and b", "a, b and c".

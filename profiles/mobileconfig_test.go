@@ -220,33 +220,6 @@ func TestRender_NothingToInclude(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNothingToInclude)
 }
 
-func TestParseDAVURL(t *testing.T) {
-	tests := []struct {
-		url     string
-		want    davEndpoint
-		wantErr bool
-	}{
-		{"https://dav.example.net/caldav/", davEndpoint{"dav.example.net", 443, true, "https://dav.example.net/caldav/"}, false},
-		{"http://dav.example.net/", davEndpoint{"dav.example.net", 80, false, "http://dav.example.net/"}, false},
-		{"https://DAV.Example.net:8443/x", davEndpoint{"dav.example.net", 8443, true, "https://DAV.Example.net:8443/x"}, false},
-		{"https://dav.bücher.example/", davEndpoint{"dav.xn--bcher-kva.example", 443, true, "https://dav.b%C3%BCcher.example/"}, false},
-		{"ftp://dav.example.net/", davEndpoint{}, true},
-		{"/relative", davEndpoint{}, true},
-		{"https://dav.example.net:0/", davEndpoint{}, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.url, func(t *testing.T) {
-			got, err := parseDAVURL(tc.url)
-			if tc.wantErr {
-				assert.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
-		})
-	}
-}
-
 func payloadHeaderOf(p any) PayloadHeader {
 	switch p := p.(type) {
 	case MailPayload:
