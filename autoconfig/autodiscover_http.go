@@ -108,9 +108,10 @@ func (s *Service) autodiscoverPOX(c *gin.Context) {
 	cfg := s.Store.Config()
 	answer := func() ([]byte, error) { return s.autodiscoverAnswer(c.Request.Context(), cfg, body) }
 	var doc Document
-	if len(body) <= maxCachedAutodiscoverRequest {
+	if len(body) <= maxCachedAutodiscoverRequest && !cfg.AcceptsMX() {
 		// Clients send the same body for a user at every start; the answer
-		// is a function of the body and the configuration only.
+		// is a function of the body and the configuration only, unless
+		// accept.mx lets DNS choose the provider.
 		doc, err = s.autodiscoverDocs.Get(cfg, string(body), answer)
 	} else {
 		var out []byte

@@ -74,7 +74,9 @@ func (s *Service) thunderbird(c *gin.Context) {
 		plainError(c, err)
 		return
 	}
-	doc, _ := s.thunderbirdDocs.Get(cfg, domain, func() ([]byte, error) { return ThunderbirdConfig(p, domain), nil })
+	// Keyed by provider too: with accept.mx, a domain's provider follows
+	// its MX records.
+	doc, _ := s.thunderbirdDocs.Get(cfg, p.ID+" "+domain, func() ([]byte, error) { return ThunderbirdConfig(p, domain), nil })
 	writeCacheable(c, "application/xml; charset=utf-8", doc)
 }
 

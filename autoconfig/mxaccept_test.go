@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,4 +271,51 @@ func TestSystemResolver_ReadsResolvConf(t *testing.T) {
 	addr, err := autoconfig.ResolverFromFile(golden.Testdata(t, "dns/resolv.conf"))
 	require.NoError(t, err)
 	assert.Equal(t, "192.0.2.53:53", addr)
+}
+
+// TestMXAcceptance_CachedDocumentsFollowTheMX checks that a domain whose
+// MX moves from one accept.mx provider to another gets the new provider's
+// settings at once, although its documents were cached under the old one.
+func TestMXAcceptance_CachedDocumentsFollowTheMX(t *testing.T) {
+	const twoProviders = acceptMXConfig + `
+  - id: elsewhere.example
+    display_name: Elsewhere Mail
+    accept:
+      mx: [mx.elsewhere.example]
+    incoming:
+      - {protocol: imap, host: imap.elsewhere.example, port: 993, security: tls}
+    outgoing:
+      - {protocol: smtp, host: smtp.elsewhere.example, port: 587, security: starttls}
+`
+	f := newMXFixture(t, twoProviders)
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	f.service.Register(e)
+	pox := `<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>jane@customer.test</EMailAddress></Request></Autodiscover>`
+	ask := func() (thunderbird, autodiscover string) {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mail/config-v1.1.xml?emailaddress=jane@customer.test", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		thunderbird = rec.Body.String()
+		rec = httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/autodiscover/autodiscover.xml", strings.NewReader(pox))
+		req.Header.Set("Content-Type", "text/xml")
+		e.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		return thunderbird, rec.Body.String()
+	}
+	tb, ad := ask()
+	assert.Contains(t, tb, "mail.infomaniak.com")
+	assert.Contains(t, ad, "mail.infomaniak.com")
+
+	// The customer moves its mail: its MX now points at the other provider.
+	moved := filepath.Join(t.TempDir(), "moved.zone")
+	require.NoError(t, os.WriteFile(moved, []byte("$ORIGIN test.\n$TTL 600\n@ IN SOA ns.test. hostmaster.test. 1 7200 900 1209600 300\ncustomer IN MX 5 mx.elsewhere.example.\n"), 0o644))
+	f.service.MX = autoconfig.NewMXResolver(dnstest.Start(t, moved).Addr, 100, nil)
+
+	tb, ad = ask()
+	assert.Contains(t, tb, "imap.elsewhere.example")
+	assert.NotContains(t, tb, "mail.infomaniak.com")
+	assert.Contains(t, ad, "imap.elsewhere.example")
+	assert.NotContains(t, ad, "mail.infomaniak.com")
 }

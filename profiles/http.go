@@ -87,7 +87,7 @@ func (h *handler) download(c *gin.Context) {
 	if h.signer != nil {
 		pair = h.signer.pair()
 	}
-	doc, err := h.cache.Get(cfg, cacheKey(req, pair), func() ([]byte, error) {
+	doc, err := h.cache.Get(cfg, cacheKey(acct.Provider.ID, req, pair), func() ([]byte, error) {
 		return autoconfig.LimitCPU(func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
 	})
 	if err != nil {
@@ -129,8 +129,11 @@ func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]
 
 // cacheKey identifies a profile's bytes: the address exactly as given, the
 // options, and the signing pair.
-func cacheKey(req Request, pair *signingPair) string {
+func cacheKey(providerID string, req Request, pair *signingPair) string {
 	var b strings.Builder
+	// The provider too: with accept.mx, it follows the domain's MX records.
+	b.WriteString(providerID)
+	b.WriteByte(0)
 	b.WriteString(req.Address.String())
 	b.WriteByte(0)
 	b.WriteString(req.Options.Name)

@@ -173,7 +173,7 @@ func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
 		return a
 	}
 	base := Request{Address: addr("jane@example.ch"), Options: Options{Name: "Jane", Include: IncludeMail}}
-	keys := map[string]string{"base": cacheKey(base, nil)}
+	keys := map[string]string{"base": cacheKey("p", base, nil)}
 	variants := map[string]Request{
 		"address":  {Address: addr("john@example.ch"), Options: base.Options},
 		"name":     {Address: base.Address, Options: Options{Name: "Jane D", Include: IncludeMail}},
@@ -183,10 +183,11 @@ func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
 		"name-with-separator": {Address: addr("jane@example.ch"), Options: Options{Name: "", Include: IncludeMail}},
 	}
 	for name, r := range variants {
-		keys[name] = cacheKey(r, nil)
+		keys[name] = cacheKey("p", r, nil)
 	}
-	keys["signed-1"] = cacheKey(base, &signingPair{generation: 1})
-	keys["signed-2"] = cacheKey(base, &signingPair{generation: 2})
+	keys["signed-1"] = cacheKey("p", base, &signingPair{generation: 1})
+	keys["signed-2"] = cacheKey("p", base, &signingPair{generation: 2})
+	keys["other-provider"] = cacheKey("q", base, nil)
 	seen := map[string]string{}
 	for name, k := range keys {
 		if other, dup := seen[k]; dup {
