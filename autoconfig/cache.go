@@ -56,6 +56,11 @@ func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, erro
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cfg != cfg {
+		if c.cfg != nil && !c.newer(cfg) {
+			// A request still running on the configuration a reload
+			// replaced: answer it, but keep the cache of the new one.
+			return d, nil
+		}
 		c.cfg, c.cur, c.prev = cfg, make(map[string]Document), nil
 	}
 	// A key found in the previous generation is still in use: it moves to
@@ -66,6 +71,9 @@ func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, erro
 	c.cur[key] = d
 	return d, nil
 }
+
+// newer reports whether cfg was loaded after the cache's configuration.
+func (c *DocumentCache) newer(cfg *Config) bool { return cfg.loaded > c.cfg.loaded }
 
 // Lookup returns the cached document for (cfg, key) without rendering.
 func (c *DocumentCache) Lookup(cfg *Config, key string) (Document, bool) {

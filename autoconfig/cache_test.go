@@ -106,3 +106,16 @@ func TestLimitCPU_AdmitsOneRenderPerCore(t *testing.T) {
 	assert.LessOrEqual(t, int(most.Load()), cap(renderSlots))
 	assert.Positive(t, most.Load())
 }
+
+func TestDocumentCache_RequestsOnTheReplacedConfigKeepTheNewCache(t *testing.T) {
+	c := NewDocumentCache(10)
+	old, current := Default(), Default()
+	_, err := c.Get(current, "k", func() ([]byte, error) { return []byte("new"), nil })
+	require.NoError(t, err)
+	d, err := c.Get(old, "k", func() ([]byte, error) { return []byte("old"), nil })
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(d.Body), "a request on the old configuration gets its own document")
+	d, ok := c.Lookup(current, "k")
+	assert.True(t, ok, "and the new configuration's cache is kept")
+	assert.Equal(t, "new", string(d.Body))
+}

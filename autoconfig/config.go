@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -34,10 +35,17 @@ type Config struct {
 	// the file sets none).
 	ServiceHost string
 
+	// loaded orders configurations by when they were parsed, so that a
+	// cache can tell the one a reload put in force from the one it replaced.
+	loaded uint64
+
 	exact    map[string]*Provider // ASCII domain → provider
 	wildcard map[string]*Provider // suffix of "*.suffix" → provider
 	acceptMX map[string]*Provider // MX host (ASCII, no trailing dot) → provider
 }
+
+// loads numbers the configurations parsed by this process.
+var loads atomic.Uint64
 
 // Default returns the embedded default configuration.
 func Default() *Config {
@@ -171,6 +179,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
+	cfg.loaded = loads.Add(1)
 	return cfg, nil
 }
 

@@ -251,7 +251,12 @@ func (c *Checker) fetch(ctx context.Context, method, rawURL, contentType string,
 	}
 	client := c.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: c.timeout()}
+		client = &http.Client{
+			Timeout: c.timeout(),
+			// The endpoints must answer themselves: following redirects would
+			// let a domain's DNS send the server to any address.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -372,7 +377,7 @@ func (c *Checker) checkAutodiscover(ctx context.Context, p *Provider, domain str
 // autodiscoverServer describes s as Outlook reads it: Encryption SSL is
 // implicit TLS, TLS is STARTTLS.
 func autodiscoverServer(s Server) string {
-	enc := map[Security]string{SecurityTLS: "SSL", SecuritySTARTTLS: "TLS", SecurityNone: "None"}[s.Security]
+	_, enc := AutodiscoverEncryption(s.Security)
 	return fmt.Sprintf("%s %s:%d %s", strings.ToUpper(string(s.Protocol)), s.Host, s.Port, enc)
 }
 

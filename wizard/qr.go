@@ -126,7 +126,10 @@ func writeImage(c *gin.Context, doc autoconfig.Document, varyHost bool) {
 	body, etag := doc.Body, doc.ETag
 	h := c.Writer.Header()
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", "private, max-age=86400")
+	// The code encodes the address: like the pages that name it, it is not
+	// kept in the browser's cache (shared computers); the ETag still lets
+	// the browser revalidate cheaply.
+	h.Set("Cache-Control", "private, no-cache")
 	if varyHost {
 		h.Set("Vary", "Host")
 	}

@@ -94,7 +94,7 @@ func TestQR_SameInputSameBytesAndETag(t *testing.T) {
 	etag := first.Header().Get("ETag")
 	require.NotEmpty(t, etag)
 	assert.Equal(t, etag, second.Header().Get("ETag"))
-	assert.Equal(t, "private, max-age=86400", first.Header().Get("Cache-Control"))
+	assert.Equal(t, "private, no-cache", first.Header().Get("Cache-Control"))
 	assert.Equal(t, "nosniff", first.Header().Get("X-Content-Type-Options"))
 
 	rec := get(t, e, target, "If-None-Match", etag)
