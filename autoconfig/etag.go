@@ -2,9 +2,9 @@ package autoconfig
 
 import "strings"
 
-// etagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2):
+// ETagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2):
 // "*" or any listed tag equal to etag, with or without the W/ prefix.
-func etagMatches(header, etag string) bool {
+func ETagMatches(header, etag string) bool {
 	if header == "" {
 		return false
 	}

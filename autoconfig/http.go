@@ -198,7 +198,7 @@ func writeCacheable(c *gin.Context, contentType string, doc Document) {
 	h["Cache-Control"] = publicMaxAge
 	h["Vary"] = varyHost
 	h["X-Content-Type-Options"] = nosniff
-	if etagMatches(c.GetHeader("If-None-Match"), doc.ETag) {
+	if ETagMatches(c.GetHeader("If-None-Match"), doc.ETag) {
 		c.Status(http.StatusNotModified)
 		return
 	}

@@ -179,8 +179,8 @@ func TestServiceBaseURL(t *testing.T) {
 }
 
 func TestETagMatches(t *testing.T) {
-	assert.False(t, etagMatches("", `"a"`))
-	assert.True(t, etagMatches(`"a"`, `"a"`))
-	assert.True(t, etagMatches(` "b" , W/"a"`, `"a"`))
-	assert.False(t, etagMatches(`"b"`, `"a"`))
+	assert.False(t, ETagMatches("", `"a"`))
+	assert.True(t, ETagMatches(`"a"`, `"a"`))
+	assert.True(t, ETagMatches(` "b" , W/"a"`, `"a"`))
+	assert.False(t, ETagMatches(`"b"`, `"a"`))
 }

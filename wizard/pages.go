@@ -3,16 +3,12 @@ package wizard
 import (
 	"errors"
 	"net/http"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/profiles"
 )
-
-// maxNameLength bounds the optional display name (runes).
-const maxNameLength = 100
 
 // request is what every wizard page reads from the query string.
 type request struct {
@@ -178,15 +174,9 @@ func (w *Wizard) addressReason(lang string, err error) string {
 	return w.cats.translate(lang, key)
 }
 
-// validName accepts an optional display name: bounded, printable text.
+// validName accepts an optional display name by the profiles' rule: the
+// name is passed on to the profile link.
 func validName(name string) bool {
-	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxNameLength {
-		return false
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return false
-		}
-	}
-	return true
+	_, err := profiles.ParseName(name)
+	return err == nil
 }

@@ -271,7 +271,7 @@ func TestUnknownClient_404(t *testing.T) {
 
 func TestInvalidName_400(t *testing.T) {
 	e := newTestEngine(t)
-	for _, name := range []string{strings.Repeat("n", maxNameLength+1), "Jane\x00Doe", "Jane\u202eDoe"} {
+	for _, name := range []string{strings.Repeat("n", profiles.MaxNameLength+1), "Jane\x00Doe", "Jane\u202eDoe"} {
 		rec := get(t, e, "/setup/apple-ios?"+q("email", "jane@example.com", "name", name))
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
 		body := rec.Body.String()

@@ -133,7 +133,7 @@ func writeImage(c *gin.Context, doc autoconfig.Document, varyHost bool) {
 	if varyHost {
 		h.Set("Vary", "Host")
 	}
-	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+	if autoconfig.ETagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}

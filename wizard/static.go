@@ -60,20 +60,9 @@ func (w *Wizard) static(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "public, max-age=86400")
-	if etagMatches(c.GetHeader("If-None-Match"), a.etag) {
+	if autoconfig.ETagMatches(c.GetHeader("If-None-Match"), a.etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
 	c.Data(http.StatusOK, a.contentType, a.body)
-}
-
-// etagMatches is If-None-Match's weak comparison (RFC 9110 §13.1.2).
-func etagMatches(header, etag string) bool {
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || (tag != "" && strings.TrimPrefix(tag, "W/") == etag) {
-			return true
-		}
-	}
-	return false
 }
