@@ -81,7 +81,8 @@ func (s *Service) thunderbird(c *gin.Context) {
 }
 
 // Lookup finds the provider serving an ASCII domain with the configuration
-// in force. Every handler of every package resolves domains through it.
+// in force. Handlers resolve domains through it, or through ResolveIn/lookupIn
+// when they also key a cache with the configuration they read.
 // Listed and catch-all domains are answered from the configuration alone;
 // only an unlisted domain, when some provider accepts domains by MX, costs
 // an MX lookup (cached). A failed lookup (logged by the resolver) makes the

@@ -156,7 +156,7 @@ func generateCommands(email, name string) []string {
 
 // shellQuote makes s one word for a POSIX shell: bare when it holds only
 // characters no shell interprets, else in single quotes, where only the
-// single quote itself needs care ('\”).
+// single quote itself needs care: it becomes '\''.
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
