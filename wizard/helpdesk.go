@@ -156,7 +156,10 @@ func generateCommands(email, name string) []string {
 
 // shellQuote makes s one word for a POSIX shell: bare when it holds only
 // characters no shell interprets, else in single quotes, where only the
-// single quote itself needs care: it becomes '\''.
+// single quote itself needs care. Each one becomes (close the quotes, an
+// escaped quote, reopen):
+//
+//	'\''
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
