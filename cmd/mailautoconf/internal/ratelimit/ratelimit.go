@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -95,13 +96,28 @@ func (l *Limiter) bucket(key string) *rate.Limiter {
 	return c.limiter
 }
 
+// ClientKey is the bucket of a client IP: the address for IPv4 (and
+// IPv4-mapped IPv6), its /64 for IPv6, since one subscriber commonly holds
+// a whole /64 and could otherwise take 2^64 buckets.
+func ClientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	return netip.PrefixFrom(addr.WithZone(""), 64).Masked().String()
+}
+
 // Middleware refuses a request over the client's limit with 429 and a
 // Retry-After header (RFC 6585 §4), in whole seconds rounded up. The client
 // is gin's ClientIP, which honours only the configured trusted proxies.
 // onReject is called with the route pattern of each refused request.
 func (l *Limiter) Middleware(onReject func(route string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ok, wait := l.Allow(c.ClientIP())
+		ok, wait := l.Allow(ClientKey(c.ClientIP()))
 		if ok {
 			c.Next()
 			return

@@ -120,3 +120,35 @@ func TestParseRate(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestClientKey_IPv6ByPrefix(t *testing.T) {
+	tests := []struct{ ip, key string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"not an ip", "not an ip"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.key, ClientKey(tt.ip), tt.ip)
+	}
+}
+
+func TestMiddleware_OneIPv6SubnetSharesABucket(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l, _ := newTestLimiter(0.25, 1, 10)
+	e := gin.New()
+	e.GET("/qr", l.Middleware(nil), func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	get := func(remote string) int {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/qr", nil)
+		r.RemoteAddr = remote
+		e.ServeHTTP(w, r)
+		return w.Code
+	}
+	require.Equal(t, http.StatusOK, get("[2001:db8:1:2::1]:1234"))
+	assert.Equal(t, http.StatusTooManyRequests, get("[2001:db8:1:2::99]:1234"), "another address of the same /64")
+	assert.Equal(t, http.StatusOK, get("[2001:db8:1:3::1]:1234"), "another /64")
+}
