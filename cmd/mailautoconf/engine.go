@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -91,9 +94,7 @@ func newEngine(s site) *gin.Engine {
 		guard.SecurityHeaders(),
 		accesslog.Middleware(s.logger, accesslog.Options{LogAddresses: s.logAddresses}),
 		s.metrics.Middleware(),
-		gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) {
-			c.AbortWithStatus(http.StatusInternalServerError)
-		}),
+		recoverPanics(s.logger),
 	)
 	if s.httpsPort != 0 {
 		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
@@ -130,6 +131,16 @@ func newEngine(s site) *gin.Engine {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
 	return e
+}
+
+// recoverPanics answers a handler's panic with a 500 and logs it with the
+// route pattern and the stack, never the raw URL or headers.
+func recoverPanics(logger *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		logger.Error("panic while answering a request",
+			"route", c.FullPath(), "error", fmt.Sprint(err), "stack", string(debug.Stack()))
+		c.AbortWithStatus(http.StatusInternalServerError)
+	})
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

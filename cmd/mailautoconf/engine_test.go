@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -188,4 +189,18 @@ func TestBodyLimit_DeclaredOversizedBodyIs413(t *testing.T) {
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+}
+
+func TestEngine_PanicIsLoggedWithRouteNotURL(t *testing.T) {
+	var logs bytes.Buffer
+	s := testSite(&logs)
+	e := newEngine(s)
+	e.GET("/boom", func(*gin.Context) { panic("kaboom") })
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/boom?email=secret.person@example.ch", nil))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Contains(t, logs.String(), "panic while answering a request")
+	assert.Contains(t, logs.String(), "kaboom")
+	assert.Contains(t, logs.String(), `"route":"/boom"`)
+	assert.NotContains(t, logs.String(), "secret.person")
 }
