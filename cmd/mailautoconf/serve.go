@@ -247,13 +247,14 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 	nextProtos := []string{"h2", "http/1.1"}
 	switch {
 	case o.tlsCert != "":
-		f, err := certs.Load(o.tlsCert, o.tlsKey)
+		// The files are re-read at handshakes after a renewal, with no
+		// signal: the expiry is recorded by certs.File at each read.
+		f, err := certs.Load(o.tlsCert, o.tlsKey, s.metrics.CertificateFileLoaded())
 		if err != nil {
 			return nil, err
 		}
 		s.reloader.Certs = f
 		site.readiness = append(site.readiness, f.Check)
-		s.metrics.CertificateExpires(f.Name(), f.Leaf().NotAfter)
 		get = f.GetCertificate
 	case o.acmeCache != "":
 		m, err := newACMEManager(o, s.store, base)
@@ -263,7 +264,9 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 		site.acmeChallenge = m.HTTPHandler(nil)
 		acmeTLS := m.TLSConfig()
 		// Its protocols include acme-tls/1 for TLS-ALPN-01 challenges.
-		get, nextProtos = acmeTLS.GetCertificate, acmeTLS.NextProtos
+		// Certificates are obtained and renewed at handshakes, so their
+		// expiry is recorded as they are served.
+		get, nextProtos = recordExpiry(acmeTLS.GetCertificate, s.metrics), acmeTLS.NextProtos
 	default:
 		return nil, nil
 	}
@@ -280,21 +283,9 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 	s.tls = true
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
-		GetCertificate: recordExpiry(get, s.metrics),
+		GetCertificate: get,
 		NextProtos:     nextProtos,
 	}, nil
-}
-
-// recordExpiry wraps GetCertificate to export the expiry of each
-// certificate served, by server name.
-func recordExpiry(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), m *metrics.Metrics) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		c, err := get(hello)
-		if err == nil && c != nil && c.Leaf != nil && len(c.Leaf.DNSNames) > 0 {
-			m.CertificateExpires(c.Leaf.DNSNames[0], c.Leaf.NotAfter)
-		}
-		return c, err
-	}
 }
 
 func (s *server) listen(site site, tlsConfig *tls.Config) error {

@@ -320,3 +320,44 @@ func waitForReloads(t *testing.T, rs *runningServer, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// certificateExpirySeries is the scrape's certificate-expiry lines, label set
+// to value.
+func certificateExpirySeries(t *testing.T, scrape string) map[string]float64 {
+	t.Helper()
+	const name = "mailautoconf_certificate_expiry_timestamp_seconds"
+	series := map[string]float64{}
+	for _, line := range strings.Split(scrape, "\n") {
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		labels, value, ok := strings.Cut(strings.TrimPrefix(line, name), " ")
+		require.True(t, ok, line)
+		v, err := strconv.ParseFloat(value, 64)
+		require.NoError(t, err, line)
+		series[labels] = v
+	}
+	return series
+}
+
+func TestServe_CertificateExpiryFollowsRenewalOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	certPath, keyPath, first := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(24*time.Hour), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	rs := startServer(t, o)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
+	scrape := func() map[string]float64 {
+		_, body := get(t, client, rs.url("/metrics"))
+		return certificateExpirySeries(t, body)
+	}
+	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(first.NotAfter.Unix())}, scrape())
+
+	// Renewed on disk, no signal: the next handshake reads it.
+	_, _, second := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(90*24*time.Hour), "autoconfig.example.com")
+	later := now.Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(second.NotAfter.Unix())}, scrape(),
+		"one series per name, with the renewed expiry")
+}
