@@ -85,7 +85,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.metricsAddr, "metrics-listen", "", "serve /metrics on this address only, not on --listen (e.g. 127.0.0.1:9090)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&o.logAddresses, "log-addresses", false, "log whole email addresses, not only their domains")
-	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client-IP rate of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
+	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client rate (an IPv4 address or an IPv6 /64) of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
 	fs.IntVar(&o.rateBurst, "rate-burst", 20, "requests a client may make at once before --rate-limit applies")
 	fs.Int64Var(&o.maxBodyBytes, "max-body", DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read request headers")
