@@ -2,10 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -91,9 +93,9 @@ func newEngine(s site) *gin.Engine {
 		guard.SecurityHeaders(),
 		accesslog.Middleware(s.logger, accesslog.Options{LogAddresses: s.logAddresses}),
 		s.metrics.Middleware(),
-		gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) {
-			c.AbortWithStatus(http.StatusInternalServerError)
-		}),
+		// gin's own recovery log dumps the request line and headers;
+		// ours has the route pattern only (no query, no Authorization).
+		gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)),
 	)
 	if s.httpsPort != 0 {
 		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
@@ -130,6 +132,18 @@ func newEngine(s site) *gin.Engine {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
 	return e
+}
+
+// logPanic answers a recovered panic with 500 and logs it at error level
+// with its value, route pattern and stack: a bug must leave a trace, but
+// not the request's raw URL or headers, which can hold addresses and
+// tokens.
+func logPanic(logger *slog.Logger) gin.RecoveryFunc {
+	return func(c *gin.Context, recovered any) {
+		logger.Error("request handler panicked: answered 500",
+			"panic", fmt.Sprint(recovered), "route", c.FullPath(), "stack", string(debug.Stack()))
+		c.AbortWithStatus(http.StatusInternalServerError)
+	}
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -188,4 +190,31 @@ func TestBodyLimit_DeclaredOversizedBodyIs413(t *testing.T) {
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+}
+
+func TestRecovery_PanicIsLoggedWithRouteNotURL(t *testing.T) {
+	logs := &bytes.Buffer{}
+	e := newEngine(testSite(logs))
+	e.GET("/boom/:id", func(*gin.Context) { panic("kaboom: renderer bug") })
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/boom/42?token=s3cr3t-query", nil)
+	r.Header.Set("Authorization", "Bearer s3cr3t-header")
+	e.ServeHTTP(w, r)
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+
+	var logged map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
+		if entry["level"] == "ERROR" {
+			logged = entry
+		}
+	}
+	require.NotNil(t, logged, "the panic is logged at error level:\n%s", logs)
+	assert.Equal(t, "kaboom: renderer bug", logged["panic"])
+	assert.Equal(t, "/boom/:id", logged["route"])
+	assert.Contains(t, logged["stack"], "goroutine ", "with the stack")
+	for _, secret := range []string{"s3cr3t-query", "s3cr3t-header", "/boom/42"} {
+		assert.NotContains(t, logs.String(), secret, "never the raw URL or headers")
+	}
 }
