@@ -179,8 +179,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, fmt.Errorf("--max-body must be positive")
 	}
 
-	load := func() (*autoconfig.Config, error) { return loadConfig(o.configPath) }
-	cfg, err := load()
+	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +199,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
 	s.metrics = metrics.New(versionString(), formatOf)
 	s.metrics.ConfigLoaded(time.Now())
-	s.reloader = &reload.Reloader{Load: load, Store: s.store, Metrics: s.metrics, Logger: logger}
+	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
 		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
@@ -446,7 +445,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 		var err error
 		if server, err = autoconfig.SystemResolver(); err != nil {
 			if cfg.AcceptsMX() {
-				return nil, fmt.Errorf("accept.mx needs a DNS resolver (pass --resolver HOST:PORT): %w", err)
+				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
 			}
 			logger.Warn("no DNS resolver: accept.mx and the helpdesk's DNS check will not work until one is given with --resolver", "error", err)
 			return nil, nil
