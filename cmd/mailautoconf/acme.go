@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/acme/autocert"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
 // acmeHostPrefixes are the names clients look up for a mail domain.
@@ -75,4 +76,18 @@ func acmeHostPolicy(store *autoconfig.Store, base *url.URL) autocert.HostPolicy 
 func listsExactly(cfg *autoconfig.Config, domain string) bool {
 	p, err := cfg.Lookup(domain)
 	return err == nil && slices.Contains(p.Domains, domain)
+}
+
+// recordExpiry wraps an ACME GetCertificate to export the expiry of each
+// certificate served.
+func recordExpiry(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), m *metrics.Metrics) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		c, err := get(hello)
+		// A TLS-ALPN-01 challenge certificate (RFC 8737 §3) lives minutes
+		// and is no certificate clients see: not recorded.
+		if err == nil && c != nil && !slices.Equal(hello.SupportedProtos, []string{acme.ALPNProto}) {
+			m.CertificateExpires(c.Leaf)
+		}
+		return c, err
+	}
 }

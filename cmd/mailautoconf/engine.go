@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -94,7 +93,9 @@ func newEngine(s site) *gin.Engine {
 		guard.SecurityHeaders(),
 		accesslog.Middleware(s.logger, accesslog.Options{LogAddresses: s.logAddresses}),
 		s.metrics.Middleware(),
-		recoverPanics(s.logger),
+		// gin's own recovery log dumps the request line and headers;
+		// ours has the route pattern only (no query, no Authorization).
+		gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)),
 	)
 	if s.httpsPort != 0 {
 		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
@@ -133,14 +134,16 @@ func newEngine(s site) *gin.Engine {
 	return e
 }
 
-// recoverPanics answers a handler's panic with a 500 and logs it with the
-// route pattern and the stack, never the raw URL or headers.
-func recoverPanics(logger *slog.Logger) gin.HandlerFunc {
-	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
-		logger.Error("panic while answering a request",
-			"route", c.FullPath(), "error", fmt.Sprint(err), "stack", string(debug.Stack()))
+// logPanic answers a recovered panic with 500 and logs it at error level
+// with its value, route pattern and stack: a bug must leave a trace, but
+// not the request's raw URL or headers, which can hold addresses and
+// tokens.
+func logPanic(logger *slog.Logger) gin.RecoveryFunc {
+	return func(c *gin.Context, recovered any) {
+		logger.Error("request handler panicked: answered 500",
+			"panic", fmt.Sprint(recovered), "route", c.FullPath(), "stack", string(debug.Stack()))
 		c.AbortWithStatus(http.StatusInternalServerError)
-	})
+	}
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

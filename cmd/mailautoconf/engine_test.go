@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -191,16 +192,29 @@ func TestBodyLimit_DeclaredOversizedBodyIs413(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
 }
 
-func TestEngine_PanicIsLoggedWithRouteNotURL(t *testing.T) {
-	var logs bytes.Buffer
-	s := testSite(&logs)
-	e := newEngine(s)
-	e.GET("/boom", func(*gin.Context) { panic("kaboom") })
+func TestRecovery_PanicIsLoggedWithRouteNotURL(t *testing.T) {
+	logs := &bytes.Buffer{}
+	e := newEngine(testSite(logs))
+	e.GET("/boom/:id", func(*gin.Context) { panic("kaboom: renderer bug") })
 	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/boom?email=secret.person@example.ch", nil))
+	r := httptest.NewRequest(http.MethodGet, "/boom/42?token=s3cr3t-query", nil)
+	r.Header.Set("Authorization", "Bearer s3cr3t-header")
+	e.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
-	assert.Contains(t, logs.String(), "panic while answering a request")
-	assert.Contains(t, logs.String(), "kaboom")
-	assert.Contains(t, logs.String(), `"route":"/boom"`)
-	assert.NotContains(t, logs.String(), "secret.person")
+
+	var logged map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
+		if entry["level"] == "ERROR" {
+			logged = entry
+		}
+	}
+	require.NotNil(t, logged, "the panic is logged at error level:\n%s", logs)
+	assert.Equal(t, "kaboom: renderer bug", logged["panic"])
+	assert.Equal(t, "/boom/:id", logged["route"])
+	assert.Contains(t, logged["stack"], "goroutine ", "with the stack")
+	for _, secret := range []string{"s3cr3t-query", "s3cr3t-header", "/boom/42"} {
+		assert.NotContains(t, logs.String(), secret, "never the raw URL or headers")
+	}
 }

@@ -85,7 +85,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.metricsAddr, "metrics-listen", "", "serve /metrics on this address only, not on --listen (e.g. 127.0.0.1:9090)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&o.logAddresses, "log-addresses", false, "log whole email addresses, not only their domains")
-	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client-IP rate of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
+	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client rate (an IPv4 address or an IPv6 /64) of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
 	fs.IntVar(&o.rateBurst, "rate-burst", 20, "requests a client may make at once before --rate-limit applies")
 	fs.Int64Var(&o.maxBodyBytes, "max-body", DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read request headers")
@@ -179,8 +179,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, fmt.Errorf("--max-body must be positive")
 	}
 
-	load := func() (*autoconfig.Config, error) { return loadConfig(o.configPath) }
-	cfg, err := load()
+	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +199,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
 	s.metrics = metrics.New(versionString(), formatOf)
 	s.metrics.ConfigLoaded(time.Now())
-	s.reloader = &reload.Reloader{Load: load, Store: s.store, Metrics: s.metrics, Logger: logger}
+	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
 		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
@@ -247,13 +246,14 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 	nextProtos := []string{"h2", "http/1.1"}
 	switch {
 	case o.tlsCert != "":
-		f, err := certs.Load(o.tlsCert, o.tlsKey)
+		// The files are re-read at handshakes after a renewal, with no
+		// signal: the expiry is recorded by certs.File at each read.
+		f, err := certs.Load(o.tlsCert, o.tlsKey, s.metrics.CertificateFileLoaded())
 		if err != nil {
 			return nil, err
 		}
 		s.reloader.Certs = f
 		site.readiness = append(site.readiness, f.Check)
-		s.metrics.CertificateExpires(f.Name(), f.Leaf().NotAfter)
 		get = f.GetCertificate
 	case o.acmeCache != "":
 		m, err := newACMEManager(o, s.store, base)
@@ -263,7 +263,9 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 		site.acmeChallenge = m.HTTPHandler(nil)
 		acmeTLS := m.TLSConfig()
 		// Its protocols include acme-tls/1 for TLS-ALPN-01 challenges.
-		get, nextProtos = acmeTLS.GetCertificate, acmeTLS.NextProtos
+		// Certificates are obtained and renewed at handshakes, so their
+		// expiry is recorded as they are served.
+		get, nextProtos = recordExpiry(acmeTLS.GetCertificate, s.metrics), acmeTLS.NextProtos
 	default:
 		return nil, nil
 	}
@@ -280,21 +282,9 @@ func (s *server) tlsSetup(site *site, base *url.URL) (*tls.Config, error) {
 	s.tls = true
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
-		GetCertificate: recordExpiry(get, s.metrics),
+		GetCertificate: get,
 		NextProtos:     nextProtos,
 	}, nil
-}
-
-// recordExpiry wraps GetCertificate to export the expiry of each
-// certificate served, by server name.
-func recordExpiry(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), m *metrics.Metrics) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		c, err := get(hello)
-		if err == nil && c != nil && c.Leaf != nil && len(c.Leaf.DNSNames) > 0 {
-			m.CertificateExpires(c.Leaf.DNSNames[0], c.Leaf.NotAfter)
-		}
-		return c, err
-	}
 }
 
 func (s *server) listen(site site, tlsConfig *tls.Config) error {
@@ -455,7 +445,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 		var err error
 		if server, err = autoconfig.SystemResolver(); err != nil {
 			if cfg.AcceptsMX() {
-				return nil, fmt.Errorf("accept.mx needs a DNS resolver (pass --resolver HOST:PORT): %w", err)
+				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
 			}
 			logger.Warn("no DNS resolver: accept.mx and the helpdesk's DNS check will not work until one is given with --resolver", "error", err)
 			return nil, nil

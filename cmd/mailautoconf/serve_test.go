@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +22,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
 )
 
@@ -318,5 +326,103 @@ func waitForReloads(t *testing.T, rs *runningServer, n int) {
 			t.Fatalf("%d reloads counted, want %d", total, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// certificateExpirySeries is the scrape's certificate-expiry lines, label set
+// to value.
+func certificateExpirySeries(t *testing.T, scrape string) map[string]float64 {
+	t.Helper()
+	const name = "mailautoconf_certificate_expiry_timestamp_seconds"
+	series := map[string]float64{}
+	for _, line := range strings.Split(scrape, "\n") {
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		labels, value, ok := strings.Cut(strings.TrimPrefix(line, name), " ")
+		require.True(t, ok, line)
+		v, err := strconv.ParseFloat(value, 64)
+		require.NoError(t, err, line)
+		series[labels] = v
+	}
+	return series
+}
+
+func TestServe_CertificateExpiryFollowsRenewalOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	certPath, keyPath, first := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(24*time.Hour), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	rs := startServer(t, o)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
+	scrape := func() map[string]float64 {
+		_, body := get(t, client, rs.url("/metrics"))
+		return certificateExpirySeries(t, body)
+	}
+	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(first.NotAfter.Unix())}, scrape())
+
+	// Renewed on disk, no signal: the next handshake reads it.
+	_, _, second := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(90*24*time.Hour), "autoconfig.example.com")
+	later := now.Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(second.NotAfter.Unix())}, scrape(),
+		"one series per name, with the renewed expiry")
+}
+
+// configAcceptMX serves example.com and accepts any domain whose MX is the
+// provider's.
+const configAcceptMX = `providers:
+  - id: example.com
+    display_name: Example MX
+    domains: [example.com]
+    accept:
+      mx: [mx.example.com]
+    incoming: [{protocol: imap, host: imap-mx.example.com, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp-mx.example.com, port: 587, security: starttls}]
+`
+
+func TestReload_AcceptMXWithoutResolverIsRefused(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	path := configFile(t, configA)
+	for _, tc := range []struct {
+		name         string
+		haveResolver bool
+		want         int
+	}{
+		{"without a resolver", false, http.StatusUnprocessableEntity},
+		{"with a resolver", true, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeFile(t, path, configA)
+			cfg, err := loadConfig(path)
+			require.NoError(t, err)
+			logs := &bytes.Buffer{}
+			m := metrics.New("test", formatOf)
+			r := &reload.Reloader{
+				Load: reloadConfig(path, tc.haveResolver), Store: autoconfig.NewStore(cfg),
+				Metrics: m, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			}
+			before := r.Store.Config()
+			e := gin.New()
+			e.POST(reload.AdminPath, r.AdminHandler("s3cret-token"))
+
+			writeFile(t, path, configAcceptMX)
+			w := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, reload.AdminPath, nil)
+			req.Header.Set("Authorization", "Bearer s3cret-token")
+			e.ServeHTTP(w, req)
+			require.Equal(t, tc.want, w.Code, w.Body.String())
+			if tc.haveResolver {
+				assert.True(t, r.Store.Config().AcceptsMX())
+				return
+			}
+			const why = "accept.mx needs a DNS resolver: start with --resolver HOST:PORT"
+			assert.Contains(t, w.Body.String(), why)
+			assert.Contains(t, logs.String(), why)
+			assert.Same(t, before, r.Store.Config(), "the previous configuration stays in force")
+			assert.Equal(t, 1.0, testutil.ToFloat64(m.ReloadsCounter("failure")))
+			assert.Equal(t, 0.0, testutil.ToFloat64(m.ReloadsCounter("success")))
+		})
 	}
 }

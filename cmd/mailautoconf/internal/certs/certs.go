@@ -16,6 +16,7 @@ import (
 // File is a certificate and key pair read from two PEM files.
 type File struct {
 	certPath, keyPath string
+	onLoad            func(leaf *x509.Certificate)
 
 	mu    sync.Mutex
 	cert  *tls.Certificate
@@ -30,9 +31,14 @@ type stamp struct {
 }
 
 // Load reads the pair once; it fails if the files are missing, do not
-// match, or hold no certificate.
-func Load(certPath, keyPath string) (*File, error) {
-	f := &File{certPath: certPath, keyPath: keyPath}
+// match, or hold no certificate. onLoad, when not nil, is called with each
+// certificate successfully read, this first one included and every
+// renewal found by GetCertificate or Reload after it: a renewal needs no
+// signal, so whoever exports the expiry must hear of it from here. It is
+// called with the File locked, one call at a time, and must not call back
+// into the File.
+func Load(certPath, keyPath string, onLoad func(leaf *x509.Certificate)) (*File, error) {
+	f := &File{certPath: certPath, keyPath: keyPath, onLoad: onLoad}
 	if err := f.Reload(); err != nil {
 		return nil, err
 	}
@@ -75,9 +81,6 @@ func (f *File) Leaf() *x509.Certificate {
 	return f.cert.Leaf
 }
 
-// Name is the certificate file's path, for messages and metric labels.
-func (f *File) Name() string { return f.certPath }
-
 // Check reports why the certificate in use cannot serve at time now: not
 // yet valid or expired.
 func (f *File) Check(now time.Time) error {
@@ -106,6 +109,9 @@ func (f *File) readLocked(st stamp) error {
 		pair.Leaf = leaf
 	}
 	f.cert, f.stamp = &pair, st
+	if f.onLoad != nil {
+		f.onLoad(pair.Leaf)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"os"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func served(t *testing.T, f *File) string {
 func TestGetCertificate_RenewedFilesAreServedWithoutReload(t *testing.T) {
 	dir := t.TempDir()
 	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
-	f, err := Load(certPath, keyPath)
+	f, err := Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 	require.Equal(t, first.SerialNumber.String(), served(t, f))
 
@@ -40,7 +41,7 @@ func TestGetCertificate_RenewedFilesAreServedWithoutReload(t *testing.T) {
 func TestGetCertificate_HalfWrittenRenewalKeepsServingTheOldOne(t *testing.T) {
 	dir := t.TempDir()
 	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
-	f, err := Load(certPath, keyPath)
+	f, err := Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 
 	// The key is replaced but not yet the certificate: they do not match.
@@ -57,12 +58,12 @@ func TestGetCertificate_HalfWrittenRenewalKeepsServingTheOldOne(t *testing.T) {
 
 func TestLoad_Errors(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Load(dir+"/missing.pem", dir+"/missing.key")
+	_, err := Load(dir+"/missing.pem", dir+"/missing.key", nil)
 	require.ErrorContains(t, err, "reading certificate")
 
 	garbage := dir + "/garbage.pem"
 	require.NoError(t, os.WriteFile(garbage, []byte("not pem"), 0o600))
-	_, err = Load(garbage, garbage)
+	_, err = Load(garbage, garbage, nil)
 	require.ErrorContains(t, err, "loading certificate "+garbage)
 }
 
@@ -78,7 +79,7 @@ func TestCheck_ExpiredAndNotYetValid(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			certPath, keyPath, _ := testcert.Write(t, t.TempDir(), tc.from, tc.to, "autoconfig.example.com")
-			f, err := Load(certPath, keyPath)
+			f, err := Load(certPath, keyPath, nil)
 			require.NoError(t, err)
 			err = f.Check(now)
 			if tc.want == "" {
@@ -88,4 +89,29 @@ func TestCheck_ExpiredAndNotYetValid(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLoad_OnLoadHearsOfEveryCertificateRead(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	var loaded []string
+	f, err := Load(certPath, keyPath, func(leaf *x509.Certificate) { loaded = append(loaded, leaf.SerialNumber.String()) })
+	require.NoError(t, err)
+	assert.Equal(t, []string{first.SerialNumber.String()}, loaded, "at start-up")
+
+	served(t, f)
+	assert.Len(t, loaded, 1, "unchanged files are not read again")
+
+	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	later := time.Now().Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	served(t, f)
+	assert.Equal(t, []string{first.SerialNumber.String(), second.SerialNumber.String()}, loaded, "a renewal found at a handshake")
+
+	require.NoError(t, f.Reload())
+	assert.Len(t, loaded, 3, "an explicit reload")
+
+	require.NoError(t, os.WriteFile(certPath, []byte("garbage"), 0o600))
+	require.Error(t, f.Reload())
+	assert.Len(t, loaded, 3, "a failed read is not reported")
 }

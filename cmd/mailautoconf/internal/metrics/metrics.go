@@ -4,6 +4,7 @@
 package metrics
 
 import (
+	"crypto/x509"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -73,7 +74,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 		}),
 		certExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mailautoconf_certificate_expiry_timestamp_seconds",
-			Help: "Unix time at which the served TLS certificate expires, by certificate file.",
+			Help: "Unix time at which each TLS certificate loaded or served expires, by its first DNS name.",
 		}, []string{"certificate"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_rate_limited_requests_total",
@@ -140,9 +141,45 @@ func (m *Metrics) ReloadSucceeded(t time.Time) {
 // ReloadFailed records a configuration reload that was refused.
 func (m *Metrics) ReloadFailed() { m.reloads.WithLabelValues("failure").Inc() }
 
-// CertificateExpires records when the certificate read from name expires.
-func (m *Metrics) CertificateExpires(name string, notAfter time.Time) {
-	m.certExpiry.WithLabelValues(name).Set(float64(notAfter.Unix()))
+// CertificateExpires records when leaf expires, labelled by its first DNS
+// name: the one label scheme for certificates read from files and obtained
+// by ACME alike, so that a renewal overwrites its predecessor's series.
+func (m *Metrics) CertificateExpires(leaf *x509.Certificate) {
+	if name := certificateName(leaf); name != "" {
+		m.certExpiry.WithLabelValues(name).Set(float64(leaf.NotAfter.Unix()))
+	}
+}
+
+// CertificateFileLoaded returns the callback for one certificate file
+// (certs.Load): it records each certificate read and drops the series of
+// the previous one when a renewal changed the name, which would otherwise
+// keep its old expiry and set off the expiry alert.
+func (m *Metrics) CertificateFileLoaded() func(leaf *x509.Certificate) {
+	var mu sync.Mutex
+	previous := ""
+	return func(leaf *x509.Certificate) {
+		mu.Lock()
+		defer mu.Unlock()
+		name := certificateName(leaf)
+		if previous != "" && previous != name {
+			m.certExpiry.DeleteLabelValues(previous)
+		}
+		m.CertificateExpires(leaf)
+		previous = name
+	}
+}
+
+// certificateName is the first DNS name of leaf, or its common name when it
+// has none (clients refuse such a certificate, but its expiry is still
+// worth watching).
+func certificateName(leaf *x509.Certificate) string {
+	switch {
+	case leaf == nil:
+		return ""
+	case len(leaf.DNSNames) > 0:
+		return leaf.DNSNames[0]
+	}
+	return leaf.Subject.CommonName
 }
 
 // RateLimited records a request refused by the rate limit on route.

@@ -1,4 +1,4 @@
-// Package ratelimit limits requests per client IP address with token
+// Package ratelimit limits requests per client (IPv4 address or IPv6 /64) with token
 // buckets (golang.org/x/time/rate), in a table of bounded size.
 package ratelimit
 
@@ -96,25 +96,11 @@ func (l *Limiter) bucket(key string) *rate.Limiter {
 	return c.limiter
 }
 
-// ClientKey is the bucket of a client IP: the address for IPv4 (and
-// IPv4-mapped IPv6), its /64 for IPv6, since one subscriber commonly holds
-// a whole /64 and could otherwise take 2^64 buckets.
-func ClientKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	addr = addr.Unmap()
-	if addr.Is4() {
-		return addr.String()
-	}
-	return netip.PrefixFrom(addr.WithZone(""), 64).Masked().String()
-}
-
 // Middleware refuses a request over the client's limit with 429 and a
 // Retry-After header (RFC 6585 §4), in whole seconds rounded up. The client
-// is gin's ClientIP, which honours only the configured trusted proxies.
-// onReject is called with the route pattern of each refused request.
+// is gin's ClientIP, which honours only the configured trusted proxies,
+// keyed by ClientKey. onReject is called with the route pattern of each
+// refused request.
 func (l *Limiter) Middleware(onReject func(route string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ok, wait := l.Allow(ClientKey(c.ClientIP()))
@@ -135,6 +121,26 @@ func (l *Limiter) Middleware(onReject func(route string)) gin.HandlerFunc {
 			[]byte(fmt.Sprintf("too many requests: try again in %d s\n", secs)))
 		c.Abort()
 	}
+}
+
+// ClientKey is the rate-limited client of an IP address: an IPv4 address
+// itself (IPv4-mapped IPv6 included), an IPv6 address its /64. One IPv6
+// subscriber gets a whole /64 (RFC 6177), so per address it could make
+// 2^64 clients and churn the table. Anything unparseable is its own key.
+func ClientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	prefix, err := addr.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return prefix.String()
 }
 
 // ParseRate reads a rate as "N/s", "N/m" or "N/h" (or a bare N, per

@@ -121,34 +121,37 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
-func TestClientKey_IPv6ByPrefix(t *testing.T) {
-	tests := []struct{ ip, key string }{
+func TestClientKey_IPv6ByItsSlash64(t *testing.T) {
+	for _, tc := range []struct{ ip, want string }{
 		{"192.0.2.7", "192.0.2.7"},
-		{"::ffff:192.0.2.7", "192.0.2.7"},
-		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
-		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"::ffff:192.0.2.7", "192.0.2.7"}, // IPv4-mapped: the IPv4 client it is
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"}, // same /64, same client
 		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
 		{"fe80::1%eth0", "fe80::/64"},
-		{"not an ip", "not an ip"},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.key, ClientKey(tt.ip), tt.ip)
+		{"::1", "::/64"},
+		{"", ""}, // gin's ClientIP when it found no address
+		{"not-an-ip", "not-an-ip"},
+	} {
+		assert.Equal(t, tc.want, ClientKey(tc.ip), tc.ip)
 	}
 }
 
-func TestMiddleware_OneIPv6SubnetSharesABucket(t *testing.T) {
+func TestMiddleware_OneBucketPerIPv6Slash64(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	l, _ := newTestLimiter(0.25, 1, 10)
 	e := gin.New()
 	e.GET("/qr", l.Middleware(nil), func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	get := func(remote string) int {
+	from := func(remote string) int {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, "/qr", nil)
 		r.RemoteAddr = remote
 		e.ServeHTTP(w, r)
 		return w.Code
 	}
-	require.Equal(t, http.StatusOK, get("[2001:db8:1:2::1]:1234"))
-	assert.Equal(t, http.StatusTooManyRequests, get("[2001:db8:1:2::99]:1234"), "another address of the same /64")
-	assert.Equal(t, http.StatusOK, get("[2001:db8:1:3::1]:1234"), "another /64")
+	require.Equal(t, http.StatusOK, from("[2001:db8:1:2::1]:1234"))
+	assert.Equal(t, http.StatusTooManyRequests, from("[2001:db8:1:2::2]:1234"), "another address of the same /64")
+	assert.Equal(t, http.StatusTooManyRequests, from("[2001:db8:1:2:dead:beef:0:1]:1234"))
+	assert.Equal(t, http.StatusOK, from("[2001:db8:1:3::1]:1234"), "another /64 is another client")
+	assert.Equal(t, 2, l.Len(), "a /64 costs one entry of the table, whatever the addresses it uses")
 }

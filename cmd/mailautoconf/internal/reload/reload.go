@@ -54,7 +54,6 @@ func (r *Reloader) Reload() error {
 		if err := r.Certs.Reload(); err != nil {
 			return r.failed("certificate", err)
 		}
-		r.Metrics.CertificateExpires(r.Certs.Name(), r.Certs.Leaf().NotAfter)
 	}
 	r.Store.Swap(cfg)
 	r.Metrics.ReloadSucceeded(time.Now())

@@ -113,7 +113,7 @@ func TestReload_BrokenCertificateKeepsConfigAndCertificate(t *testing.T) {
 	f := newFixture(t, "example.com")
 	dir := t.TempDir()
 	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
-	cf, err := certs.Load(certPath, keyPath)
+	cf, err := certs.Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 	f.r.Certs = cf
 	before := f.r.Store.Config()
