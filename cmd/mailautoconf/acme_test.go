@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,24 +49,6 @@ func loopbackDNS(t *testing.T) string {
 	go srv.ActivateAndServe()
 	t.Cleanup(func() { srv.Shutdown() })
 	return ln.Addr().String()
-}
-
-// lockedLog collects Pebble's log for a failure message.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestACME_CertificateFromPebble runs Let's Encrypt's test CA in process,
@@ -108,7 +88,7 @@ func TestACME_CertificateFromPebble(t *testing.T) {
 	httpPort := rs.plainLn.Addr().(*net.TCPAddr).Port
 	tlsPort := rs.mainLn.Addr().(*net.TCPAddr).Port
 
-	pebbleLog := &lockedLog{}
+	pebbleLog := &syncBuffer{}
 	logger := log.New(pebbleLog, "pebble ", 0)
 	store := db.NewMemoryStore()
 	authority := ca.New(logger, store, "", "ecdsa", 0, 1, map[string]ca.Profile{"default": {Description: "default"}})
