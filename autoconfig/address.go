@@ -80,13 +80,8 @@ func ParseAddress(s string) (Address, error) {
 	if !utf8.ValidString(s) {
 		return Address{}, addressErr("it is not valid UTF-8 text")
 	}
-	for _, r := range s {
-		if r == ' ' || unicode.IsSpace(r) {
-			return Address{}, addressErr("it contains a space")
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return Address{}, addressErr("it contains a control or invisible formatting character")
-		}
+	if err := checkCharacters(s); err != nil {
+		return Address{}, err
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
@@ -168,6 +163,33 @@ func NormalizeDomain(domain string) (string, error) {
 	return ascii, err
 }
 
+// checkCharacters refuses spaces and control or invisible formatting
+// characters anywhere in s, which is valid UTF-8.
+func checkCharacters(s string) error {
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			// ASCII, nearly every address: no Unicode table lookups.
+			switch {
+			case b == ' ', b >= '\t' && b <= '\r':
+				return addressErr("it contains a space")
+			case b < 0x20, b == 0x7f:
+				return addressErr("it contains a control or invisible formatting character")
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return addressErr("it contains a space")
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return addressErr("it contains a control or invisible formatting character")
+		}
+		i += size
+	}
+	return nil
+}
+
 func normalizeDomain(domain string) (ascii, display string, err error) {
 	domain = strings.TrimSuffix(domain, ".")
 	switch {
@@ -188,11 +210,13 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 	if len(ascii) > maxDomain {
 		return "", "", addressErr("the domain is longer than %d characters", maxDomain)
 	}
-	labels := strings.Split(ascii, ".")
-	if len(labels) < 2 {
+	if !strings.Contains(ascii, ".") {
 		return "", "", addressErr("the domain needs at least one dot, as in example.com")
 	}
-	for _, l := range labels {
+	var last string
+	for rest, more := ascii, true; more; {
+		var l string
+		l, rest, more = strings.Cut(rest, ".")
 		// ToASCII lets a leading dot through (".0"); found by FuzzEngineQuery.
 		if l == "" {
 			return "", "", addressErr("the domain has an empty part between dots")
@@ -203,8 +227,9 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 		if l[0] == '-' || l[len(l)-1] == '-' {
 			return "", "", addressErr("a part of the domain starts or ends with a hyphen")
 		}
+		last = l
 	}
-	if isAllDigits(labels[len(labels)-1]) {
+	if isAllDigits(last) {
 		return "", "", addressErr("an IP address is not accepted as the domain")
 	}
 	display = ascii

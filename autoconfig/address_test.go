@@ -75,6 +75,7 @@ func TestParseAddress_Rejects(t *testing.T) {
 		{"huge input", strings.Repeat("a", 100000), "it is longer than 254 characters"},
 		{"double dot in domain", "jane@example..ch", "the domain has an empty part between dots"},
 		{"leading dot in domain", "jane@.example.ch", "the domain has an empty part between dots"},
+		{"full stop mapped to a trailing dot", "jane@example.ch\u3002", "the domain has an empty part between dots"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,7 +112,7 @@ func (s *Service) autodiscoverPOX(c *gin.Context) {
 		// Clients send the same body for a user at every start; the answer
 		// is a function of the body and the configuration only, unless
 		// accept.mx lets DNS choose the provider.
-		doc, err = s.autodiscoverDocs.Get(cfg, string(body), answer)
+		doc, err = cachedByBody(s.autodiscoverDocs, cfg, body, answer)
 	} else {
 		var out []byte
 		if out, err = answer(); err == nil {
@@ -125,7 +125,24 @@ func (s *Service) autodiscoverPOX(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Data(http.StatusOK, autodiscoverXMLType, doc.Body)
+	doc.Write(c.Writer, xmlContentType)
+}
+
+// cachedByBody is cache.Get keyed by a request body: a hit, the common case,
+// converts the body to a string key without copying it.
+func cachedByBody(cache *DocumentCache[string], cfg *Config, body []byte, render func() ([]byte, error)) (Document, error) {
+	cache.mu.RLock()
+	d, ok := Document{}, false
+	if cache.cfg == cfg {
+		// A map index with string(body) does not allocate.
+		d, ok = cache.cur[string(body)]
+	}
+	cache.mu.RUnlock()
+	if ok {
+		return d, nil
+	}
+	// Get moves a document of the previous generation to the current one.
+	return cache.Get(cfg, string(body), render)
 }
 
 // maxCachedAutodiscoverRequest bounds the bodies whose answers are cached

@@ -1,45 +1,80 @@
 package autoconfig
 
-import "sync"
+import (
+	"net/http"
+	"strconv"
+	"sync"
+)
 
 // Document is a rendered response body with its entity tag.
 type Document struct {
 	Body []byte
 	ETag string
-	// etagHeader is ETag as a header value, built once: cached documents
-	// are written many times.
-	etagHeader []string
+	// etagHeader and lengthHeader are header values built once: cached
+	// documents are written many times.
+	etagHeader, lengthHeader []string
 }
 
 // NewDocument computes the ETag of body.
 func NewDocument(body []byte) Document {
 	etag := ETag(body)
-	return Document{Body: body, ETag: etag, etagHeader: []string{etag}}
+	return Document{Body: body, ETag: etag, etagHeader: []string{etag}, lengthHeader: []string{strconv.Itoa(len(body))}}
+}
+
+// Serve answers r with the document: 200 with the body, or 304 when r's
+// If-None-Match names its ETag. contentType is a header value shared by all
+// responses of its kind ([]string{"application/xml"}): it is assigned to
+// the header, not copied, so a cached document is written without
+// allocating.
+func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []string) {
+	if d.etagHeader == nil {
+		d = NewDocument(d.Body)
+	}
+	h := w.Header()
+	h["Etag"] = d.etagHeader
+	if ETagMatches(r.Header.Get("If-None-Match"), d.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	d.Write(w, contentType)
+}
+
+// Write answers with status 200 and the document's body, without an ETag:
+// for answers that are not revalidated, such as POST responses.
+func (d Document) Write(w http.ResponseWriter, contentType []string) {
+	if d.lengthHeader == nil {
+		d.lengthHeader = []string{strconv.Itoa(len(d.Body))}
+	}
+	h := w.Header()
+	h["Content-Type"] = contentType
+	h["Content-Length"] = d.lengthHeader
+	w.WriteHeader(http.StatusOK)
+	w.Write(d.Body)
 }
 
 // DocumentCache keeps rendered documents for the configuration in force,
-// keyed by a string such as the domain.
+// keyed by a comparable value such as the domain.
 //
 // It is bounded: it holds two generations of at most max entries each; when
 // the current one fills up it becomes the previous one and a new one starts,
 // so memory stays bounded under scans of random domains while every domain
 // in use stays cached. A different configuration empties it: documents
 // rendered from an old configuration are never served after a reload.
-type DocumentCache struct {
+type DocumentCache[K comparable] struct {
 	mu        sync.RWMutex
 	cfg       *Config
-	cur, prev map[string]Document
+	cur, prev map[K]Document
 	max       int
 }
 
 // NewDocumentCache returns a cache of at most 2×max documents.
-func NewDocumentCache(max int) *DocumentCache {
-	return &DocumentCache{max: max}
+func NewDocumentCache[K comparable](max int) *DocumentCache[K] {
+	return &DocumentCache[K]{max: max}
 }
 
 // Get returns the cached document for (cfg, key), rendering and storing it
 // with render when absent. Errors of render are returned and not cached.
-func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, error)) (Document, error) {
+func (c *DocumentCache[K]) Get(cfg *Config, key K, render func() ([]byte, error)) (Document, error) {
 	c.mu.RLock()
 	d, inCur, inPrev := c.find(cfg, key)
 	c.mu.RUnlock()
@@ -61,29 +96,29 @@ func (c *DocumentCache) Get(cfg *Config, key string, render func() ([]byte, erro
 			// replaced: answer it, but keep the cache of the new one.
 			return d, nil
 		}
-		c.cfg, c.cur, c.prev = cfg, make(map[string]Document), nil
+		c.cfg, c.cur, c.prev = cfg, make(map[K]Document), nil
 	}
 	// A key found in the previous generation is still in use: it moves to
 	// the current one without being rendered again.
 	if len(c.cur) >= c.max {
-		c.prev, c.cur = c.cur, make(map[string]Document, c.max)
+		c.prev, c.cur = c.cur, make(map[K]Document, c.max)
 	}
 	c.cur[key] = d
 	return d, nil
 }
 
 // newer reports whether cfg was loaded after the cache's configuration.
-func (c *DocumentCache) newer(cfg *Config) bool { return cfg.loaded > c.cfg.loaded }
+func (c *DocumentCache[K]) newer(cfg *Config) bool { return cfg.loaded > c.cfg.loaded }
 
 // Lookup returns the cached document for (cfg, key) without rendering.
-func (c *DocumentCache) Lookup(cfg *Config, key string) (Document, bool) {
+func (c *DocumentCache[K]) Lookup(cfg *Config, key K) (Document, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	d, inCur, inPrev := c.find(cfg, key)
 	return d, inCur || inPrev
 }
 
-func (c *DocumentCache) find(cfg *Config, key string) (d Document, inCur, inPrev bool) {
+func (c *DocumentCache[K]) find(cfg *Config, key K) (d Document, inCur, inPrev bool) {
 	if c.cfg != cfg {
 		return Document{}, false, false
 	}
@@ -95,7 +130,7 @@ func (c *DocumentCache) find(cfg *Config, key string) (d Document, inCur, inPrev
 }
 
 // Len is the number of documents held.
-func (c *DocumentCache) Len() int {
+func (c *DocumentCache[K]) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.cur) + len(c.prev)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestDocumentCache_RendersOncePerKey(t *testing.T) {
-	c := NewDocumentCache(10)
+	c := NewDocumentCache[string](10)
 	cfg := Default()
 	renders := 0
 	render := func() ([]byte, error) { renders++; return []byte("doc"), nil }
@@ -27,7 +27,7 @@ func TestDocumentCache_RendersOncePerKey(t *testing.T) {
 }
 
 func TestDocumentCache_IsBounded(t *testing.T) {
-	c := NewDocumentCache(100)
+	c := NewDocumentCache[string](100)
 	cfg := Default()
 	for i := range 10000 {
 		c.Get(cfg, "d"+strconv.Itoa(i)+".example", func() ([]byte, error) { return []byte("x"), nil })
@@ -36,7 +36,7 @@ func TestDocumentCache_IsBounded(t *testing.T) {
 }
 
 func TestDocumentCache_KeepsKeysInUseAcrossGenerations(t *testing.T) {
-	c := NewDocumentCache(2)
+	c := NewDocumentCache[string](2)
 	cfg := Default()
 	renders := 0
 	hot := func() ([]byte, error) { renders++; return []byte("hot"), nil }
@@ -48,7 +48,7 @@ func TestDocumentCache_KeepsKeysInUseAcrossGenerations(t *testing.T) {
 }
 
 func TestDocumentCache_ErrorsAreNotCached(t *testing.T) {
-	c := NewDocumentCache(10)
+	c := NewDocumentCache[string](10)
 	cfg := Default()
 	_, err := c.Get(cfg, "k", func() ([]byte, error) { return nil, errors.New("boom") })
 	require.EqualError(t, err, "boom")
@@ -58,7 +58,7 @@ func TestDocumentCache_ErrorsAreNotCached(t *testing.T) {
 }
 
 func TestDocumentCache_NewConfigEmptiesIt(t *testing.T) {
-	c := NewDocumentCache(10)
+	c := NewDocumentCache[string](10)
 	_, err := c.Get(Default(), "example.ch", func() ([]byte, error) { return []byte("old"), nil })
 	require.NoError(t, err)
 	d, err := c.Get(Default(), "example.ch", func() ([]byte, error) { return []byte("new"), nil })
@@ -67,7 +67,7 @@ func TestDocumentCache_NewConfigEmptiesIt(t *testing.T) {
 }
 
 func TestDocumentCache_LookupDoesNotRender(t *testing.T) {
-	c := NewDocumentCache(10)
+	c := NewDocumentCache[string](10)
 	cfg := Default()
 	_, ok := c.Lookup(cfg, "k")
 	assert.False(t, ok)
@@ -108,7 +108,7 @@ func TestLimitCPU_AdmitsOneRenderPerCore(t *testing.T) {
 }
 
 func TestDocumentCache_RequestsOnTheReplacedConfigKeepTheNewCache(t *testing.T) {
-	c := NewDocumentCache(10)
+	c := NewDocumentCache[string](10)
 	old, current := Default(), Default()
 	_, err := c.Get(current, "k", func() ([]byte, error) { return []byte("new"), nil })
 	require.NoError(t, err)

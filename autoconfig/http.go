@@ -20,9 +20,9 @@ type Service struct {
 	// trailing slash), used where a response must link to the service.
 	PublicURL *url.URL
 
-	thunderbirdDocs  *DocumentCache
-	paccDocs         *DocumentCache
-	autodiscoverDocs *DocumentCache
+	thunderbirdDocs  *DocumentCache[providerDomain]
+	paccDocs         *DocumentCache[string]
+	autodiscoverDocs *DocumentCache[string]
 	// MX, when set, lets providers with accept.mx serve unlisted domains
 	// whose MX points at them; nil disables MX acceptance.
 	MX *MXResolver
@@ -43,9 +43,9 @@ var ThunderbirdPaths = []string{
 
 // Register adds the service's routes to r.
 func (s *Service) Register(r gin.IRouter) {
-	s.thunderbirdDocs = NewDocumentCache(documentCacheSize)
-	s.paccDocs = NewDocumentCache(documentCacheSize)
-	s.autodiscoverDocs = NewDocumentCache(documentCacheSize)
+	s.thunderbirdDocs = NewDocumentCache[providerDomain](documentCacheSize)
+	s.paccDocs = NewDocumentCache[string](documentCacheSize)
+	s.autodiscoverDocs = NewDocumentCache[string](documentCacheSize)
 	for _, path := range ThunderbirdPaths {
 		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
 		// KMail, Delta Chat and FairEmail.
@@ -76,9 +76,12 @@ func (s *Service) thunderbird(c *gin.Context) {
 	}
 	// Keyed by provider too: with accept.mx, a domain's provider follows
 	// its MX records.
-	doc, _ := s.thunderbirdDocs.Get(cfg, p.ID+" "+domain, func() ([]byte, error) { return ThunderbirdConfig(p, domain), nil })
-	writeCacheable(c, "application/xml; charset=utf-8", doc)
+	doc, _ := s.thunderbirdDocs.Get(cfg, providerDomain{p.ID, domain}, func() ([]byte, error) { return ThunderbirdConfig(p, domain), nil })
+	writeCacheable(c, xmlContentType, doc)
 }
+
+// providerDomain keys documents that depend on a domain and its provider.
+type providerDomain struct{ provider, domain string }
 
 // Lookup finds the provider serving an ASCII domain with the configuration
 // in force. Handlers resolve domains through it, or through ResolveIn/lookupIn
@@ -150,7 +153,7 @@ func requestIsHTTPS(r *http.Request) bool {
 // requestedDomain is the domain of the emailaddress parameter, or, when the
 // parameter is absent, the domain of the Host header.
 func (s *Service) requestedDomain(c *gin.Context) (string, error) {
-	if raw, ok := c.GetQuery("emailaddress"); ok {
+	if raw, ok := QueryValue(c.Request.URL.RawQuery, "emailaddress"); ok {
 		addr, err := ParseAddress(raw)
 		if err != nil {
 			return "", err
@@ -188,23 +191,21 @@ func ETag(body []byte) string {
 
 // writeCacheable writes a document that depends only on the URL and Host,
 // with an ETag so that clients and caches can revalidate it.
-func writeCacheable(c *gin.Context, contentType string, doc Document) {
+func writeCacheable(c *gin.Context, contentType []string, doc Document) {
 	// Assigned, not Set: canonical keys and shared values allocate nothing
 	// on this hot path.
 	h := c.Writer.Header()
-	if doc.etagHeader == nil {
-		doc.etagHeader = []string{doc.ETag}
-	}
-	h["Etag"] = doc.etagHeader
 	h["Cache-Control"] = publicMaxAge
 	h["Vary"] = varyHost
 	h["X-Content-Type-Options"] = nosniff
-	if ETagMatches(c.GetHeader("If-None-Match"), doc.ETag) {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	c.Data(http.StatusOK, contentType, doc.Body)
+	doc.Serve(c.Writer, c.Request, contentType)
 }
+
+// Content types of the documents, as shared header values.
+var (
+	xmlContentType  = []string{"application/xml; charset=utf-8"}
+	jsonContentType = []string{"application/json"}
+)
 
 var (
 	publicMaxAge = []string{"public, max-age=3600"}

@@ -147,7 +147,7 @@ func (s *Service) pacc(c *gin.Context) {
 		paccError(c, http.StatusNotFound, err)
 		return
 	}
-	writeCacheable(c, "application/json", doc)
+	writeCacheable(c, jsonContentType, doc)
 }
 
 // paccError answers with a one-field JSON error object; the package's

@@ -25,7 +25,7 @@ type handler struct {
 	// cache holds rendered (and signed) profiles: the bytes are a function
 	// of the request and the signing pair, and signing with RSA costs a
 	// millisecond. Two generations of this many entries (~4 KB each).
-	cache *autoconfig.DocumentCache
+	cache *autoconfig.DocumentCache[string]
 }
 
 const profileCacheSize = 256
@@ -33,7 +33,7 @@ const profileCacheSize = 256
 // Register adds the profile download routes to r. With a nil signer,
 // profiles are served unsigned (iOS then shows them as "Not Verified").
 func Register(r gin.IRouter, svc *autoconfig.Service, signer *Signer) {
-	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache(profileCacheSize)}
+	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache[string](profileCacheSize)}
 	// DownloadPath is linked from the wizard; AliasPath is the path other
 	// autoconfig services serve, so existing links keep working.
 	for _, path := range []string{DownloadPath, AliasPath} {
@@ -71,6 +71,13 @@ func ParseRequest(q url.Values) (Request, error) {
 	return Request{Address: addr, Options: Options{Name: name, Include: include}}, nil
 }
 
+// Header values shared by every response.
+var (
+	contentType    = []string{ContentType}
+	privateNoStore = []string{"private, no-store"}
+	nosniff        = []string{"nosniff"}
+)
+
 func (h *handler) download(c *gin.Context) {
 	req, err := ParseRequest(c.Request.URL.Query())
 	if err != nil {
@@ -100,11 +107,11 @@ func (h *handler) download(c *gin.Context) {
 		return
 	}
 	hdr := c.Writer.Header()
-	hdr.Set("Content-Disposition", `attachment; filename="`+FileName(req.Address)+`"`)
+	hdr["Content-Disposition"] = []string{`attachment; filename="` + FileName(req.Address) + `"`}
 	// The profile names the user's address: keep it out of shared caches.
-	hdr.Set("Cache-Control", "private, no-store")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, ContentType, doc.Body)
+	hdr["Cache-Control"] = privateNoStore
+	hdr["X-Content-Type-Options"] = nosniff
+	doc.Write(c.Writer, contentType)
 }
 
 // renderAndSign renders the profile and, with a pair, signs it. Its errors

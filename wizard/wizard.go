@@ -33,7 +33,7 @@ type Wizard struct {
 	assets map[string]asset
 	// qrCodes holds drawn QR codes by URL and size: drawing one takes a
 	// millisecond and a page shows the same one on every visit.
-	qrCodes *autoconfig.DocumentCache
+	qrCodes *autoconfig.DocumentCache[string]
 	// helpdeskTokenHash is the SHA-256 of the helpdesk token, nil when the
 	// helpdesk is disabled. Comparing hashes keeps the comparison constant
 	// time even when the lengths differ.
@@ -62,7 +62,7 @@ func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
 		return nil, err
 	}
 	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets,
-		qrCodes:  autoconfig.NewDocumentCache(qrCacheSize),
+		qrCodes:  autoconfig.NewDocumentCache[string](qrCacheSize),
 		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks)}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))

@@ -67,7 +67,8 @@ func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHandler(site{
 		store:  autoconfig.NewStore(autoconfig.Default()),
-		logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+		logOutput: &logs,
 	})
 	body, err := os.ReadFile(golden.Testdata(t, "requests/thunderbird.xml"))
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -34,6 +35,10 @@ type site struct {
 	store     *autoconfig.Store
 	publicURL *url.URL // nil: links are derived from each request
 	logger    *slog.Logger
+	// logOutput and logFormat are where and how access lines are written:
+	// the logger's writer and format (nil: not written).
+	logOutput io.Writer
+	logFormat accesslog.Format
 	metrics   *metrics.Metrics       // nil: a fresh registry
 	signer    *profiles.Signer       // nil: Apple profiles are served unsigned
 	mx        *autoconfig.MXResolver // nil: no accept.mx lookups
@@ -91,7 +96,7 @@ func newEngine(s site) *gin.Engine {
 	e.Use(
 		guard.ForwardedScheme(s.trustedProxies),
 		guard.SecurityHeaders(),
-		accesslog.Middleware(s.logger, accesslog.Options{LogAddresses: s.logAddresses}),
+		s.accessLog().Middleware(),
 		s.metrics.Middleware(),
 		// gin's own recovery log dumps the request line and headers;
 		// ours has the route pattern only (no query, no Authorization).
@@ -144,6 +149,17 @@ func logPanic(logger *slog.Logger) gin.RecoveryFunc {
 			"panic", fmt.Sprint(recovered), "route", c.FullPath(), "stack", string(debug.Stack()))
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}
+}
+
+func (s site) accessLog() *accesslog.Logger {
+	out := s.logOutput
+	if out == nil {
+		out = io.Discard
+	}
+	return accesslog.New(out, s.logFormat, accesslog.Options{
+		LogAddresses:   s.logAddresses,
+		TrustedProxies: len(s.trustedProxies) > 0,
+	})
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
@@ -26,6 +27,8 @@ func testSite(logs *bytes.Buffer) site {
 	return site{
 		store:        autoconfig.NewStore(autoconfig.Default()),
 		logger:       slog.New(slog.NewJSONHandler(logs, nil)),
+		logOutput:    logs,
+		logFormat:    accesslog.JSON,
 		metrics:      metrics.New("test", formatOf),
 		serveMetrics: true,
 	}

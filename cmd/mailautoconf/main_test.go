@@ -158,6 +158,7 @@ func TestEngine_AccessLogHasNoAddress(t *testing.T) {
 	var logs bytes.Buffer
 	s := siteFor(autoconfig.Default())
 	s.logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s.logOutput = &logs
 	e := newEngine(s)
 	req := httptest.NewRequest(http.MethodGet, "/mail/config-v1.1.xml?emailaddress=secret.person@example.ch", nil)
 	req.SetBasicAuth("secret.person@example.ch", "hunter2")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/logwriter"
@@ -153,7 +154,7 @@ type server struct {
 // newServer validates the options, loads the configuration and the
 // certificate, and opens the listeners.
 func newServer(o serveOptions, stderr io.Writer) (*server, error) {
-	logger, err := newLogger(o.logFormat, stderr)
+	logger, accessFormat, err := newLogger(o.logFormat, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +204,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 
 	site := site{
 		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
+		logOutput: stderr, logFormat: accessFormat,
 		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
 		serveMetrics: o.metricsAddr == "", signer: signer, mx: mx,
@@ -379,14 +381,16 @@ func (s *server) closeListeners() {
 	}
 }
 
-func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+// newLogger is the service's logger and the format of its access lines,
+// which are written beside its records in the same format.
+func newLogger(format string, w io.Writer) (*slog.Logger, accesslog.Format, error) {
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, nil)), accesslog.Text, nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(slog.NewJSONHandler(w, nil)), accesslog.JSON, nil
 	}
-	return nil, fmt.Errorf("--log-format must be text or json")
+	return nil, 0, fmt.Errorf("--log-format must be text or json")
 }
 
 func newLimiter(rateFlag string, burst int) (*ratelimit.Limiter, error) {

@@ -2,11 +2,16 @@ package accesslog
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
@@ -23,7 +28,7 @@ func logged(t *testing.T, opts Options, r *http.Request) (map[string]any, string
 	gin.SetMode(gin.TestMode)
 	var buf bytes.Buffer
 	e := gin.New()
-	e.Use(Middleware(slog.New(slog.NewJSONHandler(&buf, nil)), opts))
+	e.Use(New(&buf, JSON, opts).Middleware())
 	e.Any("/mail/config-v1.1.xml", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	e.ServeHTTP(httptest.NewRecorder(), r)
 	var line map[string]any
@@ -85,4 +90,80 @@ func TestAccessLog_UnmatchedRouteIsNotTheRawPath(t *testing.T) {
 	assert.Equal(t, NoRoute, line["route"])
 	assert.Equal(t, float64(404), line["status"])
 	assert.NotContains(t, raw, "jane")
+}
+
+// slogLine is the line slog's own handler writes for e: the format the fast
+// encoder must reproduce byte for byte.
+func slogLine(t testing.TB, e entry, format Format) string {
+	t.Helper()
+	var buf bytes.Buffer
+	var h slog.Handler = slog.NewTextHandler(&buf, nil)
+	if format == JSON {
+		h = slog.NewJSONHandler(&buf, nil)
+	}
+	r := slog.NewRecord(e.time, slog.LevelInfo, "request", 0)
+	r.AddAttrs(e.attrs()...)
+	require.NoError(t, h.Handle(context.Background(), r))
+	return buf.String()
+}
+
+func TestEncode_SameBytesAsSlog(t *testing.T) {
+	at := time.Date(2026, 11, 25, 2, 43, 18, 120_000_000, time.FixedZone("CET", 3600))
+	base := entry{time: at, method: "GET", route: "/mail/config-v1.1.xml", status: 200,
+		duration: 52100 * time.Nanosecond, clientIP: netip.MustParseAddr("192.0.2.44"), domain: "example.ch"}
+	for _, tc := range []struct {
+		name string
+		edit func(*entry)
+	}{
+		{"common line", func(*entry) {}},
+		{"no domain", func(e *entry) { e.domain = "" }},
+		{"whole second and zero duration", func(e *entry) { e.time = at.Truncate(time.Second); e.duration = 0 }},
+		{"sub-millisecond time", func(e *entry) { e.time = at.Add(999_999) }},
+		{"UTC", func(e *entry) { e.time = at.UTC() }},
+		{"long duration", func(e *entry) { e.duration = 3*time.Second + 7*time.Microsecond }},
+		{"IPv6 client", func(e *entry) { e.clientIP = netip.MustParseAddr("2001:db8::1") }},
+		{"forwarded client", func(e *entry) { e.clientIP = netip.Addr{}; e.client = "198.51.100.7" }},
+		{"unknown client", func(e *entry) { e.clientIP = netip.Addr{}; e.client = "" }},
+		{"no route", func(e *entry) { e.route = NoRoute; e.status = 404 }},
+		{"route with parameter", func(e *entry) { e.route = "/.well-known/acme-challenge/:token" }},
+		{"plain address", func(e *entry) { e.address = "jane.doe@example.ch" }},
+		{"quoted local part", func(e *entry) { e.address = `"john\"q=1 doe"@example.ch` }},
+		{"backslash", func(e *entry) { e.address = `a\b@example.ch` }},
+		{"non-ASCII falls back", func(e *entry) { e.address = "jürgen@example.ch" }},
+		{"control character falls back", func(e *entry) { e.address = "a\x7f\x01@example.ch" }},
+	} {
+		for _, format := range []Format{Text, JSON} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, format), func(t *testing.T) {
+				e := base
+				tc.edit(&e)
+				want := slogLine(t, e, format)
+				var buf bytes.Buffer
+				l := New(&buf, format, Options{})
+				l.write(context.Background(), e)
+				assert.Equal(t, want, buf.String())
+			})
+		}
+	}
+}
+
+// The fast encoder is what runs for ordinary lines: no allocation.
+func TestEncode_CommonLineAllocatesNothing(t *testing.T) {
+	e := entry{time: time.Now(), method: "GET", route: "/mail/config-v1.1.xml", status: 200,
+		duration: time.Millisecond, clientIP: netip.MustParseAddr("192.0.2.44"), domain: "example.ch"}
+	l := New(io.Discard, Text, Options{})
+	assert.Zero(t, testing.AllocsPerRun(100, func() { l.write(context.Background(), e) }))
+}
+
+func FuzzEncodeAgreesWithSlog(f *testing.F) {
+	f.Add("GET", "/mail/config-v1.1.xml", "example.ch", "jane@example.ch", int64(52100))
+	f.Add("POST", NoRoute, "", `"a b"@x.ch`, int64(0))
+	f.Fuzz(func(t *testing.T, method, route, domain, address string, nanos int64) {
+		e := entry{time: time.Unix(0, nanos).UTC(), method: method, route: route, status: 200,
+			duration: time.Duration(nanos), client: "198.51.100.7", domain: domain, address: address}
+		for _, format := range []Format{Text, JSON} {
+			var buf bytes.Buffer
+			New(&buf, format, Options{}).write(context.Background(), e)
+			assert.Equal(t, slogLine(t, e, format), buf.String())
+		}
+	})
 }
