@@ -2,7 +2,6 @@ package autoconfig
 
 import (
 	"net/http"
-	"strconv"
 	"sync"
 )
 
@@ -10,15 +9,15 @@ import (
 type Document struct {
 	Body []byte
 	ETag string
-	// etagHeader and lengthHeader are header values built once: cached
+	// etagHeader is the ETag as a header value, built once: cached
 	// documents are written many times.
-	etagHeader, lengthHeader []string
+	etagHeader []string
 }
 
 // NewDocument computes the ETag of body.
 func NewDocument(body []byte) Document {
 	etag := ETag(body)
-	return Document{Body: body, ETag: etag, etagHeader: []string{etag}, lengthHeader: []string{strconv.Itoa(len(body))}}
+	return Document{Body: body, ETag: etag, etagHeader: []string{etag}}
 }
 
 // Serve answers r with the document: 200 with the body, or 304 when r's
@@ -41,13 +40,12 @@ func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []st
 
 // Write answers with status 200 and the document's body, without an ETag:
 // for answers that are not revalidated, such as POST responses.
+//
+// Content-Length is left to net/http, which adds it for a body written in
+// one call without touching the header map: every entry of that map costs
+// a copy, a sort and a validation on each response.
 func (d Document) Write(w http.ResponseWriter, contentType []string) {
-	if d.lengthHeader == nil {
-		d.lengthHeader = []string{strconv.Itoa(len(d.Body))}
-	}
-	h := w.Header()
-	h["Content-Type"] = contentType
-	h["Content-Length"] = d.lengthHeader
+	w.Header()["Content-Type"] = contentType
 	w.WriteHeader(http.StatusOK)
 	w.Write(d.Body)
 }

@@ -195,8 +195,9 @@ func writeCacheable(c *gin.Context, contentType []string, doc Document) {
 	// Assigned, not Set: canonical keys and shared values allocate nothing
 	// on this hot path.
 	h := c.Writer.Header()
+	// No "Vary: Host" although the domain may come from Host: the host is
+	// part of the URL that caches key on (RFC 9111 §2).
 	h["Cache-Control"] = publicMaxAge
-	h["Vary"] = varyHost
 	h["X-Content-Type-Options"] = nosniff
 	doc.Serve(c.Writer, c.Request, contentType)
 }
@@ -209,6 +210,5 @@ var (
 
 var (
 	publicMaxAge = []string{"public, max-age=3600"}
-	varyHost     = []string{"Host"}
 	nosniff      = []string{"nosniff"}
 )

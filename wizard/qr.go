@@ -33,7 +33,7 @@ func (w *Wizard) qr(c *gin.Context) {
 	base := w.svc.BaseURL(c.Request)
 	key := base + "?" + c.Request.URL.RawQuery
 	if doc, ok := w.qrCodes.Lookup(cfg, key); ok {
-		writeImage(c, doc, w.svc.PublicURL == nil)
+		writeImage(c, doc)
 		return
 	}
 	req := readRequest(c)
@@ -74,7 +74,7 @@ func (w *Wizard) qr(c *gin.Context) {
 		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
 		return
 	}
-	writeImage(c, doc, w.svc.PublicURL == nil)
+	writeImage(c, doc)
 }
 
 func qrSize(s string) (int, bool) {
@@ -122,22 +122,20 @@ func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 // writeImage sends an image that depends only on its URL (and the Host
 // header when no public URL is configured). The URL names an address, so
 // only the user's browser may keep it, not shared caches.
-func writeImage(c *gin.Context, doc autoconfig.Document, varyHost bool) {
+func writeImage(c *gin.Context, doc autoconfig.Document) {
 	h := c.Writer.Header()
 	// The code encodes the address: like the pages that name it, it is not
 	// kept in the browser's cache (shared computers); the ETag still lets
 	// the browser revalidate cheaply.
+	// No "Vary: Host" although the URL in the code may come from Host:
+	// the host is part of the URL that caches key on (RFC 9111 §2).
 	h["Cache-Control"] = privateNoCache
-	if varyHost {
-		h["Vary"] = varyOnHost
-	}
 	doc.Serve(c.Writer, c.Request, pngType)
 }
 
 // Header values shared by every image response.
 var (
 	privateNoCache = []string{"private, no-cache"}
-	varyOnHost     = []string{"Host"}
 	pngType        = []string{"image/png"}
 )
 

@@ -66,7 +66,7 @@ func TestGenerateAutodiscover_Errors(t *testing.T) {
 func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHandler(site{
-		store:  autoconfig.NewStore(autoconfig.Default()),
+		store:     autoconfig.NewStore(autoconfig.Default()),
 		logger:    slog.New(slog.NewTextHandler(&logs, nil)),
 		logOutput: &logs,
 	})

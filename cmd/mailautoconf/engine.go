@@ -96,8 +96,7 @@ func newEngine(s site) *gin.Engine {
 	e.Use(
 		guard.ForwardedScheme(s.trustedProxies),
 		guard.SecurityHeaders(),
-		s.accessLog().Middleware(),
-		s.metrics.Middleware(),
+		s.accessLog().Middleware(s.metrics.Observe),
 		// gin's own recovery log dumps the request line and headers;
 		// ours has the route pattern only (no query, no Authorization).
 		gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)),

@@ -89,7 +89,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.rateLimit, "rate-limit", "1/s", "per-client rate (an IPv4 address or an IPv6 /64) of generating requests (profiles, QR codes, helpdesk): N/s, N/m or N/h; 0 disables")
 	fs.IntVar(&o.rateBurst, "rate-burst", 20, "requests a client may make at once before --rate-limit applies")
 	fs.Int64Var(&o.maxBodyBytes, "max-body", DefaultMaxBodyBytes, "largest request body accepted, in bytes")
-	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read request headers")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time allowed to read request headers (equal to --read-timeout, the deadline is set once per request, not twice)")
 	fs.DurationVar(&o.readTimeout, "read-timeout", 10*time.Second, "time allowed to read a whole request")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to write a response")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")

@@ -28,7 +28,7 @@ func logged(t *testing.T, opts Options, r *http.Request) (map[string]any, string
 	gin.SetMode(gin.TestMode)
 	var buf bytes.Buffer
 	e := gin.New()
-	e.Use(New(&buf, JSON, opts).Middleware())
+	e.Use(New(&buf, JSON, opts).Middleware(nil))
 	e.Any("/mail/config-v1.1.xml", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	e.ServeHTTP(httptest.NewRecorder(), r)
 	var line map[string]any

@@ -20,9 +20,8 @@ import (
 const HSTSValue = "max-age=31536000"
 
 var (
-	nosniff    = []string{"nosniff"}
-	noReferrer = []string{"no-referrer"}
-	hsts       = []string{HSTSValue}
+	nosniff = []string{"nosniff"}
+	hsts    = []string{HSTSValue}
 )
 
 // SecurityHeaders sets the headers every response carries. Handlers run
@@ -32,9 +31,9 @@ func SecurityHeaders() gin.HandlerFunc {
 		// Assigned, not Set: the keys are canonical and the values shared
 		// and never modified, so this allocates nothing on every request.
 		h := c.Writer.Header()
+		// Referrer-Policy is set by the HTML pages, the only responses
+		// with links to follow; on the others it would do nothing.
 		h["X-Content-Type-Options"] = nosniff
-		// URLs carry email addresses: never leak them to linked sites.
-		h["Referrer-Policy"] = noReferrer
 		// RFC 6797 §7.2: HSTS is ignored, and must not be sent, over plain HTTP.
 		if isHTTPS(c.Request) {
 			h["Strict-Transport-Security"] = hsts

@@ -35,7 +35,6 @@ func TestSecurityHeaders_HSTSOnlyOverHTTPS(t *testing.T) {
 
 	plain := serve(e, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, "nosniff", plain.Header().Get("X-Content-Type-Options"))
-	assert.Equal(t, "no-referrer", plain.Header().Get("Referrer-Policy"))
 	assert.Empty(t, plain.Header().Get("Strict-Transport-Security"))
 
 	r := httptest.NewRequest(http.MethodGet, "/", nil)

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -96,19 +95,13 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	return m
 }
 
-// Middleware counts and times every request by route pattern.
-func (m *Metrics) Middleware() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = NoRoute
-		}
-		s := m.seriesFor(route, c.Writer.Status())
-		s.requests.Inc()
-		s.duration.Observe(time.Since(start).Seconds())
-	}
+// Observe counts a request answered with status on route (a route
+// pattern, or NoRoute) and records how long it took. The access log's
+// middleware calls it with its own timing: one clock reading for both.
+func (m *Metrics) Observe(route string, status int, d time.Duration) {
+	s := m.seriesFor(route, status)
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
 }
 
 func (m *Metrics) seriesFor(route string, status int) *requestSeries {
