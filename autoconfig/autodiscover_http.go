@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -230,6 +231,18 @@ func (s *Service) autodiscoverJSON(c *gin.Context) {
 // simple HTTP libraries. The body is read as UTF-8 XML whatever the label,
 // so any other type, or a charset other than UTF-8, is refused.
 func acceptableAutodiscoverType(header string) bool {
+	// What clients send is accepted without parsing it on every request.
+	return slices.Contains(commonAutodiscoverTypes, header) || parsedAutodiscoverTypeOK(header)
+}
+
+// commonAutodiscoverTypes are the Content-Types Outlook, Thunderbird and
+// the others send, all acceptable to parsedAutodiscoverTypeOK.
+var commonAutodiscoverTypes = []string{
+	"text/xml", "text/xml; charset=utf-8", "text/xml; charset=UTF-8",
+	"application/xml", "application/xml; charset=utf-8",
+}
+
+func parsedAutodiscoverTypeOK(header string) bool {
 	if strings.TrimSpace(header) == "" {
 		return true
 	}
@@ -306,6 +319,9 @@ func writeJSON(c *gin.Context, status int, body []byte) {
 // noStore marks a response that depends on the request body or address:
 // no cache may keep it.
 func noStore(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
+	h := c.Writer.Header()
+	h["Cache-Control"] = noStoreValue
+	h["X-Content-Type-Options"] = nosniff
 }
+
+var noStoreValue = []string{"no-store"}

@@ -67,7 +67,7 @@ func (s *Service) thunderbird(c *gin.Context) {
 		return
 	}
 	cfg := s.Store.Config()
-	p, err := s.lookupIn(c.Request.Context(), cfg, domain)
+	p, err := s.LookupIn(c.Request.Context(), cfg, domain)
 	if err != nil {
 		// 404, never 204 or an empty 200: Thunderbird takes the first 2xx
 		// among the URLs it races, and an empty one would hide a good one.
@@ -84,7 +84,7 @@ func (s *Service) thunderbird(c *gin.Context) {
 type providerDomain struct{ provider, domain string }
 
 // Lookup finds the provider serving an ASCII domain with the configuration
-// in force. Handlers resolve domains through it, or through ResolveIn/lookupIn
+// in force. Handlers resolve domains through it, or through ResolveIn/LookupIn
 // when they also key a cache with the configuration they read.
 // Listed and catch-all domains are answered from the configuration alone;
 // only an unlisted domain, when some provider accepts domains by MX, costs
@@ -92,13 +92,13 @@ type providerDomain struct{ provider, domain string }
 // domain unknown (404), never a 5xx: the service is up, only that domain's
 // DNS is not.
 func (s *Service) Lookup(ctx context.Context, domain string) (*Provider, error) {
-	return s.lookupIn(ctx, s.Store.Config(), domain)
+	return s.LookupIn(ctx, s.Store.Config(), domain)
 }
 
-// lookupIn finds the provider of domain in cfg; handlers that cache
+// LookupIn finds the provider of domain in cfg; handlers that cache
 // documents read the configuration once and use it for both. Domains no
 // provider lists are looked up in DNS for providers with accept.mx.
-func (s *Service) lookupIn(ctx context.Context, cfg *Config, domain string) (*Provider, error) {
+func (s *Service) LookupIn(ctx context.Context, cfg *Config, domain string) (*Provider, error) {
 	p, err := cfg.Lookup(domain)
 	if err == nil || s.MX == nil || !cfg.AcceptsMX() {
 		return p, err
@@ -121,7 +121,7 @@ func (s *Service) Resolve(ctx context.Context, addr Address) (Account, error) {
 // ResolveIn resolves addr with cfg, a configuration read from Store once by
 // a handler that also keys a DocumentCache with it.
 func (s *Service) ResolveIn(ctx context.Context, cfg *Config, addr Address) (Account, error) {
-	p, err := s.lookupIn(ctx, cfg, addr.Domain)
+	p, err := s.LookupIn(ctx, cfg, addr.Domain)
 	if err != nil {
 		return Account{}, err
 	}

@@ -135,7 +135,7 @@ func (s *Service) pacc(c *gin.Context) {
 		return
 	}
 	cfg := s.Store.Config()
-	p, err := s.lookupIn(c.Request.Context(), cfg, domain)
+	p, err := s.LookupIn(c.Request.Context(), cfg, domain)
 	if err != nil {
 		paccError(c, StatusOf(err), err)
 		return

@@ -1,6 +1,7 @@
 package autoconfig
 
 import (
+	"iter"
 	"net/url"
 	"strings"
 )
@@ -15,31 +16,46 @@ import (
 // escape) is skipped as ParseQuery skips it; the server refuses such
 // queries before handlers run. FuzzQueryValue checks it against ParseQuery.
 func QueryValue(raw, key string) (string, bool) {
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		if !queryKeyIs(k, key) {
-			continue
-		}
-		if strings.IndexByte(v, '%') < 0 && strings.IndexByte(v, '+') < 0 {
-			return v, true
-		}
-		if u, err := url.QueryUnescape(v); err == nil {
-			return u, true
-		}
+	for v := range QueryValues(raw, key) {
+		return v, true
 	}
 	return "", false
 }
 
+// QueryValues yields the values of key in a raw query string, in order: the
+// slice url.ParseQuery(raw)[key] would hold.
+func QueryValues(raw, key string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for raw != "" {
+			var pair string
+			pair, raw, _ = strings.Cut(raw, "&")
+			if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			if !queryKeyIs(k, key) {
+				continue
+			}
+			v, ok := queryUnescape(v)
+			if ok && !yield(v) {
+				return
+			}
+		}
+	}
+}
+
 // queryKeyIs reports whether the raw (possibly escaped) key k is key.
 func queryKeyIs(k, key string) bool {
-	if strings.IndexByte(k, '%') < 0 && strings.IndexByte(k, '+') < 0 {
-		return k == key
+	u, ok := queryUnescape(k)
+	return ok && u == key
+}
+
+// queryUnescape is url.QueryUnescape, without allocating when s has
+// nothing to unescape.
+func queryUnescape(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, true
 	}
-	u, err := url.QueryUnescape(k)
-	return err == nil && u == key
+	u, err := url.QueryUnescape(s)
+	return u, err == nil
 }

@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,4 +58,5 @@ func agreesWithParseQuery(t *testing.T, raw, key string) {
 	if assert.Equal(t, wantFound, found, "presence of %q in %q", key, raw) && found {
 		assert.Equal(t, want[0], got, "value of %q in %q", key, raw)
 	}
+	assert.Equal(t, want, slices.Collect(QueryValues(raw, key)), "values of %q in %q", key, raw)
 }

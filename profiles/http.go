@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -25,7 +24,7 @@ type handler struct {
 	// cache holds rendered (and signed) profiles: the bytes are a function
 	// of the request and the signing pair, and signing with RSA costs a
 	// millisecond. Two generations of this many entries (~4 KB each).
-	cache *autoconfig.DocumentCache[string]
+	cache *autoconfig.DocumentCache[cacheKey]
 }
 
 const profileCacheSize = 256
@@ -33,7 +32,7 @@ const profileCacheSize = 256
 // Register adds the profile download routes to r. With a nil signer,
 // profiles are served unsigned (iOS then shows them as "Not Verified").
 func Register(r gin.IRouter, svc *autoconfig.Service, signer *Signer) {
-	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache[string](profileCacheSize)}
+	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache[cacheKey](profileCacheSize)}
 	// DownloadPath is linked from the wizard; AliasPath is the path other
 	// autoconfig services serve, so existing links keep working.
 	for _, path := range []string{DownloadPath, AliasPath} {
@@ -48,11 +47,11 @@ type Request struct {
 	Options Options
 }
 
-// ParseRequest validates the query of a profile download:
+// ParseRequest validates the raw query of a profile download:
 // email=ADDR, optional name=…, optional include=mail,calendar,contacts
 // (repeated include parameters are joined).
-func ParseRequest(q url.Values) (Request, error) {
-	raw := q.Get("email")
+func ParseRequest(rawQuery string) (Request, error) {
+	raw, _ := autoconfig.QueryValue(rawQuery, "email")
 	if raw == "" {
 		return Request{}, &RequestError{Reason: "the email parameter is required"}
 	}
@@ -60,11 +59,12 @@ func ParseRequest(q url.Values) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	name, err := ParseName(q.Get("name"))
+	rawName, _ := autoconfig.QueryValue(rawQuery, "name")
+	name, err := ParseName(rawName)
 	if err != nil {
 		return Request{}, err
 	}
-	include, err := ParseInclude(strings.Join(q["include"], ","))
+	include, err := ParseInclude(strings.Join(slices.Collect(autoconfig.QueryValues(rawQuery, "include")), ","))
 	if err != nil {
 		return Request{}, err
 	}
@@ -79,13 +79,13 @@ var (
 )
 
 func (h *handler) download(c *gin.Context) {
-	req, err := ParseRequest(c.Request.URL.Query())
+	req, err := ParseRequest(c.Request.URL.RawQuery)
 	if err != nil {
 		plainError(c, err)
 		return
 	}
 	cfg := h.svc.Store.Config()
-	acct, err := h.svc.ResolveIn(c.Request.Context(), cfg, req.Address)
+	p, err := h.svc.LookupIn(c.Request.Context(), cfg, req.Address.Domain)
 	if err != nil {
 		plainError(c, err)
 		return
@@ -94,14 +94,15 @@ func (h *handler) download(c *gin.Context) {
 	if h.signer != nil {
 		pair = h.signer.pair()
 	}
-	doc, err := h.cache.Get(cfg, cacheKey(acct.Provider.ID, req, pair), func() ([]byte, error) {
+	doc, err := h.cache.Get(cfg, newCacheKey(p.ID, req, pair), func() ([]byte, error) {
+		acct := autoconfig.NewAccount(p, req.Address)
 		return autoconfig.LimitCPU(func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
 	})
 	if err != nil {
 		if !errors.Is(err, ErrNothingToInclude) {
 			// The configuration is validated at load and the key checked
 			// against its certificate: this is a bug or a broken key.
-			slog.ErrorContext(c.Request.Context(), "making a profile", "provider", acct.Provider.ID, "error", err)
+			slog.ErrorContext(c.Request.Context(), "making a profile", "provider", p.ID, "error", err)
 		}
 		plainError(c, publicError(err))
 		return
@@ -134,29 +135,22 @@ func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]
 	return signed, nil
 }
 
-// cacheKey identifies a profile's bytes: the address exactly as given, the
-// options, and the signing pair.
-func cacheKey(providerID string, req Request, pair *signingPair) string {
-	var b strings.Builder
-	// The provider too: with accept.mx, it follows the domain's MX records.
-	b.WriteString(providerID)
-	b.WriteByte(0)
-	b.WriteString(req.Address.String())
-	b.WriteByte(0)
-	b.WriteString(req.Options.Name)
-	b.WriteByte(0)
-	for _, on := range []bool{req.Options.Include.Mail, req.Options.Include.Calendar, req.Options.Include.Contacts} {
-		if on {
-			b.WriteByte('1')
-		} else {
-			b.WriteByte('0')
-		}
-	}
+// cacheKey identifies a profile's bytes: the provider (with accept.mx, it
+// follows the domain's MX records), the address exactly as given, the
+// options, and the signing pair's generation (0: unsigned).
+type cacheKey struct {
+	provider   string
+	address    autoconfig.Address
+	options    Options
+	generation uint64
+}
+
+func newCacheKey(providerID string, req Request, pair *signingPair) cacheKey {
+	k := cacheKey{provider: providerID, address: req.Address, options: req.Options}
 	if pair != nil {
-		b.WriteByte(0)
-		b.WriteString(strconv.FormatUint(pair.generation, 10))
+		k.generation = pair.generation
 	}
-	return b.String()
+	return k
 }
 
 // FileName is the download's file name, built from the validated ASCII

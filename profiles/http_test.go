@@ -173,25 +173,26 @@ func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
 		return a
 	}
 	base := Request{Address: addr("jane@example.ch"), Options: Options{Name: "Jane", Include: IncludeMail}}
-	keys := map[string]string{"base": cacheKey("p", base, nil)}
+	keys := map[string]cacheKey{"base": newCacheKey("p", base, nil)}
 	variants := map[string]Request{
 		"address":  {Address: addr("john@example.ch"), Options: base.Options},
 		"name":     {Address: base.Address, Options: Options{Name: "Jane D", Include: IncludeMail}},
 		"calendar": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Calendar: true}}},
 		"contacts": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Contacts: true}}},
-		// A name cannot smuggle another request's key: it has no NUL.
-		"name-with-separator": {Address: addr("jane@example.ch"), Options: Options{Name: "", Include: IncludeMail}},
+		"no-name":  {Address: base.Address, Options: Options{Name: "", Include: IncludeMail}},
+		// The address exactly as given: the local part keeps its case.
+		"local-part-case": {Address: addr("Jane@example.ch"), Options: base.Options},
 	}
 	for name, r := range variants {
-		keys[name] = cacheKey("p", r, nil)
+		keys[name] = newCacheKey("p", r, nil)
 	}
-	keys["signed-1"] = cacheKey("p", base, &signingPair{generation: 1})
-	keys["signed-2"] = cacheKey("p", base, &signingPair{generation: 2})
-	keys["other-provider"] = cacheKey("q", base, nil)
-	seen := map[string]string{}
+	keys["signed-1"] = newCacheKey("p", base, &signingPair{generation: 1})
+	keys["signed-2"] = newCacheKey("p", base, &signingPair{generation: 2})
+	keys["other-provider"] = newCacheKey("q", base, nil)
+	seen := map[cacheKey]string{}
 	for name, k := range keys {
 		if other, dup := seen[k]; dup {
-			t.Errorf("%s and %s share the cache key %q", name, other, k)
+			t.Errorf("%s and %s share the cache key %+v", name, other, k)
 		}
 		seen[k] = name
 	}

@@ -105,7 +105,7 @@ func TestParseRequest_BadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseRequest(tc.query)
+			_, err := ParseRequest(tc.query.Encode())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "script")
@@ -120,7 +120,7 @@ func TestParseRequest_Good(t *testing.T) {
 		"email":   {"Jane.Doe@Bücher.Example"},
 		"name":    {" Jane Doe "},
 		"include": {"mail", "calendar"},
-	})
+	}.Encode())
 	require.NoError(t, err)
 	assert.Equal(t, autoconfig.Address{Local: "Jane.Doe", Domain: "xn--bcher-kva.example", UnicodeDomain: "bücher.example"}, req.Address)
 	assert.Equal(t, Options{Name: "Jane Doe", Include: Include{Mail: true, Calendar: true}}, req.Options)

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -240,12 +241,12 @@ func (e *encoder) begin(t time.Time) {
 	e.ok = true
 	if e.json {
 		e.b = append(e.b, `{"time":"`...)
-		e.b = t.AppendFormat(e.b, time.RFC3339Nano)
+		e.b = appendRFC3339Nano(e.b, t)
 		e.b = append(e.b, `","level":"INFO","msg":"request"`...)
 		return
 	}
 	e.b = append(e.b, "time="...)
-	e.b = appendRFC3339Millis(e.b, t)
+	e.b = millisStamps.append(e.b, t)
 	e.b = append(e.b, " level=INFO msg=request"...)
 }
 
@@ -326,6 +327,67 @@ func (e *encoder) str(k, v string) {
 	default:
 		e.b = append(e.b, v...)
 	}
+}
+
+// Formatting a time costs more than the rest of a line. Lines come by the
+// thousand per second, so the last formatted millisecond (text) and second
+// (JSON) are kept and copied.
+var (
+	millisStamps = stampCache{unit: time.Millisecond, format: appendRFC3339Millis}
+	secondStamps = stampCache{unit: time.Second, format: func(b []byte, t time.Time) []byte {
+		return t.AppendFormat(b, "2006-01-02T15:04:05")
+	}}
+	zoneStamps = stampCache{unit: time.Second, format: func(b []byte, t time.Time) []byte {
+		return t.AppendFormat(b, "Z07:00")
+	}}
+)
+
+// stampCache remembers the formatting of one time truncated to unit.
+type stampCache struct {
+	unit   time.Duration
+	format func([]byte, time.Time) []byte
+	last   atomic.Pointer[stamp]
+}
+
+type stamp struct {
+	sec  int64 // Unix time
+	sub  int   // units within the second
+	loc  *time.Location
+	text []byte
+}
+
+func (c *stampCache) append(b []byte, t time.Time) []byte {
+	sec, sub := t.Unix(), t.Nanosecond()/int(c.unit)
+	if s := c.last.Load(); s != nil && s.sec == sec && s.sub == sub && s.loc == t.Location() {
+		return append(b, s.text...)
+	}
+	text := c.format(nil, t)
+	c.last.Store(&stamp{sec: sec, sub: sub, loc: t.Location(), text: text})
+	return append(b, text...)
+}
+
+// appendRFC3339Nano is t.AppendFormat(b, time.RFC3339Nano), slog's JSON
+// time format: the second and the zone come from caches, the fraction
+// (trailing zeros trimmed, none for a whole second) is written here.
+func appendRFC3339Nano(b []byte, t time.Time) []byte {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	b = secondStamps.append(b, t)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return zoneStamps.append(b, t)
 }
 
 // appendRFC3339Millis is slog's text-handler time format: RFC 3339 with

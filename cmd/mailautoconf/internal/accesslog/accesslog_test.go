@@ -146,6 +146,26 @@ func TestEncode_SameBytesAsSlog(t *testing.T) {
 	}
 }
 
+// Times are formatted from caches of the last millisecond and second: lines
+// in the same millisecond, the next one, the next second and another zone
+// must all still match slog.
+func TestEncode_TimesAsSlogAcrossCachedStamps(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 23, 59, 59, 998_000_000, time.UTC)
+	zones := []*time.Location{time.UTC, time.FixedZone("CET", 3600), time.FixedZone("NPT", 5*3600+45*60)}
+	for i := 0; i < 60; i++ {
+		at := t0.Add(time.Duration(i) * 137 * time.Microsecond).In(zones[i/20])
+		if i%7 == 0 {
+			at = at.Truncate(time.Millisecond)
+		}
+		e := entry{time: at, method: "GET", route: "/", status: 200, client: "192.0.2.1"}
+		for _, format := range []Format{Text, JSON} {
+			var buf bytes.Buffer
+			New(&buf, format, Options{}).write(context.Background(), e)
+			require.Equal(t, slogLine(t, e, format), buf.String(), "%s", at)
+		}
+	}
+}
+
 // The fast encoder is what runs for ordinary lines: no allocation.
 func TestEncode_CommonLineAllocatesNothing(t *testing.T) {
 	e := entry{time: time.Now(), method: "GET", route: "/mail/config-v1.1.xml", status: 200,
