@@ -28,9 +28,15 @@ type Service struct {
 	MX *MXResolver
 }
 
-// documentCacheSize bounds each rendered-document cache (two generations of
-// this many entries; a Thunderbird document is about 1.5 KB).
+// documentCacheSize bounds the per-domain document caches (two generations
+// of this many entries; a Thunderbird document is about 1.5 KB).
 const documentCacheSize = 1024
+
+// autodiscoverCacheSize bounds the Autodiscover answers cached by request
+// body: one per user, about 2 KB each, and a client asks again only at its
+// next start. Held small, it spares clients that retry at once their
+// request's parsing without holding megabytes of answers no one asks again.
+const autodiscoverCacheSize = 256
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
 // (https first, then http); /.well-known/mail-v1.xml is the path of early
@@ -45,7 +51,7 @@ var ThunderbirdPaths = []string{
 func (s *Service) Register(r gin.IRouter) {
 	s.thunderbirdDocs = NewDocumentCache[providerDomain](documentCacheSize)
 	s.paccDocs = NewDocumentCache[string](documentCacheSize)
-	s.autodiscoverDocs = NewDocumentCache[string](documentCacheSize)
+	s.autodiscoverDocs = NewDocumentCache[string](autodiscoverCacheSize)
 	for _, path := range ThunderbirdPaths {
 		// Called by Thunderbird (desktop, Android), K-9 Mail, Evolution,
 		// KMail, Delta Chat and FairEmail.
