@@ -36,7 +36,7 @@ const documentCacheSize = 1024
 // body: one per user, about 2 KB each, and a client asks again only at its
 // next start. Held small, it spares clients that retry at once their
 // request's parsing without holding megabytes of answers no one asks again.
-const autodiscoverCacheSize = 256
+const autodiscoverCacheSize = 128
 
 // Thunderbird looks these up, in order, on autoconfig.<domain> and <domain>
 // (https first, then http); /.well-known/mail-v1.xml is the path of early

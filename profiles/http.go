@@ -27,7 +27,10 @@ type handler struct {
 	cache *autoconfig.DocumentCache[cacheKey]
 }
 
-const profileCacheSize = 256
+// profileCacheSize is what repeated downloads need (a person tapping twice,
+// a helpdesk sending the same link): profiles are one per user and device,
+// so a larger cache holds memory that is rarely asked for again.
+const profileCacheSize = 64
 
 // Register adds the profile download routes to r. With a nil signer,
 // profiles are served unsigned (iOS then shows them as "Not Verified").

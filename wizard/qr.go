@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
+	"runtime"
 	"strconv"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
@@ -107,17 +107,33 @@ func qrPNG(text string, size int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
+var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: newPNGBuffers(runtime.GOMAXPROCS(0))}
 
-// pngBuffers reuses the PNG encoder's scratch buffers between images.
-type pngBuffers struct{ pool sync.Pool }
+// pngBuffers reuses the PNG encoder's scratch buffers (a deflate writer of
+// about 600 KB each) between images. It keeps at most as many as images
+// are drawn at once (autoconfig.LimitCPU): a sync.Pool keeps twice that
+// per processor, megabytes that a small server does not have to spare.
+type pngBuffers struct{ free chan *png.EncoderBuffer }
 
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b
+func newPNGBuffers(max int) *pngBuffers {
+	return &pngBuffers{free: make(chan *png.EncoderBuffer, max)}
 }
 
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return nil // the encoder allocates one
+	}
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) {
+	select {
+	case p.free <- b:
+	default: // enough are kept
+	}
+}
 
 // writeImage sends an image that depends only on its URL (and the Host
 // header when no public URL is configured). The URL names an address, so

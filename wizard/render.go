@@ -15,8 +15,10 @@ import (
 // partials.html, and defines "content".
 var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk", "dnscheck"}
 
-// renderer holds every page parsed once per language, so that templates call
-// {{t "key"}} with the language already bound.
+// renderer holds every page for every language, so that templates call
+// {{t "key"}} with the language already bound. Each page is parsed once and
+// cloned per language: the clones share the parse trees, a quarter of the
+// memory of parsing it four times.
 type renderer struct {
 	cats  catalogs
 	pages map[string]map[string]*template.Template // lang → page → template
@@ -26,15 +28,22 @@ func newRenderer(cats catalogs) (*renderer, error) {
 	r := &renderer{cats: cats, pages: map[string]map[string]*template.Template{}}
 	for _, lang := range langCodes {
 		r.pages[lang] = map[string]*template.Template{}
-		funcs := template.FuncMap{
-			"t": func(key string, args ...any) string { return cats.translate(lang, key, args...) },
+	}
+	for _, name := range pageNames {
+		// "t" is declared for parsing; each clone binds its language.
+		parsed, err := template.New("layout").Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
+			ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
-		for _, name := range pageNames {
-			t, err := template.New("layout").Funcs(funcs).ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
+		for _, lang := range langCodes {
+			t, err := parsed.Clone()
 			if err != nil {
-				return nil, fmt.Errorf("parsing template %s: %w", name, err)
+				return nil, fmt.Errorf("cloning template %s: %w", name, err)
 			}
-			r.pages[lang][name] = t
+			r.pages[lang][name] = t.Funcs(template.FuncMap{
+				"t": func(key string, args ...any) string { return cats.translate(lang, key, args...) },
+			})
 		}
 	}
 	return r, nil
