@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -9,15 +10,23 @@ import (
 type Document struct {
 	Body []byte
 	ETag string
-	// etagHeader is the ETag as a header value, built once: cached
+	// etagHeader and lengthHeader are header values built once: cached
 	// documents are written many times.
-	etagHeader []string
+	etagHeader, lengthHeader []string
 }
+
+// bufferedBodySize is the largest body net/http buffers before sending the
+// header (its bufferBeforeChunkingSize), and so measures itself.
+const bufferedBodySize = 2048
 
 // NewDocument computes the ETag of body.
 func NewDocument(body []byte) Document {
 	etag := ETag(body)
-	return Document{Body: body, ETag: etag, etagHeader: []string{etag}}
+	d := Document{Body: body, ETag: etag, etagHeader: []string{etag}}
+	if len(body) > bufferedBodySize {
+		d.lengthHeader = []string{strconv.Itoa(len(body))}
+	}
+	return d
 }
 
 // Serve answers r with the document: 200 with the body, or 304 when r's
@@ -41,11 +50,19 @@ func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []st
 // Write answers with status 200 and the document's body, without an ETag:
 // for answers that are not revalidated, such as POST responses.
 //
-// Content-Length is left to net/http, which adds it for a body written in
-// one call without touching the header map: every entry of that map costs
-// a copy, a sort and a validation on each response.
+// Content-Length is left to net/http for bodies it buffers whole (it then
+// adds it without touching the header map: every entry of that map costs a
+// copy, a sort and a validation on each response); a larger body would be
+// sent chunked without it.
 func (d Document) Write(w http.ResponseWriter, contentType []string) {
-	w.Header()["Content-Type"] = contentType
+	h := w.Header()
+	h["Content-Type"] = contentType
+	if len(d.Body) > bufferedBodySize {
+		if d.lengthHeader == nil {
+			d.lengthHeader = []string{strconv.Itoa(len(d.Body))}
+		}
+		h["Content-Length"] = d.lengthHeader
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(d.Body)
 }

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -57,6 +58,22 @@ func TestHTTP_SameBytesWhenFetchedAgain(t *testing.T) {
 	second := do(e, http.MethodGet, target)
 	require.Equal(t, http.StatusOK, first.Code)
 	assert.Equal(t, first.Body.String(), second.Body.String())
+}
+
+// Profiles are larger than what net/http buffers before sending headers:
+// without a Content-Length they would go out chunked, and iOS could not show
+// the download's progress.
+func TestHTTP_ProfileHasContentLengthNotChunked(t *testing.T) {
+	srv := httptest.NewServer(newTestEngine(t, autoconfig.Default(), nil))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + profileURL(DownloadPath, url.Values{"email": {"jane@example.ch"}}))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Greater(t, len(body), 2048)
+	assert.Equal(t, int64(len(body)), resp.ContentLength)
+	assert.Empty(t, resp.TransferEncoding)
 }
 
 func TestHTTP_HeadHasHeadersAndNoBody(t *testing.T) {

@@ -93,8 +93,10 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g.GET("/sheet", w.sheet)
 	g.GET("/static/:file", w.static)
 	g.HEAD("/static/:file", w.static)
+	// An image needs none of the page headers (the server's nosniff is
+	// enough), and every one costs on each response.
+	generating.GET("/qr.png", w.qr)
 	gen := generating.Group("", securityHeaders)
-	gen.GET("/qr.png", w.qr)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
 		h.GET("", w.helpdeskForm)
