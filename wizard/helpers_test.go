@@ -57,7 +57,13 @@ func withHelpdesk(token string) engineOption {
 // newTestEngine is a gin engine with only the wizard's routes, on testConfig.
 func newTestEngine(t testing.TB, opts ...engineOption) *gin.Engine {
 	t.Helper()
-	cfg, err := autoconfig.Parse("test", []byte(testConfig))
+	return newTestEngineOn(t, testConfig, opts...)
+}
+
+// newTestEngineOn is newTestEngine on another configuration.
+func newTestEngineOn(t testing.TB, config string, opts ...engineOption) *gin.Engine {
+	t.Helper()
+	cfg, err := autoconfig.Parse("test", []byte(config))
 	require.NoError(t, err)
 	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
 	var o Options

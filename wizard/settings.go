@@ -16,8 +16,12 @@ type accountView struct {
 	// POP3 is the discouraged alternative, shown folded; nil when there is
 	// none or when it is already the incoming server.
 	POP3              *serverView
-	Username          string
+	Username          string // of the incoming server
 	UsernameIsAddress bool
+	// OutgoingUsername is the SMTP servers' username when the provider's
+	// differs from the incoming one (a template such as %EMAILLOCALPART%);
+	// empty when it is the same, as it is for nearly every provider.
+	OutgoingUsername string
 }
 
 // serverView is one row of the settings table.
@@ -53,6 +57,12 @@ func newAccountView(a autoconfig.Account) accountView {
 	incoming, _ := a.FirstIncoming(autoconfig.Protocol(strings.ToLower(v.Incoming.Protocol)))
 	v.Username = incoming.Username
 	v.UsernameIsAddress = v.Username == a.Address.String()
+	for _, s := range a.Outgoing {
+		if s.Protocol == autoconfig.SMTP && s.Username != v.Username {
+			v.OutgoingUsername = s.Username
+			break
+		}
+	}
 	return v
 }
 
