@@ -39,6 +39,7 @@ func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []st
 		d = NewDocument(d.Body)
 	}
 	h := w.Header()
+	h["X-Content-Type-Options"] = nosniff
 	h["Etag"] = d.etagHeader
 	if ETagMatches(r.Header.Get("If-None-Match"), d.ETag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -48,7 +49,9 @@ func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []st
 }
 
 // Write answers with status 200 and the document's body, without an ETag:
-// for answers that are not revalidated, such as POST responses.
+// for answers that are not revalidated, such as POST responses. Like
+// Serve, it sends X-Content-Type-Options: nosniff: a document is only ever
+// what its Content-Type says.
 //
 // Content-Length is left to net/http for bodies it buffers whole (it then
 // adds it without touching the header map: every entry of that map costs a
@@ -57,6 +60,7 @@ func (d Document) Serve(w http.ResponseWriter, r *http.Request, contentType []st
 func (d Document) Write(w http.ResponseWriter, contentType []string) {
 	h := w.Header()
 	h["Content-Type"] = contentType
+	h["X-Content-Type-Options"] = nosniff
 	if len(d.Body) > bufferedBodySize {
 		if d.lengthHeader == nil {
 			d.lengthHeader = []string{strconv.Itoa(len(d.Body))}

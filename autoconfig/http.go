@@ -204,7 +204,6 @@ func writeCacheable(c *gin.Context, contentType []string, doc Document) {
 	// No "Vary: Host" although the domain may come from Host: the host is
 	// part of the URL that caches key on (RFC 9111 §2).
 	h["Cache-Control"] = publicMaxAge
-	h["X-Content-Type-Options"] = nosniff
 	doc.Serve(c.Writer, c.Request, contentType)
 }
 

@@ -78,7 +78,6 @@ func ParseRequest(rawQuery string) (Request, error) {
 var (
 	contentType    = []string{ContentType}
 	privateNoStore = []string{"private, no-store"}
-	nosniff        = []string{"nosniff"}
 )
 
 func (h *handler) download(c *gin.Context) {
@@ -114,7 +113,6 @@ func (h *handler) download(c *gin.Context) {
 	hdr["Content-Disposition"] = []string{`attachment; filename="` + FileName(req.Address) + `"`}
 	// The profile names the user's address: keep it out of shared caches.
 	hdr["Cache-Control"] = privateNoStore
-	hdr["X-Content-Type-Options"] = nosniff
 	doc.Write(c.Writer, contentType)
 }
 

@@ -43,6 +43,7 @@ func TestHTTP_GetServesTheProfile(t *testing.T) {
 			assert.Equal(t, "application/x-apple-aspen-config", w.Header().Get("Content-Type"))
 			assert.Equal(t, `attachment; filename="example.ch-mail.mobileconfig"`, w.Header().Get("Content-Disposition"))
 			assert.Equal(t, "private, no-store", w.Header().Get("Cache-Control"))
+			assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 			want := render(t, account(t, autoconfig.Default(), "jane@example.ch"), Options{Name: "Jane Doe", Include: IncludeMail})
 			assert.Equal(t, string(want), w.Body.String())
 		})

@@ -146,7 +146,6 @@ func writeImage(c *gin.Context, doc autoconfig.Document) {
 	// No "Vary: Host" although the URL in the code may come from Host:
 	// the host is part of the URL that caches key on (RFC 9111 §2).
 	h["Cache-Control"] = privateNoCache
-	h["X-Content-Type-Options"] = nosniff
 	doc.Serve(c.Writer, c.Request, pngType)
 }
 
@@ -154,7 +153,6 @@ func writeImage(c *gin.Context, doc autoconfig.Document) {
 var (
 	privateNoCache = []string{"private, no-cache"}
 	pngType        = []string{"image/png"}
-	nosniff        = []string{"nosniff"}
 )
 
 // plainError answers a non-HTML endpoint with one line of text.
