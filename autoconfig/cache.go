@@ -15,8 +15,9 @@ type Document struct {
 	etagHeader, lengthHeader []string
 }
 
-// bufferedBodySize is the largest body net/http buffers before sending the
-// header (its bufferBeforeChunkingSize), and so measures itself.
+// bufferedBodySize is the largest body net/http buffers before it sends the
+// header (its bufferBeforeChunkingSize): for those it sets Content-Length
+// itself.
 const bufferedBodySize = 2048
 
 // NewDocument computes the ETag of body.
