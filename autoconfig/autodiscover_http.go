@@ -129,23 +129,6 @@ func (s *Service) autodiscoverPOX(c *gin.Context) {
 	doc.Write(c.Writer, xmlContentType)
 }
 
-// cachedByBody is cache.Get keyed by a request body: a hit, the common case,
-// converts the body to a string key without copying it.
-func cachedByBody(cache *DocumentCache[string], cfg *Config, body []byte, render func() ([]byte, error)) (Document, error) {
-	cache.mu.RLock()
-	d, ok := Document{}, false
-	if cache.cfg == cfg {
-		// A map index with string(body) does not allocate.
-		d, ok = cache.cur[string(body)]
-	}
-	cache.mu.RUnlock()
-	if ok {
-		return d, nil
-	}
-	// Get moves a document of the previous generation to the current one.
-	return cache.Get(cfg, string(body), render)
-}
-
 // maxCachedAutodiscoverRequest bounds the bodies whose answers are cached
 // (real ones are about 350 bytes), so that the cache stays small whatever
 // clients send.

@@ -155,3 +155,20 @@ func (c *DocumentCache[K]) Len() int {
 	defer c.mu.RUnlock()
 	return len(c.cur) + len(c.prev)
 }
+
+// cachedByBody is cache.Get keyed by a request body: a hit, the common case,
+// converts the body to a string key without copying it.
+func cachedByBody(cache *DocumentCache[string], cfg *Config, body []byte, render func() ([]byte, error)) (Document, error) {
+	cache.mu.RLock()
+	d, ok := Document{}, false
+	if cache.cfg == cfg {
+		// A map index with string(body) does not allocate.
+		d, ok = cache.cur[string(body)]
+	}
+	cache.mu.RUnlock()
+	if ok {
+		return d, nil
+	}
+	// Get moves a document of the previous generation to the current one.
+	return cache.Get(cfg, string(body), render)
+}

@@ -89,8 +89,8 @@ type entry struct {
 }
 
 // Middleware logs each request after it is answered, and hands its route
-// pattern, status and duration to observe (the metrics), if not nil: one
-// middleware reads the clock twice for both.
+// pattern ("" when no route matched), status and duration to observe (the
+// metrics), if not nil: one middleware reads the clock twice for both.
 func (l *Logger) Middleware(observe func(route string, status int, d time.Duration)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -103,11 +103,11 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 			status:   c.Writer.Status(),
 			duration: d,
 		}
-		if e.route == "" {
-			e.route = NoRoute
-		}
 		if observe != nil {
 			observe(e.route, e.status, d)
+		}
+		if e.route == "" {
+			e.route = NoRoute
 		}
 		if ip, ok := l.peerIP(c); ok {
 			e.clientIP = ip

@@ -96,9 +96,13 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 }
 
 // Observe counts a request answered with status on route (a route
-// pattern, or NoRoute) and records how long it took. The access log's
-// middleware calls it with its own timing: one clock reading for both.
+// pattern; "" when none matched, counted as NoRoute) and records how long
+// it took. The access log's middleware calls it with its own timing: one
+// clock reading for both.
 func (m *Metrics) Observe(route string, status int, d time.Duration) {
+	if route == "" {
+		route = NoRoute
+	}
 	s := m.seriesFor(route, status)
 	s.requests.Inc()
 	s.duration.Observe(d.Seconds())
