@@ -110,6 +110,12 @@ func (r *MXResolver) LookupMX(ctx context.Context, domain string) ([]MXHost, err
 		return e.hosts, e.err
 	}
 	ch := r.group.DoChan(domain, func() (any, error) {
+		// A caller that missed the cache just before another's query
+		// filled it starts a new flight after that one ended: the cache,
+		// read again, answers it without a second query.
+		if e, ok := r.cache.get(domain); ok && r.now().Before(e.expires) {
+			return e, nil
+		}
 		// The shared query must not die with the first caller's request:
 		// the others are still waiting for it.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
