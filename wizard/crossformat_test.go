@@ -149,9 +149,9 @@ func checkAutodiscover(t *testing.T, acct autoconfig.Account, d autoconfig.Domai
 	var r struct {
 		DisplayName             string `xml:"Response>User>DisplayName"`
 		AutoDiscoverSMTPAddress string `xml:"Response>User>AutoDiscoverSMTPAddress"`
-		Protocols []struct {
+		Protocols               []struct {
 			Type, Server, LoginName, SSL, Encryption string
-			Port                                      int
+			Port                                     int
 		} `xml:"Response>Account>Protocol"`
 	}
 	require.NoError(t, xml.Unmarshal(body, &r))
