@@ -21,10 +21,10 @@ import (
 // imported is an account as the app imports it.
 type imported struct {
 	incomingProtocol, incomingPort, incomingSecurity, incomingAuth int
-	incomingHost, incomingUser                                      string
-	smtpHost, smtpUser                                              string
-	smtpPort, smtpSecurity, smtpAuth                                int
-	email, name                                                     string
+	incomingHost, incomingUser                                     string
+	smtpHost, smtpUser                                             string
+	smtpPort, smtpSecurity, smtpAuth                               int
+	email, name                                                    string
 }
 
 // read is a reader written from the format's description (version 1):
