@@ -236,15 +236,29 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 }
 
 // UnicodeDomain is the display form of a valid ASCII domain: its punycode
-// labels in Unicode.
+// labels in Unicode, except a label a person could take for another one,
+// which is shown in ASCII (see displayable). It is the one conversion for
+// everything a person reads: wizard, sheets, profile texts, Autodiscover
+// display fields.
 func UnicodeDomain(ascii string) string {
 	if !strings.Contains(ascii, "xn--") {
 		return ascii
 	}
-	if u, err := idna.Display.ToUnicode(ascii); err == nil {
-		return u
+	u, err := idna.Display.ToUnicode(ascii)
+	if err != nil {
+		return ascii
 	}
-	return ascii
+	labels, asciiLabels := strings.Split(u, "."), strings.Split(ascii, ".")
+	if len(labels) != len(asciiLabels) {
+		return ascii
+	}
+	tld := labels[len(labels)-1]
+	for i, l := range labels {
+		if l != asciiLabels[i] && !displayable(l, tld) {
+			labels[i] = asciiLabels[i]
+		}
+	}
+	return strings.Join(labels, ".")
 }
 
 // asciiLDH lower-cases domain if it is made only of ASCII letters, digits,
