@@ -1,5 +1,7 @@
 // Package mxlookup looks up the MX hosts of customer domains for MX-based
-// acceptance (accept.mx), through one DNS server, with a bounded cache.
+// acceptance (accept.mx), through one DNS server, with bounded caches and a
+// budget of queries (Budget), so that requests for unlisted domains cannot
+// be turned into a flood of queries to someone else's name servers.
 package mxlookup
 
 import (
@@ -39,9 +41,13 @@ var ErrLookup = errors.New("MX lookup failed")
 type Resolver struct {
 	server string // host:port
 	client *dns.Client
-	logger *slog.Logger
 	cache  *lruCache[mxEntry]
-	group  singleflight.Group
+	// negative keeps "no MX", NXDOMAIN and failures apart from the answers
+	// that serve domains: a flood of random names fills it, not cache.
+	negative *lruCache[mxEntry]
+	group    singleflight.Group
+	budget   *budgetState
+	summary  *summary
 
 	// Timeout bounds one lookup; NegativeTTL caches "no MX" when the answer
 	// carries no SOA; FailureTTL caches failures briefly so that a dead
@@ -59,10 +65,13 @@ type mxEntry struct {
 	hosts   []autoconfig.MXHost // most preferred first, lower case, no trailing dot
 	err     error
 	expires time.Time
+	// nxdomain: the name does not exist, nor anything below it (RFC 8020).
+	nxdomain bool
 }
 
-// New returns a resolver that asks server (host:port) and caches up
-// to cacheSize domains. A nil logger discards the failure logs.
+// New returns a resolver that asks server (host:port), caches up to
+// cacheSize domains with MX and as many without, and spends DefaultBudget
+// (see SetBudget). A nil logger discards the failure logs.
 func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -73,8 +82,10 @@ func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 	return &Resolver{
 		server:      server,
 		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
-		logger:      logger,
 		cache:       newLRUCache[mxEntry](cacheSize),
+		negative:    newLRUCache[mxEntry](cacheSize),
+		budget:      newBudgetState(DefaultBudget),
+		summary:     &summary{logger: logger, server: server, interval: DefaultLogInterval},
 		Timeout:     DefaultTimeout,
 		NegativeTTL: DefaultNegativeTTL,
 		FailureTTL:  DefaultFailureTTL,
@@ -104,31 +115,63 @@ func resolverFromFile(path string) (string, error) {
 // Server is the DNS server the resolver asks (host:port).
 func (r *Resolver) Server() string { return r.server }
 
+// SetBudget replaces the budget of queries (before use: the counters and
+// buckets start again).
+func (r *Resolver) SetBudget(b Budget) { r.budget = newBudgetState(b) }
+
+// SetLogInterval sets how often failed and refused lookups are summed up in
+// the log (before use).
+func (r *Resolver) SetLogInterval(d time.Duration) { r.summary.interval = d }
+
+// Stats are the counters of queries, negative-cache hits and refusals.
+func (r *Resolver) Stats() Stats { return r.budget.stats() }
+
 // LookupMX returns the MX records of an ASCII domain, most preferred first,
-// from the cache or from one query shared by every concurrent caller. A
+// from the caches or from one query shared by every concurrent caller. A
 // domain without MX gives no hosts and no error; a failed lookup gives an
-// error wrapping ErrLookup.
+// error wrapping ErrLookup, a lookup over the budget one wrapping ErrBudget
+// (never a wait: the client is waiting too).
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MXHost, error) {
 	now := r.now()
 	if e, ok := r.cache.get(domain); ok && now.Before(e.expires) {
 		return e.hosts, e.err
 	}
+	if e, ok := r.negativeEntry(domain, now); ok {
+		r.budget.negativeHits.Add(1)
+		return e.hosts, e.err
+	}
+	if limit := r.budget.spend(ctx, now); limit != "" {
+		r.summary.refusal(domain)
+		return nil, fmt.Errorf("%w for %s: %s limit", ErrBudget, domain, limit)
+	}
 	ch := r.group.DoChan(domain, func() (any, error) {
 		// A caller that missed the cache just before another's query
-		// filled it starts a new flight after that one ended: the cache,
-		// read again, answers it without a second query.
+		// filled it starts a new flight after that one ended: the caches,
+		// read again, answer it without a second query.
 		if e, ok := r.cache.get(domain); ok && r.now().Before(e.expires) {
 			return e, nil
 		}
+		if e, ok := r.negativeEntry(domain, r.now()); ok {
+			return e, nil
+		}
+		if !r.budget.acquire() {
+			r.summary.refusal(domain)
+			return mxEntry{err: fmt.Errorf("%w for %s: %s limit", ErrBudget, domain, LimitInFlight)}, nil
+		}
+		defer r.budget.release()
 		// The shared query must not die with the first caller's request:
 		// the others are still waiting for it.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
 		defer cancel()
+		r.budget.queries.Add(1)
 		e := r.query(qctx, domain)
-		r.cache.put(domain, e)
+		if len(e.hosts) > 0 {
+			r.cache.put(domain, e)
+		} else {
+			r.negative.put(domain, e)
+		}
 		if e.err != nil {
-			r.logger.Warn("MX lookup failed: the domain is treated as unserved",
-				"domain", domain, "resolver", r.server, "error", e.err)
+			r.summary.failure(domain, e.err)
 		}
 		return e, nil
 	})
@@ -138,6 +181,25 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MX
 		return e.hosts, e.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w for %s: %w", ErrLookup, domain, ctx.Err())
+	}
+}
+
+// negativeEntry is the cached negative answer for domain: its own, or an
+// NXDOMAIN of a name above it, since nothing exists below a name that does
+// not exist (RFC 8020 §2).
+func (r *Resolver) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
+	if e, ok := r.negative.get(domain); ok && now.Before(e.expires) {
+		return e, true
+	}
+	for name := domain; ; {
+		dot := strings.IndexByte(name, '.')
+		if dot < 0 {
+			return mxEntry{}, false
+		}
+		name = name[dot+1:]
+		if e, ok := r.negative.get(name); ok && e.nxdomain && now.Before(e.expires) {
+			return mxEntry{expires: e.expires}, true
+		}
 	}
 }
 
@@ -161,7 +223,7 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	switch resp.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:
-		return mxEntry{expires: now.Add(r.negativeTTL(resp))}
+		return mxEntry{expires: now.Add(r.negativeTTL(resp)), nxdomain: true}
 	default:
 		return fail(fmt.Errorf("the resolver answered %s", dns.RcodeToString[resp.Rcode]))
 	}

@@ -118,6 +118,9 @@ func newEngine(s site) *gin.Engine {
 	// The Autodiscover POX handler caps its body lower itself and answers
 	// 413 as a POX document, which Autodiscover clients can read.
 	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes, autodiscover.POXPath))
+	if s.mx != nil {
+		e.Use(s.mxClient())
+	}
 	e.NoRoute(func(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	})

@@ -66,6 +66,8 @@ type serveOptions struct {
 
 	sign          signFlags
 	resolver      string
+	mxRate        string
+	mxGlobalRate  string
 	helpdeskToken string
 }
 
@@ -101,6 +103,8 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	fs.StringVar(&o.mxRate, "mx-rate", "30/m", "per-client rate of MX queries for unlisted domains (accept.mx), in bursts of 10: N/s, N/m or N/h; cached answers are free")
+	fs.StringVar(&o.mxGlobalRate, "mx-global-rate", "20/s", "rate of MX queries for unlisted domains for all clients together, in bursts of 50")
 	return o
 }
 
@@ -195,14 +199,24 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		cert := signer.Certificate()
 		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
 	}
+	budget, err := mxBudget(o.mxRate, o.mxGlobalRate)
+	if err != nil {
+		return nil, err
+	}
 	mx, err := newMXResolver(o.resolver, cfg, logger)
 	if err != nil {
 		return nil, err
+	}
+	if mx != nil {
+		mx.SetBudget(budget)
 	}
 	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
 	formats := &httpkit.Formats{}
 	s.metrics = metrics.New(versionString(), formats.Of)
 	s.metrics.ConfigLoaded(time.Now())
+	if mx != nil {
+		s.metrics.WatchMX(mx.Stats)
+	}
 	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
@@ -327,6 +341,7 @@ func (s *server) httpServer(h http.Handler) *http.Server {
 		WriteTimeout:      s.opts.writeTimeout,
 		IdleTimeout:       s.opts.idleTimeout,
 		MaxHeaderBytes:    s.opts.maxHeaderBytes,
+		ConnContext:       connClient,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 }

@@ -1,0 +1,44 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+)
+
+// mxCollector reads the MX resolver's counters at each scrape: the lookup
+// path itself only adds to atomics.
+type mxCollector struct {
+	stats                   func() mxlookup.Stats
+	queries, hits, refusals *prometheus.Desc
+}
+
+// WatchMX exposes the counters of the accept.mx resolver: DNS queries sent,
+// lookups answered by the negative cache, and lookups refused by the
+// budget, by the limit that refused them.
+func (m *Metrics) WatchMX(stats func() mxlookup.Stats) {
+	m.Registry.MustRegister(&mxCollector{
+		stats: stats,
+		queries: prometheus.NewDesc("mailautoconf_mx_queries_total",
+			"DNS queries sent for MX lookups of unlisted domains (accept.mx).", nil, nil),
+		hits: prometheus.NewDesc("mailautoconf_mx_negative_cache_hits_total",
+			"MX lookups answered by the negative cache (no MX, NXDOMAIN of the name or of a name above it, recent failure).", nil, nil),
+		refusals: prometheus.NewDesc("mailautoconf_mx_budget_refusals_total",
+			"MX lookups refused because a budget was spent, by limit (client, global, in_flight).", []string{"limit"}, nil),
+	})
+}
+
+func (c *mxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.queries
+	ch <- c.hits
+	ch <- c.refusals
+}
+
+func (c *mxCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(c.queries, prometheus.CounterValue, float64(s.Queries))
+	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, float64(s.NegativeHits))
+	for _, limit := range []string{mxlookup.LimitClient, mxlookup.LimitGlobal, mxlookup.LimitInFlight} {
+		ch <- prometheus.MustNewConstMetric(c.refusals, prometheus.CounterValue, float64(s.Refused[limit]), limit)
+	}
+}
