@@ -44,7 +44,9 @@ type site struct {
 	// the logger's writer and format (nil: not written).
 	logOutput io.Writer
 	logFormat accesslog.Format
-	metrics   *metrics.Metrics // nil: a fresh registry
+	// refusals sums up refused requests in the log; nil: a fresh one.
+	refusals *accesslog.Refusals
+	metrics  *metrics.Metrics // nil: a fresh registry
 	// formats learns the format of each route as packages register them,
 	// for the metrics\' format label; nil: a fresh one.
 	formats *httpkit.Formats
@@ -89,6 +91,9 @@ func newEngine(s site) *gin.Engine {
 	}
 	if s.maxBodyBytes == 0 {
 		s.maxBodyBytes = DefaultMaxBodyBytes
+	}
+	if s.refusals == nil {
+		s.refusals = newRefusals(s.logger, s.metrics)
 	}
 	e := gin.New()
 	// A wrong method is a 405 with Allow, not a 404.
@@ -189,7 +194,14 @@ func (s site) accessLog() *accesslog.Logger {
 	return accesslog.New(out, s.logFormat, accesslog.Options{
 		LogAddresses:   s.logAddresses,
 		TrustedProxies: len(s.trustedProxies) > 0,
+		Refusals:       s.refusals,
 	})
+}
+
+// newRefusals sums up refused requests and connections in logger's
+// output, counted in m.
+func newRefusals(logger *slog.Logger, m *metrics.Metrics) *accesslog.Refusals {
+	return accesslog.NewRefusals(httpkit.Logger(logger), 0, func(r accesslog.Reason) { m.Refused(r.String()) })
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

@@ -151,6 +151,7 @@ type server struct {
 	store    *autoconfig.Store
 	metrics  *metrics.Metrics
 	reloader *reload.Reloader
+	refusals *accesslog.Refusals
 
 	main, plain, metricsOnly       *http.Server
 	mainLn, plainLn, metricsOnlyLn net.Listener
@@ -217,11 +218,12 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if mx != nil {
 		s.metrics.WatchMX(mx.Stats)
 	}
+	s.refusals = newRefusals(logger, s.metrics)
 	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
 		store: s.store, publicURL: base, logger: logger, metrics: s.metrics, formats: formats,
-		logOutput: stderr, logFormat: accessFormat,
+		logOutput: stderr, logFormat: accessFormat, refusals: s.refusals,
 		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
 		serveMetrics: o.metricsAddr == "", signer: signer, mx: mx,
@@ -342,7 +344,8 @@ func (s *server) httpServer(h http.Handler) *http.Server {
 		IdleTimeout:       s.opts.idleTimeout,
 		MaxHeaderBytes:    s.opts.maxHeaderBytes,
 		ConnContext:       connClient,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		// Failed handshakes are summed up per client, not one line each.
+		ErrorLog: accesslog.ServerErrors(s.refusals, s.logger),
 	}
 }
 
@@ -388,6 +391,7 @@ func (s *server) run(ctx context.Context, hup <-chan os.Signal) error {
 			serveErr = errors.Join(serveErr, fmt.Errorf("shutting down: %w", err))
 		}
 	}
+	s.refusals.Flush()
 	return serveErr
 }
 

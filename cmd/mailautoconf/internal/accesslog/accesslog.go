@@ -1,4 +1,5 @@
-// Package accesslog writes one log line per HTTP request.
+// Package accesslog writes one log line per HTTP request served, and sums
+// up refused ones (Refusals).
 //
 // The line names the route pattern and the mail domain the request was
 // about, never the raw URL, headers or body: query strings carry email
@@ -47,6 +48,10 @@ type Options struct {
 	// X-Forwarded-For of trusted proxies; without them the client is the
 	// connection's peer.
 	TrustedProxies bool
+	// Refusals, when set, counts refused requests (429, 413, 503 with
+	// Retry-After) and writes them once per client and interval instead
+	// of one line each.
+	Refusals *Refusals
 }
 
 // Logger writes access lines to one writer, which must take each Write as
@@ -113,6 +118,12 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 		} else {
 			e.client = c.ClientIP()
 		}
+		if l.opts.Refusals != nil {
+			if reason, refused := refusedStatus(e.status, c.Writer.Header()); refused {
+				l.opts.Refusals.Add(e.clientAddr(), reason)
+				return
+			}
+		}
 		e.domain = subject.Domain
 		if l.opts.LogAddresses {
 			e.address = subject.Address
@@ -154,6 +165,16 @@ func (e entry) attrs() []slog.Attr {
 		attrs = append(attrs, slog.String("address", e.address))
 	}
 	return attrs
+}
+
+// clientAddr is the client as an address (the zero Addr when a proxy
+// forwarded something else).
+func (e entry) clientAddr() netip.Addr {
+	if e.clientIP.IsValid() {
+		return e.clientIP
+	}
+	a, _ := netip.ParseAddr(e.client)
+	return a.Unmap()
 }
 
 func (e entry) clientString() string {

@@ -31,6 +31,7 @@ type Metrics struct {
 	lastReload     prometheus.Gauge
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
+	refused        *prometheus.CounterVec
 	formatForRoute func(route string) string
 
 	// series caches the collectors of each (route, status): resolving
@@ -80,6 +81,10 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 			Name: "mailautoconf_rate_limited_requests_total",
 			Help: "Requests refused with 429 by the per-client rate limit, by route pattern.",
 		}, []string{"route"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_refused_total",
+			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection); the log sums them up per client and interval.",
+		}, []string{"reason"}),
 		formatForRoute: formatForRoute,
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -91,7 +96,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	// absent, on a service that never failed.
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, buildInfo,
+	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, m.refused, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -183,6 +188,9 @@ func certificateName(leaf *x509.Certificate) string {
 
 // RateLimited records a request refused by the rate limit on route.
 func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(route).Inc() }
+
+// Refused records a refused request or connection.
+func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
 
 // ReloadsCounter is the reload counter for result, for tests.
 func (m *Metrics) ReloadsCounter(result string) prometheus.Counter {

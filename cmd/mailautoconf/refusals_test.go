@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+)
+
+// A flood of refused requests and connections (429, 413, failed TLS
+// handshakes) writes a bounded number of log lines: one per client, with
+// the counts, when the interval ends (here: at shutdown). Served requests
+// keep their line.
+func TestServe_RefusalFloodWritesBoundedLog(t *testing.T) {
+	certPath, keyPath, _ := testkit.WriteValidServerCert(t, t.TempDir(), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	o.rateLimit, o.rateBurst = "1/h", 1
+	rs := startServer(t, o)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+
+	const limited, tooLarge, handshakes = 300, 50, 100
+	statuses := map[int]int{}
+	for range limited + 1 {
+		status, _ := get(t, client, rs.url("/qr.png?email=jane@example.com&client=apple-ios"))
+		statuses[status]++
+	}
+	big := strings.Repeat("x", DefaultMaxBodyBytes+1)
+	for range tooLarge {
+		resp, err := client.Post(rs.url("/Autodiscover/Autodiscover.xml"), "text/xml", strings.NewReader(big))
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	var wg sync.WaitGroup
+	for range handshakes {
+		wg.Go(func() {
+			// Plain HTTP to the TLS port: a failed handshake.
+			conn, err := net.Dial("tcp", rs.mainLn.Addr().String())
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer conn.Close()
+			fmt.Fprint(conn, "GET / HTTP/1.0\r\n\r\n")
+			io.Copy(io.Discard, conn)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, map[int]int{200: 1, 429: limited, 413: tooLarge}, statuses)
+
+	// net/http closes a failed handshake's connection before it logs it.
+	want := []string{
+		fmt.Sprintf(`mailautoconf_refused_total{reason="rate_limited"} %d`, limited),
+		fmt.Sprintf(`mailautoconf_refused_total{reason="too_large"} %d`, tooLarge),
+		fmt.Sprintf(`mailautoconf_refused_total{reason="tls_handshake"} %d`, handshakes),
+	}
+	assert.Eventually(t, func() bool {
+		_, metrics := get(t, client, rs.url("/metrics"))
+		for _, w := range want {
+			if !strings.Contains(metrics, w) {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 20*time.Millisecond, "refusals counted in the metrics")
+
+	rs.stop()
+	select {
+	case err := <-rs.done:
+		require.NoError(t, err)
+		rs.done <- err // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+	var refusedLines, requestLines, lines int
+	sc := bufio.NewScanner(strings.NewReader(rs.logs.String()))
+	for sc.Scan() {
+		lines++
+		switch line := sc.Text(); {
+		case strings.Contains(line, "msg=\"requests refused\""):
+			refusedLines++
+			assert.Contains(t, line, "client=127.0.0.1")
+			assert.Contains(t, line, fmt.Sprintf("rate_limited=%d too_large=%d tls_handshake=%d total=%d", limited, tooLarge, handshakes, limited+tooLarge+handshakes))
+		case strings.Contains(line, "msg=request "):
+			requestLines++
+		}
+	}
+	assert.Equal(t, 1, refusedLines, rs.logs.String())
+	assert.GreaterOrEqual(t, requestLines, 2, "the QR code and /metrics keep their lines")
+	assert.Less(t, lines, 20, "not one line per refusal")
+}
