@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -72,6 +73,10 @@ func (w *Wizard) qr(c *gin.Context) {
 	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
 		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
 	})
+	if errors.Is(err, httpkit.ErrBusy) {
+		httpkit.WriteError(c, w.logger, err)
+		return
+	}
 	if err != nil {
 		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
 		return

@@ -3,10 +3,7 @@ package httpkit
 import (
 	"errors"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,33 +77,6 @@ func TestDocumentCache_LookupDoesNotRender(t *testing.T) {
 	assert.Equal(t, "v", string(d.Body))
 	_, ok = c.Lookup(autoconfig.Default(), "k")
 	assert.False(t, ok, "another configuration sees nothing")
-}
-
-func TestLimitCPU_AdmitsOneRenderPerCore(t *testing.T) {
-	var running, most atomic.Int32
-	var wg sync.WaitGroup
-	for range 4 * cap(renderSlots) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := LimitCPU(func() ([]byte, error) {
-				n := running.Add(1)
-				for {
-					m := most.Load()
-					if n <= m || most.CompareAndSwap(m, n) {
-						break
-					}
-				}
-				time.Sleep(time.Millisecond)
-				running.Add(-1)
-				return nil, nil
-			})
-			assert.NoError(t, err)
-		}()
-	}
-	wg.Wait()
-	assert.LessOrEqual(t, int(most.Load()), cap(renderSlots))
-	assert.Positive(t, most.Load())
 }
 
 func TestDocumentCache_RequestsOnTheReplacedConfigKeepTheNewCache(t *testing.T) {

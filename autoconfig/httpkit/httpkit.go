@@ -23,9 +23,10 @@ var (
 	JSONContentType = []string{"application/json; charset=utf-8"}
 	TextContentType = []string{"text/plain; charset=utf-8"}
 
-	publicMaxAge = []string{"public, max-age=3600"}
-	noStoreValue = []string{"no-store"}
-	nosniff      = []string{"nosniff"}
+	publicMaxAge   = []string{"public, max-age=3600"}
+	busyRetryAfter = []string{BusyRetryAfter}
+	noStoreValue   = []string{"no-store"}
+	nosniff        = []string{"nosniff"}
 )
 
 // WriteCacheable writes a document that depends only on the URL and Host,
@@ -101,15 +102,21 @@ const internalError = "internal error: the service could not answer this request
 
 // publicMessage is the one line a client reads of err.
 func publicMessage(err error, status int) string {
-	if status >= http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError && !errors.Is(err, ErrBusy) {
 		return internalError
 	}
 	return err.Error()
 }
 
 // logIfInternal logs the errors that are the service's fault, with the
-// route pattern only: never the URL, which holds addresses.
+// route pattern only: never the URL, which holds addresses. A busy answer
+// is no fault: it gets its Retry-After instead.
 func logIfInternal(c *gin.Context, logger *slog.Logger, err error, status int) {
+	if errors.Is(err, ErrBusy) {
+		// Not a fault: a budget doing its job, which the access log counts.
+		c.Writer.Header()["Retry-After"] = busyRetryAfter
+		return
+	}
 	if status >= http.StatusInternalServerError && logger != nil {
 		logger.ErrorContext(c.Request.Context(), "request failed: answered with an internal error",
 			"route", c.FullPath(), "status", status, "error", err.Error())

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
@@ -100,4 +103,42 @@ func TestServe_RefusalFloodWritesBoundedLog(t *testing.T) {
 	assert.Equal(t, 1, refusedLines, rs.logs.String())
 	assert.GreaterOrEqual(t, requestLines, 2, "the QR code and /metrics keep their lines")
 	assert.Less(t, lines, 20, "not one line per refusal")
+}
+
+// Many clients together cannot queue renders without bound: past the
+// global render budget, a QR code is refused at once with 503 and
+// Retry-After, summed up in the log, never a wait or another 5xx.
+func TestEngine_RenderBudgetRefusesWith503(t *testing.T) {
+	old := httpkit.DefaultRenderBudget()
+	httpkit.SetRenderBudget(httpkit.RenderBudget{Slots: 1, Queue: 0})
+	t.Cleanup(func() { httpkit.SetRenderBudget(old) })
+	logs := &syncBuffer{}
+	s := siteFor(autoconfig.Default())
+	s.logOutput = logs
+	h := newHandler(s)
+	statuses := make(chan int, 64)
+	var wg sync.WaitGroup
+	for i := range cap(statuses) {
+		wg.Go(func() {
+			// Distinct sizes: nothing cached, every request renders.
+			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/qr.png?client=apple-ios&email=jane@example.com&size=%d", 200+i), nil)
+			req.RemoteAddr = fmt.Sprintf("127.0.0.%d:1234", i+2)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code == http.StatusServiceUnavailable {
+				assert.Equal(t, "1", w.Header().Get("Retry-After"))
+			}
+			statuses <- w.Code
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for code := range statuses {
+		counts[code]++
+	}
+	assert.Positive(t, counts[http.StatusOK])
+	assert.Positive(t, counts[http.StatusServiceUnavailable], "some refused: one slot, no queue")
+	assert.Equal(t, cap(statuses), counts[http.StatusOK]+counts[http.StatusServiceUnavailable])
+	assert.Equal(t, counts[http.StatusOK], strings.Count(logs.String(), "msg=request "), "only served requests have a line")
 }

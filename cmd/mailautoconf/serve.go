@@ -68,6 +68,7 @@ type serveOptions struct {
 	resolver      string
 	mxRate        string
 	mxGlobalRate  string
+	renderSlots   int
 	helpdeskToken string
 }
 
@@ -104,6 +105,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	fs.StringVar(&o.mxRate, "mx-rate", "30/m", "per-client rate of MX queries for unlisted domains (accept.mx), in bursts of 10: N/s, N/m or N/h; cached answers are free")
+	fs.IntVar(&o.renderSlots, "render-slots", 0, "CPU-heavy renders (QR codes, signed profiles) at once for all clients together, with 4 per slot waiting up to 100 ms; past that: 503 (default: half the CPUs)")
 	fs.StringVar(&o.mxGlobalRate, "mx-global-rate", "20/s", "rate of MX queries for unlisted domains for all clients together, in bursts of 50")
 	return o
 }
@@ -199,6 +201,12 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if signer != nil {
 		cert := signer.Certificate()
 		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
+	}
+	if o.renderSlots < 0 {
+		return nil, fmt.Errorf("--render-slots must not be negative")
+	}
+	if o.renderSlots > 0 {
+		httpkit.SetRenderBudget(httpkit.RenderBudget{Slots: o.renderSlots, Queue: 4 * o.renderSlots, Wait: httpkit.DefaultRenderBudget().Wait})
 	}
 	budget, err := mxBudget(o.mxRate, o.mxGlobalRate)
 	if err != nil {
