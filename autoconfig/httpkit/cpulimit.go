@@ -24,7 +24,7 @@ type RenderBudget struct {
 // DefaultRenderBudget is sized from the CPU count.
 func DefaultRenderBudget() RenderBudget {
 	slots := max(1, runtime.GOMAXPROCS(0)/2)
-	return RenderBudget{Slots: slots, Queue: 4 * slots, Wait: 100 * time.Millisecond}
+	return RenderBudget{Slots: slots, Queue: 8 * slots, Wait: 250 * time.Millisecond}
 }
 
 type renderGate struct {

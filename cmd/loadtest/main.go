@@ -11,6 +11,7 @@
 //	go run ./cmd/loadtest                  # every endpoint, 10 s per run
 //	go run ./cmd/loadtest -only thunderbird -duration 5s
 //	go run ./cmd/loadtest -memory          # plus the 60 s / 256-connection memory run
+//	go run ./cmd/loadtest -only none -flood 10s  # the abuse floods only
 package main
 
 import (
@@ -32,6 +33,7 @@ type options struct {
 	only        string
 	memory      bool
 	scale       bool
+	flood       time.Duration
 }
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "comma-separated endpoint names to run (default: all)")
 	flag.BoolVar(&o.memory, "memory", false, "also run 60 s at 256 connections and report the service's RSS")
 	flag.BoolVar(&o.scale, "scale", false, "also load a 100,000-domain configuration and report time and RSS")
+	flag.DurationVar(&o.flood, "flood", 0, "also run the abuse floods (MX, 429, QR from many source addresses), this long each")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -96,6 +99,11 @@ func main() {
 
 	if o.memory {
 		if err := memoryRun(services, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if o.flood > 0 {
+		if err := floodRuns(o.binary, work, o.flood, os.Stdout); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -69,6 +69,8 @@ type serveOptions struct {
 	mxRate        string
 	mxGlobalRate  string
 	renderSlots   int
+	renderQueue   int
+	renderWait    time.Duration
 	helpdeskToken string
 }
 
@@ -105,7 +107,9 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	fs.StringVar(&o.mxRate, "mx-rate", "30/m", "per-client rate of MX queries for unlisted domains (accept.mx), in bursts of 10: N/s, N/m or N/h; cached answers are free")
-	fs.IntVar(&o.renderSlots, "render-slots", 0, "CPU-heavy renders (QR codes, signed profiles) at once for all clients together, with 4 per slot waiting up to 100 ms; past that: 503 (default: half the CPUs)")
+	fs.IntVar(&o.renderSlots, "render-slots", 0, "CPU-heavy renders (QR codes, signed profiles) at once, for all clients together (default: half the CPUs)")
+	fs.IntVar(&o.renderQueue, "render-queue", 0, "renders that may wait for a slot; past that: 503 with Retry-After (default: 8 per slot)")
+	fs.DurationVar(&o.renderWait, "render-wait", httpkit.DefaultRenderBudget().Wait, "longest a queued render waits for a slot before its 503")
 	fs.StringVar(&o.mxGlobalRate, "mx-global-rate", "20/s", "rate of MX queries for unlisted domains for all clients together, in bursts of 50")
 	return o
 }
@@ -202,11 +206,8 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		cert := signer.Certificate()
 		logger.Info("signing Apple profiles", "subject", cert.Subject.String(), "not_after", cert.NotAfter)
 	}
-	if o.renderSlots < 0 {
-		return nil, fmt.Errorf("--render-slots must not be negative")
-	}
-	if o.renderSlots > 0 {
-		httpkit.SetRenderBudget(httpkit.RenderBudget{Slots: o.renderSlots, Queue: 4 * o.renderSlots, Wait: httpkit.DefaultRenderBudget().Wait})
+	if err := setRenderBudget(o.renderSlots, o.renderQueue, o.renderWait); err != nil {
+		return nil, err
 	}
 	budget, err := mxBudget(o.mxRate, o.mxGlobalRate)
 	if err != nil {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
@@ -55,4 +57,25 @@ func mxBudget(perClient, global string) (mxlookup.Budget, error) {
 	}
 	b.PerClient, b.Global = rate.Limit(client), rate.Limit(all)
 	return b, nil
+}
+
+// setRenderBudget applies --render-slots, --render-queue (0: the default
+// sized from the CPU count) and --render-wait.
+func setRenderBudget(slots, queue int, wait time.Duration) error {
+	if slots < 0 || queue < 0 || wait <= 0 {
+		return fmt.Errorf("--render-slots and --render-queue must not be negative, --render-wait must be positive")
+	}
+	b := httpkit.DefaultRenderBudget()
+	if slots == 0 && queue == 0 && wait == b.Wait {
+		return nil
+	}
+	b.Wait = wait
+	if slots > 0 {
+		b.Slots, b.Queue = slots, 8*slots
+	}
+	if queue > 0 {
+		b.Queue = queue
+	}
+	httpkit.SetRenderBudget(b)
+	return nil
 }
