@@ -40,6 +40,8 @@ type Handler struct {
 	// answers holds POX answers by request body: clients send the same body
 	// for a user at every start.
 	answers *httpkit.DocumentCache[string]
+	// schemas, when set, counts POX requests by the schema they ask for.
+	schemas func(Schema)
 }
 
 // cacheSize bounds the answers cached by request body: one per user, about
@@ -52,6 +54,14 @@ const cacheSize = 128
 func New(deps httpkit.Deps) *Handler {
 	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger),
 		answers: httpkit.NewDocumentCache[string](cacheSize)}
+}
+
+// CountSchemas makes h report the schema each POX request asks for (not
+// requests it could not read) to count, which must not block: it runs on
+// every request.
+func (h *Handler) CountSchemas(count func(Schema)) *Handler {
+	h.schemas = count
+	return h
 }
 
 // Register adds the Autodiscover routes. Mount the engine behind
@@ -145,12 +155,33 @@ func (h *Handler) pox(c *gin.Context) {
 	}
 	var pe *poxError
 	if errors.As(err, &pe) {
+		h.observe(c, pe.schema)
 		httpkit.Tell(c, pe.subject)
 		writePOXError(c, http.StatusOK, pe.code, pe.reason)
 		return
 	}
+	// Only a request for Outlook's schema gets an answer (and only answers
+	// are cached): no need to parse a cached request again to know.
+	h.observe(c, SchemaOutlook)
 	httpkit.Tell(c, doc.Subject)
 	httpkit.WritePrivate(c, httpkit.XMLContentType, doc.Body)
+}
+
+// observe counts a request for schema, and logs one line for each mobilesync
+// request with the client's family: the new Outlook for Windows asks for it
+// and gets error 601, and an operator needs to know how many users meet
+// that. The address is not logged.
+func (h *Handler) observe(c *gin.Context, schema Schema) {
+	if schema == SchemaUnknown {
+		return
+	}
+	if h.schemas != nil {
+		h.schemas(schema)
+	}
+	if schema == SchemaMobileSync {
+		h.logger.InfoContext(c.Request.Context(), "Autodiscover request for the mobilesync (ActiveSync) schema: answered error 601",
+			"client", UserAgentFamily(c.Request.Header.Get("User-Agent")))
+	}
 }
 
 // maxCachedRequest bounds the bodies whose answers are cached
@@ -163,6 +194,7 @@ type poxError struct {
 	code    ErrorCode
 	reason  string
 	subject httpkit.Subject // what the request was about, when known
+	schema  Schema          // the schema asked for, when the request was read
 }
 
 func (e *poxError) Error() string { return e.reason }
@@ -175,18 +207,19 @@ func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byt
 	if errors.As(err, &reqErr) {
 		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: reqErr.Reason}
 	}
-	if !req.OffersOutlookSchema() {
-		return nil, httpkit.Subject{}, &poxError{code: SchemaNotOffered,
+	schema := req.RequestedSchema()
+	if schema != SchemaOutlook {
+		return nil, httpkit.Subject{}, &poxError{code: SchemaNotOffered, schema: schema,
 			reason: "only the Outlook responseschema/2006a is offered; ActiveSync (mobilesync) is not"}
 	}
 	addr, err := autoconfig.ParseAddress(req.EMailAddress)
 	if err != nil {
-		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: err.Error()}
+		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: err.Error(), schema: schema}
 	}
 	subject := httpkit.SubjectOf(addr)
 	acct, err := h.deps.Resolver.AccountIn(ctx, cfg, addr, "")
 	if err != nil {
-		return nil, subject, &poxError{code: NotFound, reason: autoconfig.ErrUnknownDomain.Error(), subject: subject}
+		return nil, subject, &poxError{code: NotFound, reason: autoconfig.ErrUnknownDomain.Error(), subject: subject, schema: schema}
 	}
 	return Response(acct), subject, nil
 }

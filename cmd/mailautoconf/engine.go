@@ -113,7 +113,7 @@ func newEngine(s site) *gin.Engine {
 		gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)),
 	)
 	if s.httpsPort != 0 {
-		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
+		e.Use(guard.RedirectPlain(s.httpsPort, s.servedOverPlainHTTP))
 	}
 	// The Autodiscover POX handler caps its body lower itself and answers
 	// 413 as a POX document, which Autodiscover clients can read.
@@ -132,7 +132,7 @@ func newEngine(s site) *gin.Engine {
 		Formats:   s.formats,
 	}
 	thunderbird.New(deps).Register(e)
-	autodiscover.New(deps).Register(e)
+	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
 	pacc.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
@@ -206,12 +206,21 @@ func (s site) rateLimit() gin.HandlerFunc {
 
 // servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
 // Thunderbird's autoconfig paths (it falls back to http:// when https fails),
-// ACME challenges (fetched over http by definition) and the health probes.
-// Everything else, Autodiscover included, is redirected to HTTPS.
-func servedOverPlainHTTP(path string) bool {
+// ACME challenges (fetched over http by definition), the health probes, and
+// Outlook's GET probe of Autodiscover when --public-url is https: the
+// handler answers it with a 302 to the public URL. A redirect to
+// https://autodiscover.<domain>/ would send Outlook back to the host whose
+// HTTPS it just failed to reach: [MS-OXDISCO] has the client take only a
+// 302 from this probe, as a new HTTPS Autodiscover URL it confirms with the
+// user (learn.microsoft.com/openspecs/exchange_server_protocols/ms-oxdisco/
+// 115f06cf-62db-46a1-a825-8b30897f27d3). Everything else is
+// redirected to HTTPS on the same host.
+func (s site) servedOverPlainHTTP(r *http.Request) bool {
+	path := r.URL.Path
 	return slices.Contains(thunderbird.Paths, path) ||
 		strings.HasPrefix(path, acmeChallengePrefix) ||
-		path == health.LivePath || path == health.ReadyPath
+		path == health.LivePath || path == health.ReadyPath ||
+		(r.Method == http.MethodGet && path == autodiscover.POXPath && s.publicURL != nil && s.publicURL.Scheme == "https")
 }
 
 func configLoaded(store *autoconfig.Store) health.Check {

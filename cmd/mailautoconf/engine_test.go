@@ -96,6 +96,31 @@ func TestMetrics_ScrapeAfterRequestsFillsEveryLabel(t *testing.T) {
 	}
 }
 
+// Autodiscover POX requests are counted by the schema they ask for: the new
+// Outlook for Windows asks for mobilesync and gets error 601.
+func TestMetrics_AutodiscoverRequestsBySchema(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	e := newHandler(s)
+	post := func(body string) {
+		r := httptest.NewRequest(http.MethodPost, "/Autodiscover/Autodiscover.xml", strings.NewReader(body))
+		r.Header.Set("Content-Type", "text/xml")
+		e.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	post(testkit.OutlookRequest("jane@example.com"))
+	post(testkit.OutlookRequest("jane@example.com"))
+	post(testkit.OutlookRequestFor("jane@example.com", "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := w.Body.String()
+	for _, want := range []string{
+		`mailautoconf_autodiscover_requests_total{schema="outlook"} 2`,
+		`mailautoconf_autodiscover_requests_total{schema="mobilesync"} 1`,
+		`mailautoconf_autodiscover_requests_total{schema="other"} 0`,
+	} {
+		assert.True(t, strings.Contains(body, want), want)
+	}
+}
+
 // Each package declares the format of the routes it registers; the server
 // classifies no path itself.
 func TestFormats_DeclaredByEachPackage(t *testing.T) {

@@ -140,7 +140,8 @@ func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
 	assert.Equal(t, http.StatusOK, send("GET", "/.well-known/autoconfig/mail/config-v1.1.xml", "example.com").StatusCode)
 	assert.Equal(t, http.StatusOK, send("GET", "/healthz", "10.0.0.1").StatusCode)
 
-	// Outlook probes http://autodiscover.<domain>/Autodiscover/Autodiscover.xml expecting a redirect.
+	// Outlook's probe of http://autodiscover.<domain>/Autodiscover/Autodiscover.xml:
+	// without an https --public-url there is no other HTTPS URL to offer.
 	resp = send("GET", "/Autodiscover/Autodiscover.xml", "autodiscover.example.com")
 	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode)
 	assert.Equal(t, "https://autodiscover.example.com/autodiscover/autodiscover.xml", resp.Header.Get("Location"))
@@ -149,6 +150,41 @@ func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
 	resp = send("GET", "/metrics", "example.com")
 	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "metrics are not served in clear")
 	assert.True(t, hasLine(rs.logs.String(), "route=/metrics status=301"), rs.logs.String())
+}
+
+// Outlook sends its plain-HTTP probe after HTTPS on autodiscover.<domain>
+// failed: the plain listener answers it with a 302 to the public HTTPS URL,
+// not a 301 back to the host Outlook could not reach. A POST is still
+// redirected to HTTPS on the same host.
+func TestServe_PlainListenerSendsOutlookProbeToPublicURL(t *testing.T) {
+	certPath, keyPath, _ := testcert.Valid(t, t.TempDir(), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	o.httpListen = "127.0.0.1:0"
+	o.httpsPort = 443
+	o.publicURL = "https://autoconfig.example.net"
+	rs := startServer(t, o)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		name, method, path string
+		status             int
+		location           string
+	}{
+		{"Outlook's probe", "GET", "/Autodiscover/Autodiscover.xml", http.StatusFound, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml"},
+		{"lower case", "GET", "/autodiscover/autodiscover.xml", http.StatusFound, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml"},
+		{"POST", "POST", "/autodiscover/autodiscover.xml", http.StatusPermanentRedirect, "https://autodiscover.example.com/autodiscover/autodiscover.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, "http://"+rs.plainLn.Addr().String()+tc.path, strings.NewReader(""))
+			require.NoError(t, err)
+			req.Host = "autodiscover.example.com"
+			resp, err := noFollow.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Equal(t, tc.location, resp.Header.Get("Location"))
+		})
+	}
 }
 
 // TestServe_ReloadUnderLoadFailsNoRequest swaps between two good

@@ -134,7 +134,7 @@ func TestRedirectPlain(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	route := func(port int) *gin.Engine {
 		e := gin.New()
-		e.Use(RedirectPlain(port, func(p string) bool { return p == "/mail/config-v1.1.xml" }))
+		e.Use(RedirectPlain(port, func(r *http.Request) bool { return r.URL.Path == "/mail/config-v1.1.xml" }))
 		e.Any("/*path", func(c *gin.Context) { c.String(http.StatusOK, "served") })
 		return e
 	}

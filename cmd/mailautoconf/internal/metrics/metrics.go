@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
 )
 
 // NoRoute is the route label of requests that matched no route.
@@ -32,6 +34,10 @@ type Metrics struct {
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
 	formatForRoute func(route string) string
+	// autodiscoverSchemas counts POX requests by the schema they ask for,
+	// indexed by autodiscover.Schema: resolved once, as they are counted on
+	// every request.
+	autodiscoverSchemas [autodiscover.SchemaOther + 1]prometheus.Counter
 
 	// series caches the collectors of each (route, status): resolving
 	// label values hashes them, on every request otherwise. Routes and
@@ -82,6 +88,13 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 		}, []string{"route"}),
 		formatForRoute: formatForRoute,
 	}
+	schemas := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mailautoconf_autodiscover_requests_total",
+		Help: "Autodiscover POX requests that could be read, by the response schema asked for (outlook, mobilesync: the new Outlook for Windows, answered error 601; other).",
+	}, []string{"schema"})
+	for _, s := range []autodiscover.Schema{autodiscover.SchemaOutlook, autodiscover.SchemaMobileSync, autodiscover.SchemaOther} {
+		m.autodiscoverSchemas[s] = schemas.WithLabelValues(s.String())
+	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "mailautoconf_build_info",
 		Help: "Always 1; the labels name the running build.",
@@ -91,7 +104,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	// absent, on a service that never failed.
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, buildInfo,
+	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -179,6 +192,14 @@ func certificateName(leaf *x509.Certificate) string {
 		return leaf.DNSNames[0]
 	}
 	return leaf.Subject.CommonName
+}
+
+// AutodiscoverSchema counts a POX request that asked for schema; requests
+// that could not be read (SchemaUnknown) are not counted.
+func (m *Metrics) AutodiscoverSchema(schema autodiscover.Schema) {
+	if int(schema) < len(m.autodiscoverSchemas) && m.autodiscoverSchemas[schema] != nil {
+		m.autodiscoverSchemas[schema].Inc()
+	}
 }
 
 // RateLimited records a request refused by the rate limit on route.
