@@ -261,6 +261,22 @@ func NewDomain(p *Provider, domain string) Domain {
 	return d
 }
 
+// LoginIsAddress reports whether srv's login name, in this domain, is the
+// full address a user types: formats without a username field (PACC) can
+// describe only such servers.
+func (d Domain) LoginIsAddress(srv Server) bool {
+	if srv.Username == PlaceholderAddress {
+		return true
+	}
+	// %EMAILLOCALPART%@%EMAILDOMAIN%, with the domain expanded as the
+	// full address writes it (ASCII unless the provider chose Unicode).
+	domain := d.Name
+	if d.Provider.Login.UnicodeDomain {
+		domain = d.UnicodeName
+	}
+	return srv.Username == PlaceholderLocalPart+"@"+domain
+}
+
 // Account is a provider's decisions for one address: everything a client
 // needs to set up that mailbox, with login names filled in.
 type Account struct {

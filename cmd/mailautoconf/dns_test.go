@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,6 +78,30 @@ providers:
 	assert.Contains(t, out, "_imaps._tcp.other.example.")
 	assert.Contains(t, errOut, "sets no service_host", "CNAMEs need service_host")
 	assert.NotContains(t, out, "CNAME")
+}
+
+// PACC has no username field: for a provider whose logins are the local
+// part, `dns` leaves the digest out and says why, and `check` skips the
+// document with the same reason.
+func TestDNSAndCheck_SayWhyPACCIsWithheld(t *testing.T) {
+	cfg := writeConfig(t, `
+service_host: svc.example
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls, username: "%EMAILLOCALPART%"}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls, username: "%EMAILLOCALPART%"}]
+`)
+	code, out, errOut := runCLI("dns", "h.example", "--config", cfg)
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, "_ua-auto-config")
+	assert.Contains(t, errOut, "no _ua-auto-config TXT record (PACC digest): "+pacc.ErrLoginNotAddress.Error())
+
+	useTestChecker(t)
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
+	_, out, errOut = runCLI("check", "h.example", "--config", cfg, "--resolver", srv.Addr)
+	assert.Regexp(t, `skipped\s+pacc\s+\S+\s+\(`+regexp.QuoteMeta(pacc.ErrLoginNotAddress.Error())+`\)`, out, errOut)
 }
 
 // useTestChecker makes `check DOMAIN` trust the test CA and reach the
