@@ -153,6 +153,9 @@ type Settings struct {
 	// preferred incoming server; POP3 after IMAP only when the provider
 	// enables it; the preferred SMTP server.
 	Autodiscover []Server
+	// CalDAV and CardDAV are the provider's calendar and contacts servers
+	// (not Offered when it has none), logged in to with the full address.
+	CalDAV, CardDAV DAVEndpoint
 }
 
 // PreferredIncoming is the incoming server every client uses by default.
@@ -215,7 +218,23 @@ func Decide(p *Provider) Settings {
 		}
 	}
 	s.Autodiscover = append(s.Autodiscover, s.Outgoing[0])
+	s.CalDAV, s.CardDAV = davEndpoint(p.CalDAVURL), davEndpoint(p.CardDAVURL)
 	return s
+}
+
+// davEndpoint is a configured DAV URL's endpoint, logged in to with the
+// full address; the zero endpoint (not offered) when raw is empty. The
+// configuration validated the URL at load.
+func davEndpoint(raw string) DAVEndpoint {
+	if raw == "" {
+		return DAVEndpoint{}
+	}
+	ep, err := ParseDAVURL(raw)
+	if err != nil {
+		return DAVEndpoint{}
+	}
+	ep.Username = PlaceholderAddress
+	return ep
 }
 
 // preferenceOrder sorts servers by rank, keeping the configured order
@@ -343,11 +362,20 @@ func (s Settings) withUsernames(expand func(string) string) Settings {
 	}
 	apple := s.Apple
 	apple.Username = expand(apple.Username)
+	caldav, carddav := s.CalDAV, s.CardDAV
+	if caldav.Offered() {
+		caldav.Username = expand(caldav.Username)
+	}
+	if carddav.Offered() {
+		carddav.Username = expand(carddav.Username)
+	}
 	return Settings{
 		Incoming:     conv(s.Incoming),
 		Outgoing:     conv(s.Outgoing),
 		Apple:        apple,
 		Autodiscover: conv(s.Autodiscover),
+		CalDAV:       caldav,
+		CardDAV:      carddav,
 	}
 }
 

@@ -139,6 +139,9 @@ type recordGroup struct {
 	txtPrefix string
 }
 
+// davPathPrefix starts the RFC 6764 §4 TXT record of a DAV context path.
+const davPathPrefix = "path="
+
 func groupRecords(records []dnsrecords.Record) []recordGroup {
 	var out []recordGroup
 	index := map[string]int{}
@@ -151,6 +154,11 @@ func groupRecords(records []dnsrecords.Record) []recordGroup {
 			g := recordGroup{name: r.Name, typ: r.Type}
 			if r.Type == "TXT" {
 				g.txtPrefix, _, _ = strings.Cut(r.Text, " ")
+				if strings.HasPrefix(g.txtPrefix, davPathPrefix) {
+					// Any path= record is the one that matters: a
+					// different path is wrong, not missing.
+					g.txtPrefix = davPathPrefix
+				}
 			}
 			out = append(out, g)
 		}

@@ -2,6 +2,9 @@ package dnscheck_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
@@ -138,6 +142,40 @@ func TestCheck_UntrustedCertificateIsWrong(t *testing.T) {
 		assert.Equal(t, dnscheck.CheckWrong, e.Status, e.Name)
 		assert.Contains(t, e.Detail, "the certificate is not valid for ", e.Name)
 	}
+}
+
+// The live check verifies the RFC 6764 records of a provider with DAV
+// URLs: a published path that differs from the model is wrong, not missing.
+func TestCheck_DAVRecords(t *testing.T) {
+	cfg := testkit.Config(t, "apple-dav.yaml")
+	d := autoconfig.NewDomain(testkit.Provider(t, cfg, "example.net"), "example.net")
+	zone := string(dnsrecords.ZoneFile("example.net", dnsrecords.ForDomain(d, testServiceHost)))
+	require.Contains(t, zone, `"path=/caldav/"`)
+	zone = strings.Replace(zone, `"path=/caldav/"`, `"path=/wrong/"`, 1)
+	path := filepath.Join(t.TempDir(), "example.net.zone")
+	require.NoError(t, os.WriteFile(path, []byte(zone+"example.net. IN SOA ns1.example.net. hostmaster.example.net. 1 7200 900 1209600 300\n"), 0o644))
+	srv := dnstest.Start(t, path)
+	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: dnstest.CustomerSites(t).Client()}
+	rep := c.Check(context.Background(), d, testServiceHost)
+
+	records := map[string]dnscheck.RecordCheck{}
+	for _, r := range rep.Records {
+		records[r.Name+" "+r.Type] = r
+	}
+	for key, want := range map[string]dnscheck.CheckStatus{
+		"_caldavs._tcp.example.net. SRV":  dnscheck.CheckOK,
+		"_caldavs._tcp.example.net. TXT":  dnscheck.CheckWrong,
+		"_caldav._tcp.example.net. SRV":   dnscheck.CheckOK,
+		"_carddavs._tcp.example.net. SRV": dnscheck.CheckOK,
+		"_carddavs._tcp.example.net. TXT": dnscheck.CheckOK,
+		"_carddav._tcp.example.net. SRV":  dnscheck.CheckOK,
+	} {
+		r, ok := records[key]
+		require.True(t, ok, "no check for %s", key)
+		assert.Equal(t, want, r.Status, "%s: %s", key, r.Detail)
+	}
+	assert.Equal(t, []string{`"path=/wrong/"`}, records["_caldavs._tcp.example.net. TXT"].Found)
+	assert.False(t, rep.OK)
 }
 
 const testServiceHost = "autoconfig.infomaniak.com"
