@@ -17,6 +17,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dav"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
@@ -134,6 +135,7 @@ func newEngine(s site) *gin.Engine {
 	thunderbird.New(deps).Register(e)
 	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
 	pacc.New(deps).Register(e)
+	dav.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
 	// CPU on every request and cannot be cached: they are mounted on this

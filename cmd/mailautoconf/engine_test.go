@@ -136,13 +136,15 @@ func TestFormats_DeclaredByEachPackage(t *testing.T) {
 		"/autodiscover/autodiscover.json":              "autodiscover",
 		"/apple/mail.mobileconfig":                     "apple",
 		"/.well-known/user-agent-configuration.json":   "pacc",
-		"/healthz":                           "operations",
-		"/admin/reload":                      "operations",
-		"/.well-known/acme-challenge/:token": "operations",
-		"":                                   "none",
-		"/setup":                             "wizard",
-		"/qr.png":                            "wizard",
-		"/undeclared":                        "other",
+		"/.well-known/caldav":                          "dav",
+		"/.well-known/carddav":                         "dav",
+		"/healthz":                                     "operations",
+		"/admin/reload":                                "operations",
+		"/.well-known/acme-challenge/:token":           "operations",
+		"":                                             "none",
+		"/setup":                                       "wizard",
+		"/qr.png":                                      "wizard",
+		"/undeclared":                                  "other",
 	} {
 		assert.Equal(t, want, s.formats.Of(route), route)
 	}
