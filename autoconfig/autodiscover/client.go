@@ -66,15 +66,23 @@ const (
 	// ClientEMClient is eM Client, which also reads CalDAV and CardDAV
 	// Protocol entries.
 	ClientEMClient
+
+	clientKinds = iota
 )
 
-// ClientOf is the client kind of a User-Agent header: eM Client sends
-// "eM Client/<version>" (with a platform in parentheses).
+// ClientOf is the client kind of a User-Agent header. eM Client sends
+// "eM Client/<version>" (6.0, 7.0), and "eMClient/<version>" since 8.1 (as
+// the DAV servers that recognise it list both: Open-Xchange's
+// DAVUserAgentParser tests, Tine's EMClient7 converter).
 func ClientOf(userAgent string) Client {
-	if strings.Contains(userAgent, "eM Client") {
+	if isEMClient(userAgent) {
 		return ClientEMClient
 	}
 	return ClientOther
+}
+
+func isEMClient(userAgent string) bool {
+	return strings.Contains(userAgent, "eM Client") || strings.Contains(userAgent, "eMClient")
 }
 
 // UserAgentFamily names the client of a User-Agent header for the log: one
@@ -84,7 +92,7 @@ func UserAgentFamily(userAgent string) string {
 	switch {
 	case userAgent == "":
 		return "unknown"
-	case strings.Contains(userAgent, "eM Client"):
+	case isEMClient(userAgent):
 		return "eM Client"
 	case strings.Contains(userAgent, "Outlook"), strings.Contains(userAgent, "Microsoft Office"),
 		strings.Contains(userAgent, "MSOffice"):

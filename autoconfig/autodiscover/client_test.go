@@ -77,3 +77,66 @@ func TestAutodiscoverPOX_CountsSchemasAndLogsMobileSync(t *testing.T) {
 	assert.NotContains(t, log, "phone.user")
 	assert.NotContains(t, log, "a@example.ch")
 }
+
+func TestClientOf(t *testing.T) {
+	for ua, want := range map[string]autodiscover.Client{
+		"eM Client/6.0.24144.0": autodiscover.ClientEMClient,
+		"eMClient/8.1.172.0":    autodiscover.ClientEMClient,
+		"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)": autodiscover.ClientOther,
+		"Mozilla/5.0 Thunderbird/128.3.0":                                            autodiscover.ClientOther,
+		"":                                                                           autodiscover.ClientOther,
+	} {
+		assert.Equal(t, want, autodiscover.ClientOf(ua), ua)
+	}
+}
+
+// eM Client gets the provider's CalDAV and CardDAV servers as Protocol
+// entries after the mail servers; Outlook's answer for the same account is
+// the Outlook golden, without them.
+func TestAutodiscoverResponse_EMClientGetsDAV(t *testing.T) {
+	cfg := testkit.Config(t, "apple-dav.yaml")
+	acct, err := testkit.Resolve(cfg, mustAddress(t, "Jane@Example.net"))
+	require.NoError(t, err)
+
+	outlook := autodiscover.Response(acct)
+	testkit.Golden(t, "autodiscover/dav-outlook.xml", outlook)
+	assert.Equal(t, outlook, autodiscover.ResponseFor(acct, autodiscover.ClientOther))
+	assert.NotContains(t, string(outlook), "DAV")
+
+	em := autodiscover.ResponseFor(acct, autodiscover.ClientEMClient)
+	testkit.Golden(t, "autodiscover/dav-emclient.xml", em)
+	r := parsePOXResponse(t, em)
+	protos := r.Response.Account.Protocol
+	require.Len(t, protos, len(acct.Autodiscover)+2)
+	for i, want := range []autoconfig.DAVEndpoint{acct.CalDAV, acct.CardDAV} {
+		p := protos[len(acct.Autodiscover)+i]
+		assert.Equal(t, []string{"CalDAV", "CardDAV"}[i], p.Type)
+		assert.Equal(t, want.URL, p.Server)
+		assert.Equal(t, "jane@example.net", p.LoginName, "the full address, as the Apple profile's DAV login")
+		assert.Equal(t, "off", p.DomainRequired)
+		assert.Equal(t, []string{"Type", "Server", "LoginName", "DomainRequired"}, p.Children)
+	}
+	// The mail servers are the same as Outlook's.
+	assert.Equal(t, parsePOXResponse(t, outlook).Response.Account.Protocol, protos[:len(acct.Autodiscover)])
+
+	// A provider without DAV: eM Client gets what Outlook gets.
+	plain, err := testkit.Resolve(autoconfig.Default(), mustAddress(t, "jane@example.ch"))
+	require.NoError(t, err)
+	assert.Equal(t, autodiscover.Response(plain), autodiscover.ResponseFor(plain, autodiscover.ClientEMClient))
+}
+
+// The answer cache keys on the client kind: an Outlook request first must
+// not hand eM Client Outlook's answer for the same body, nor the reverse.
+func TestAutodiscoverPOX_CacheKeysOnClient(t *testing.T) {
+	h := newAutodiscoverHandler(t, testkit.Config(t, "apple-dav.yaml"), "")
+	body := poxRequest("jane@example.net")
+	for range 2 {
+		outlook := postPOX(h, poxPath, "text/xml", body, "User-Agent", "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)")
+		require.Equal(t, http.StatusOK, outlook.Code)
+		assert.NotContains(t, outlook.Body.String(), "CalDAV")
+		em := postPOX(h, poxPath, "text/xml", body, "User-Agent", "eMClient/9.2.2157.0")
+		require.Equal(t, http.StatusOK, em.Code)
+		assert.Contains(t, em.Body.String(), "<Type>CalDAV</Type>")
+		assert.Contains(t, em.Body.String(), "<Server>https://dav.example.net:8443/carddav/</Server>")
+	}
+}

@@ -37,9 +37,10 @@ const (
 type Handler struct {
 	deps   httpkit.Deps
 	logger *slog.Logger
-	// answers holds POX answers by request body: clients send the same body
-	// for a user at every start.
-	answers *httpkit.DocumentCache[string]
+	// answers holds POX answers by client kind and request body: clients
+	// send the same body for a user at every start, and eM Client's answer
+	// differs from Outlook's for the same body.
+	answers [clientKinds]*httpkit.DocumentCache[string]
 	// schemas, when set, counts POX requests by the schema they ask for.
 	schemas func(Schema)
 }
@@ -52,8 +53,11 @@ const cacheSize = 128
 
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
-	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger),
-		answers: httpkit.NewDocumentCache[string](cacheSize)}
+	h := &Handler{deps: deps, logger: httpkit.Logger(deps.Logger)}
+	for i := range h.answers {
+		h.answers[i] = httpkit.NewDocumentCache[string](cacheSize)
+	}
+	return h
 }
 
 // CountSchemas makes h report the schema each POX request asks for (not
@@ -139,13 +143,14 @@ func (h *Handler) pox(c *gin.Context) {
 		return
 	}
 	cfg := h.deps.Resolver.Config()
-	answer := func() ([]byte, httpkit.Subject, error) { return h.answer(c.Request.Context(), cfg, body) }
+	client := ClientOf(c.Request.Header.Get("User-Agent"))
+	answer := func() ([]byte, httpkit.Subject, error) { return h.answer(c.Request.Context(), cfg, body, client) }
 	var doc httpkit.Document
 	if len(body) <= maxCachedRequest && !cfg.AcceptsMX() {
 		// Clients send the same body for a user at every start; the answer
-		// is a function of the body and the configuration only, unless
-		// accept.mx lets DNS choose the provider.
-		doc, err = httpkit.GetByBody(h.answers, cfg, body, answer)
+		// is a function of the client kind, the body and the configuration
+		// only, unless accept.mx lets DNS choose the provider.
+		doc, err = httpkit.GetByBody(h.answers[client], cfg, body, answer)
 	} else {
 		var out []byte
 		var subject httpkit.Subject
@@ -201,7 +206,7 @@ func (e *poxError) Error() string { return e.reason }
 
 // autodiscoverAnswer parses a request body and renders the response, or
 // returns a *poxError.
-func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte) ([]byte, httpkit.Subject, error) {
+func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte, client Client) ([]byte, httpkit.Subject, error) {
 	req, err := ParseRequest(body)
 	var reqErr *RequestError
 	if errors.As(err, &reqErr) {
@@ -221,7 +226,7 @@ func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byt
 	if err != nil {
 		return nil, subject, &poxError{code: NotFound, reason: autoconfig.ErrUnknownDomain.Error(), subject: subject, schema: schema}
 	}
-	return Response(acct), subject, nil
+	return ResponseFor(acct, client), subject, nil
 }
 
 // autodiscoverProbe answers GET. Outlook probes
