@@ -132,13 +132,27 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 // validator collects every problem of a file instead of stopping at the
 // first, so that an operator fixes a file in one pass.
 type validator struct {
-	file string
-	errs ConfigErrors
+	file     string
+	errs     ConfigErrors
+	warnings ConfigErrors
 }
 
 func (v *validator) add(line int, field, format string, args ...any) {
 	v.errs = append(v.errs, ConfigError{File: v.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
+
+// warn records what works but what some clients refuse.
+func (v *validator) warn(line int, field, msg string) {
+	v.warnings = append(v.warnings, ConfigError{File: v.file, Line: line, Field: field, Msg: msg})
+}
+
+// plainRefused is the warning of an IMAP or SMTP server without TLS.
+// Thunderbird for Android rejects a whole autoconfig document when any
+// IMAP or SMTP server has a socketType other than SSL or STARTTLS (its
+// autoconfig parser), so none of its users gets settings from this
+// provider; Thunderbird desktop sets such a server up only after the user
+// confirms an insecure-connection warning.
+const plainRefused = "security: none sends passwords in clear text: Thunderbird for Android refuses this provider's whole autoconfig document (none of its users gets settings), and Thunderbird desktop makes the user accept a security warning"
 
 func (v *validator) config(raw *rawConfig) *Config {
 	cfg := &Config{
@@ -318,7 +332,11 @@ func (v *validator) server(rs *rawServer, path string, allowed []Protocol) Serve
 		v.add(rs.Port.Line, path+".port", "must be between 1 and 65535 (it is %d)", s.Port)
 	}
 	switch s.Security {
-	case SecurityTLS, SecuritySTARTTLS, SecurityNone:
+	case SecurityTLS, SecuritySTARTTLS:
+	case SecurityNone:
+		if s.Protocol == IMAP || s.Protocol == SMTP {
+			v.warn(rs.Security.Line, path+".security", plainRefused)
+		}
 	case "":
 		v.add(rs.Line, path+".security", "is required: tls, starttls or none")
 	default:

@@ -119,6 +119,9 @@ func checkConfigFile(path string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
+	}
 	domains := 0
 	for _, p := range cfg.Providers {
 		domains += len(p.Domains)

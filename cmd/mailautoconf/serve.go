@@ -429,6 +429,9 @@ func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
 		logger.Warn("answering for ANY domain with the catch-all provider; pass --config to serve only your domains",
 			"config", cfg.Source, "provider", cfg.CatchAll.ID)
 	}
+	for _, w := range cfg.Warnings {
+		logger.Warn("configuration works but some clients refuse it", "warning", w.Error())
+	}
 }
 
 // parsePublicURL accepts an absolute http(s) URL without query or fragment.
