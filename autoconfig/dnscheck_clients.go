@@ -86,9 +86,24 @@ type Note struct {
 }
 
 // Text is the note in English.
-func (n Note) Text() string { return checkText("note."+n.Key, n.Args) }
+func (n Note) Text() string {
+	if n.Key == "" && len(n.Args) == 1 {
+		return n.Args[0] // read back from JSON
+	}
+	return checkText("note."+n.Key, n.Args)
+}
 
 func (n Note) MarshalJSON() ([]byte, error) { return json.Marshal(n.Text()) }
+
+// UnmarshalJSON reads a note back as its text.
+func (n *Note) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return err
+	}
+	*n = Note{Args: []string{text}}
+	return nil
+}
 
 // ClientResult is what one client finds for the domain, walking its own
 // discovery chain and stopping where it stops.

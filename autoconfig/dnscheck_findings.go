@@ -289,11 +289,4 @@ var CheckTexts = map[string]string{
 	"outcome.nothing":   "nothing",
 	"outcome.unchecked": "not checked",
 	"outcome.profile":   "profile",
-
-	"fault.ours":        "ours",
-	"fault.owner":       "domain owner",
-	"fault.third-party": "third party",
-	"fault.info":        "information",
-	"required":          "required",
-	"recommended":       "recommended",
 }
