@@ -3,11 +3,11 @@ package wizard
 import (
 	"strings"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 )
 
 // checkKey is the catalog key of a checker text: the helpdesk's catalogs
-// carry autoconfig.CheckTexts under "check.".
+// carry dnscheck.CheckTexts under "check.".
 func checkKey(key string) string { return "check." + key }
 
 // dnsClientRow is one client's line: what it finds and where from.
@@ -36,15 +36,15 @@ type dnsFindingItem struct {
 // the domain owner must fix for mail to work, then what automatic setup
 // needs, then a third party, then information.
 var findingGroups = []struct {
-	fault    autoconfig.Fault
+	fault    dnscheck.Fault
 	required bool
 	key      string
 }{
-	{autoconfig.FaultOurs, false, "helpdesk.check.group.ours"},
-	{autoconfig.FaultOwner, true, "helpdesk.check.group.owner.required"},
-	{autoconfig.FaultOwner, false, "helpdesk.check.group.owner.recommended"},
-	{autoconfig.FaultThirdParty, false, "helpdesk.check.group.third-party"},
-	{autoconfig.FaultInfo, false, "helpdesk.check.group.info"},
+	{dnscheck.FaultOurs, false, "helpdesk.check.group.ours"},
+	{dnscheck.FaultOwner, true, "helpdesk.check.group.owner.required"},
+	{dnscheck.FaultOwner, false, "helpdesk.check.group.owner.recommended"},
+	{dnscheck.FaultThirdParty, false, "helpdesk.check.group.third-party"},
+	{dnscheck.FaultInfo, false, "helpdesk.check.group.info"},
 }
 
 // checkText translates a checker text with its arguments (technical
@@ -60,10 +60,10 @@ func (w *Wizard) checkText(lang, key string, args []string) string {
 
 // addClientsAndFindings fills the view's per-client table, findings and
 // the sentences of the verdict.
-func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep autoconfig.Report) {
+func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnscheck.Report) {
 	verdict := string(rep.Verdict)
 	if verdict == "" {
-		verdict = string(autoconfig.VerdictOK)
+		verdict = string(dnscheck.VerdictOK)
 	}
 	view.Verdict = verdict
 	view.VerdictText = w.checkText(lang, "verdict."+verdict, nil)
@@ -84,7 +84,7 @@ func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep auto
 	for _, g := range findingGroups {
 		group := dnsFindingGroup{Fault: string(g.fault), Title: w.cats.translate(lang, g.key)}
 		for _, f := range rep.Findings {
-			if f.Fault != g.fault || (f.Fault == autoconfig.FaultOwner && f.Required != g.required) {
+			if f.Fault != g.fault || (f.Fault == dnscheck.FaultOwner && f.Required != g.required) {
 				continue
 			}
 			item := dnsFindingItem{Text: w.checkText(lang, "finding."+f.Code, f.Args)}

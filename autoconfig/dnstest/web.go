@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 )
 
 // Web is the loopback web of a live-check test: one HTTPS and one plain
@@ -58,8 +58,8 @@ func (w *Web) Connections() int { return int(w.conns.Load()) }
 // Checker returns a checker that asks resolver, trusts the test CA,
 // reaches the web's servers on loopback (which it must be allowed to) and
 // asks the ISP database at ispdb.
-func (w *Web) Checker(resolver, ispdb string) *autoconfig.Checker {
-	return &autoconfig.Checker{
+func (w *Web) Checker(resolver, ispdb string) *dnscheck.Checker {
+	return &dnscheck.Checker{
 		Resolver: resolver, RootCAs: w.HTTPS.Roots, ISPDB: ispdb, AllowInternal: true,
 		PortMap: map[string]string{"443": port(w.httpsFront), "80": port(w.HTTPAddr)},
 	}

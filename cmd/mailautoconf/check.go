@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
@@ -30,8 +32,8 @@ type checkOptions struct {
 
 // newChecker builds the live checker; tests replace it to trust a test CA
 // and reach loopback servers.
-var newChecker = func(o checkOptions) *autoconfig.Checker {
-	return &autoconfig.Checker{Resolver: o.resolver, ISPDB: o.ispdb, AllowInternal: o.allowInternal}
+var newChecker = func(o checkOptions) *dnscheck.Checker {
+	return &dnscheck.Checker{Resolver: o.resolver, ISPDB: o.ispdb, AllowInternal: o.allowInternal}
 }
 
 // The helpdesk's live check runs inside a request: each DNS query and HTTPS
@@ -49,8 +51,8 @@ const (
 func newDNSCheck(o checkOptions, store *autoconfig.Store) wizard.DNSCheckFunc {
 	checker := newChecker(o)
 	checker.Timeout, checker.Deadline = dnsCheckStepTimeout, dnsCheckBudget
-	return func(ctx context.Context, p *autoconfig.Provider, domain string) autoconfig.Report {
-		return checker.Check(ctx, p, domain, store.Config().ServiceHost)
+	return func(ctx context.Context, d autoconfig.Domain) dnscheck.Report {
+		return checker.Check(ctx, d, store.Config().ServiceHost)
 	}
 }
 
@@ -62,7 +64,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	providerID := fs.String("provider", "", "with DOMAIN: provider id, for a domain the configuration does not list (accept.mx)")
 	resolver := fs.String("resolver", "", "with DOMAIN: DNS server to ask, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
-	ispdb := fs.String("ispdb", autoconfig.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
+	ispdb := fs.String("ispdb", dnscheck.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
 	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -89,7 +91,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *resolver == "" {
-		if *resolver, err = autoconfig.SystemResolver(); err != nil {
+		if *resolver, err = mxlookup.SystemResolver(); err != nil {
 			return fmt.Errorf("finding a DNS resolver (pass --resolver HOST:PORT): %w", err)
 		}
 	} else if err := checkHostPort(*resolver); err != nil {
@@ -99,7 +101,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep := newChecker(checkOptions{resolver: *resolver, ispdb: *ispdb, allowInternal: *allowInternal}).
-		Check(context.Background(), p, domain, cfg.ServiceHost)
+		Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

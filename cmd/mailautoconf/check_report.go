@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 )
 
 // checkISPDB accepts an absolute http(s) URL ending in "/" (the domain is
@@ -18,14 +18,14 @@ func checkISPDB(flag, raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
-		return fmt.Errorf("%s %q: want an absolute http(s) URL ending in /, like %s", flag, raw, autoconfig.DefaultISPDB)
+		return fmt.Errorf("%s %q: want an absolute http(s) URL ending in /, like %s", flag, raw, dnscheck.DefaultISPDB)
 	}
 	return nil
 }
 
 // writeReport prints the report for a person: what each client finds,
 // the findings by fault, then one line per record and document.
-func writeReport(w io.Writer, rep autoconfig.Report) {
+func writeReport(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\n", rep.Domain, rep.Provider, rep.Resolver)
 	writeClients(w, rep.Clients)
 	writeFindings(w, rep.Findings)
@@ -35,12 +35,12 @@ func writeReport(w io.Writer, rep autoconfig.Report) {
 		fmt.Fprintln(w, "OK: everything is published as it should be.")
 		return
 	}
-	fmt.Fprintln(w, autoconfig.CheckTexts["verdict."+string(rep.Verdict)])
+	fmt.Fprintln(w, dnscheck.CheckTexts["verdict."+string(rep.Verdict)])
 }
 
 // writeClients is the per-client table: what each client ends up with and
 // where it took it from, with its notes below.
-func writeClients(w io.Writer, clients []autoconfig.ClientResult) {
+func writeClients(w io.Writer, clients []dnscheck.ClientResult) {
 	fmt.Fprintln(w, "What each client finds:")
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CLIENT\tFINDS\tSETTINGS\tFROM")
@@ -53,13 +53,13 @@ func writeClients(w io.Writer, clients []autoconfig.ClientResult) {
 		if source == "" {
 			source = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", autoconfig.CheckTexts["client."+string(c.Client)],
-			autoconfig.CheckTexts["outcome."+string(c.Outcome)], settings, source)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", dnscheck.CheckTexts["client."+string(c.Client)],
+			dnscheck.CheckTexts["outcome."+string(c.Outcome)], settings, source)
 	}
 	tw.Flush()
 	for _, c := range clients {
 		for _, n := range c.Notes {
-			fmt.Fprintf(w, "  %s: %s\n", autoconfig.CheckTexts["client."+string(c.Client)], n.Text())
+			fmt.Fprintf(w, "  %s: %s\n", dnscheck.CheckTexts["client."+string(c.Client)], n.Text())
 		}
 	}
 }
@@ -67,18 +67,18 @@ func writeClients(w io.Writer, clients []autoconfig.ClientResult) {
 // faultOrder lists findings by whose they are: ours first, the domain
 // owner's required ones before the recommended ones.
 var faultOrder = []struct {
-	fault    autoconfig.Fault
+	fault    dnscheck.Fault
 	required bool
 	title    string
 }{
-	{autoconfig.FaultOurs, false, "Ours (our resolver, our service or certificate)"},
-	{autoconfig.FaultOwner, true, "The domain owner's, required for mail to work"},
-	{autoconfig.FaultOwner, false, "The domain owner's, recommended for automatic setup"},
-	{autoconfig.FaultThirdParty, false, "A third party's (public database)"},
-	{autoconfig.FaultInfo, false, "Information"},
+	{dnscheck.FaultOurs, false, "Ours (our resolver, our service or certificate)"},
+	{dnscheck.FaultOwner, true, "The domain owner's, required for mail to work"},
+	{dnscheck.FaultOwner, false, "The domain owner's, recommended for automatic setup"},
+	{dnscheck.FaultThirdParty, false, "A third party's (public database)"},
+	{dnscheck.FaultInfo, false, "Information"},
 }
 
-func writeFindings(w io.Writer, findings []autoconfig.Finding) {
+func writeFindings(w io.Writer, findings []dnscheck.Finding) {
 	fmt.Fprintln(w, "\nFindings:")
 	if len(findings) == 0 {
 		fmt.Fprintln(w, "  none")
@@ -87,7 +87,7 @@ func writeFindings(w io.Writer, findings []autoconfig.Finding) {
 	for _, group := range faultOrder {
 		first := true
 		for _, f := range findings {
-			if f.Fault != group.fault || (f.Fault == autoconfig.FaultOwner && f.Required != group.required) {
+			if f.Fault != group.fault || (f.Fault == dnscheck.FaultOwner && f.Required != group.required) {
 				continue
 			}
 			if first {
@@ -98,7 +98,7 @@ func writeFindings(w io.Writer, findings []autoconfig.Finding) {
 			if len(f.Clients) > 0 {
 				names := make([]string, len(f.Clients))
 				for i, c := range f.Clients {
-					names[i] = autoconfig.CheckTexts["client."+string(c)]
+					names[i] = dnscheck.CheckTexts["client."+string(c)]
 				}
 				line += " (affects " + strings.Join(names, ", ") + ")"
 			}
@@ -107,17 +107,17 @@ func writeFindings(w io.Writer, findings []autoconfig.Finding) {
 	}
 }
 
-func writeRecords(w io.Writer, rep autoconfig.Report) {
+func writeRecords(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintln(w, "\nDNS records:")
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, r := range rep.Records {
 		line := fmt.Sprintf("  %s\t%s\t%s\t%s", r.Status, r.Type, r.Name, strings.Join(r.Want, ", "))
 		switch r.Status {
-		case autoconfig.CheckWrong:
+		case dnscheck.CheckWrong:
 			line += "\t(found " + strings.Join(r.Found, ", ") + ")"
-		case autoconfig.CheckMissing:
+		case dnscheck.CheckMissing:
 			line += "\t(not published)"
-		case autoconfig.CheckError:
+		case dnscheck.CheckError:
 			line += "\t(" + r.Detail + ")"
 		}
 		fmt.Fprintln(tw, line)

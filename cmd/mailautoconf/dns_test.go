@@ -15,8 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
@@ -27,7 +30,7 @@ func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
 	} {
 		code, out, errOut := runCLI(args...)
 		require.Equal(t, 0, code, errOut)
-		want, err := os.ReadFile(golden.Path(t, "dns/example.ch.zone"))
+		want, err := os.ReadFile(testkit.Path(t, "dns/example.ch.zone"))
 		require.NoError(t, err)
 		assert.Equal(t, string(want), out, "%v", args)
 	}
@@ -36,9 +39,9 @@ func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
 func TestDNSCommand_JSON(t *testing.T) {
 	code, out, errOut := runCLI("dns", "example.ch", "--format", "json")
 	require.Equal(t, 0, code, errOut)
-	var records []autoconfig.DNSRecord
+	var records []dnsrecords.Record
 	require.NoError(t, json.Unmarshal([]byte(out), &records))
-	assert.Equal(t, autoconfig.DomainRecords(autoconfig.Default().Providers[0], "example.ch", "autoconfig.infomaniak.com"), records)
+	assert.Equal(t, dnsrecords.ForDomain(autoconfig.NewDomain(autoconfig.Default().Providers[0], "example.ch"), "autoconfig.infomaniak.com"), records)
 }
 
 func TestDNSCommand_Errors(t *testing.T) {
@@ -82,7 +85,7 @@ providers:
 func useTestChecker(t *testing.T) *dnstest.Web {
 	web := dnstest.CustomerWeb(t)
 	orig := newChecker
-	newChecker = func(o checkOptions) *autoconfig.Checker {
+	newChecker = func(o checkOptions) *dnscheck.Checker {
 		c := web.Checker(o.resolver, o.ispdb)
 		c.AllowInternal = o.allowInternal
 		return c
@@ -95,7 +98,7 @@ func useTestChecker(t *testing.T) *dnstest.Web {
 // web (testdata/dns/clients.zone).
 func customerZone(t *testing.T, zone string) *dnstest.Server {
 	t.Helper()
-	return dnstest.Start(t, golden.Testdata(t, "dns/"+zone), golden.Testdata(t, "dns/clients.zone"))
+	return dnstest.Start(t, testkit.Testdata(t, "dns/"+zone), testkit.Testdata(t, "dns/clients.zone"))
 }
 
 func TestCheckDomain_CorrectZonePasses(t *testing.T) {
@@ -127,22 +130,22 @@ func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 
 	code, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "--allow-internal", "broken.example")
 	assert.Equal(t, 1, code)
-	var rep autoconfig.Report
+	var rep dnscheck.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.False(t, rep.OK)
 	assert.Equal(t, "broken.example", rep.Domain)
 	assert.Equal(t, srv.Addr, rep.Resolver)
 	assert.Positive(t, rep.Problems())
-	require.Len(t, rep.Clients, len(autoconfig.Clients))
-	assert.Equal(t, autoconfig.ClientThunderbird, rep.Clients[0].Client)
+	require.Len(t, rep.Clients, len(dnscheck.Clients))
+	assert.Equal(t, dnscheck.ClientThunderbird, rep.Clients[0].Client)
 	assert.False(t, rep.Clients[0].Matches)
 	require.NotEmpty(t, rep.Findings)
-	faults := map[autoconfig.Fault]int{}
+	faults := map[dnscheck.Fault]int{}
 	for _, f := range rep.Findings {
 		faults[f.Fault]++
 	}
-	assert.Equal(t, 1, faults[autoconfig.FaultOurs], "the PACC document the staged service serves differs from the model")
-	assert.Equal(t, 8, faults[autoconfig.FaultOwner], "one per record wrong or missing")
+	assert.Equal(t, 1, faults[dnscheck.FaultOurs], "the PACC document the staged service serves differs from the model")
+	assert.Equal(t, 8, faults[dnscheck.FaultOwner], "one per record wrong or missing")
 	assert.Contains(t, out, `"fault": "owner",`+"\n"+`      "required": true,`)
 }
 
@@ -162,7 +165,7 @@ func TestCheckDomain_InternalAddressesRefusedByDefault(t *testing.T) {
 func TestCheckDomain_SilentResolverIsOneFindingOfOurs(t *testing.T) {
 	useTestChecker(t)
 	orig := newChecker
-	newChecker = func(o checkOptions) *autoconfig.Checker {
+	newChecker = func(o checkOptions) *dnscheck.Checker {
 		c := orig(o)
 		c.Timeout, c.Deadline = 200*time.Millisecond, 2*time.Second
 		return c
@@ -222,7 +225,7 @@ func TestResolverFlagMustBeHostPort(t *testing.T) {
 // TestEngine_AcceptMX goes through the engine as serve builds it, with the
 // resolver pointed at the loopback DNS server.
 func TestEngine_AcceptMX(t *testing.T) {
-	srv := dnstest.Start(t, golden.Testdata(t, "dns/mx-acceptance.zone"))
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/mx-acceptance.zone"))
 	cfg, err := autoconfig.Parse("accept.yaml", []byte(`
 providers:
   - id: infomaniak.com
@@ -244,8 +247,8 @@ providers:
 	}{
 		{"autoconfig.customer.test", "/mail/config-v1.1.xml", http.StatusOK},
 		{"autoconfig.other.test", "/mail/config-v1.1.xml", http.StatusNotFound},
-		{"ua-auto-config.customer.test", autoconfig.PACCPath, http.StatusOK},
-		{"ua-auto-config.other.test", autoconfig.PACCPath, http.StatusNotFound},
+		{"ua-auto-config.customer.test", pacc.Path, http.StatusOK},
+		{"ua-auto-config.other.test", pacc.Path, http.StatusNotFound},
 	} {
 		req := httptest.NewRequest(http.MethodGet, tt.path, nil)
 		req.Host = tt.host

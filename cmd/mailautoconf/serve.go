@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
@@ -100,7 +103,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
-	fs.StringVar(&o.check.ispdb, "check-ispdb", autoconfig.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
+	fs.StringVar(&o.check.ispdb, "check-ispdb", dnscheck.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
 	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	return o
 }
@@ -204,12 +207,13 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, err
 	}
 	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
-	s.metrics = metrics.New(versionString(), formatOf)
+	formats := &httpkit.Formats{}
+	s.metrics = metrics.New(versionString(), formats.Of)
 	s.metrics.ConfigLoaded(time.Now())
 	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
-		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
+		store: s.store, publicURL: base, logger: logger, metrics: s.metrics, formats: formats,
 		logOutput: stderr, logFormat: accessFormat,
 		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
@@ -452,10 +456,10 @@ func parsePublicURL(s string) (*url.URL, error) {
 // newMXResolver builds the resolver of accept.mx lookups. It is built even
 // when the configuration in force has no accept.mx, so that a reloaded one
 // can use it.
-func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*mxlookup.Resolver, error) {
 	if server == "" {
 		var err error
-		if server, err = autoconfig.SystemResolver(); err != nil {
+		if server, err = mxlookup.SystemResolver(); err != nil {
 			if cfg.AcceptsMX() {
 				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
 			}
@@ -468,7 +472,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 	if cfg.AcceptsMX() {
 		logger.Info("accepting domains by MX", "resolver", server)
 	}
-	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
+	return mxlookup.New(server, mxlookup.DefaultCacheSize, logger), nil
 }
 
 // checkHostPort accepts HOST:PORT with a numeric port.

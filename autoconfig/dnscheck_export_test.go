@@ -1,6 +1,0 @@
-package autoconfig
-
-import "net/netip"
-
-// InternalAddress exposes internalAddress to the external tests.
-func InternalAddress(s string) bool { return internalAddress(netip.MustParseAddr(s)) }
