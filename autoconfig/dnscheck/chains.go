@@ -50,10 +50,10 @@ func (r *checkRun) walk(client Client, steps []step, read reader, want *FoundSet
 		switch {
 		case unchecked(f.Err):
 			res.Outcome, res.via = OutcomeUnchecked, s.src
-			res.Notes = append(res.Notes, Note{"unchecked", []string{f.URL}})
+			res.Notes = r.uncheckedNote(res.Notes, f.URL)
 			return res
 		case errors.As(f.Err, &internal):
-			res.Notes = append(res.Notes, Note{"internal", []string{internal.Host, internal.Addr.String()}})
+			res.Notes = addNote(res.Notes, Note{"internal", []string{internal.Host, internal.Addr.String()}})
 			continue
 		case !f.ok():
 			continue
@@ -87,6 +87,26 @@ func (r *checkRun) walk(client Client, steps []step, read reader, want *FoundSet
 	}
 	res.Outcome = OutcomeNothing
 	return res
+}
+
+// addNote adds n unless the same note is there (one host reached over
+// https and http gives the same refusal twice).
+func addNote(notes []Note, n Note) []Note {
+	for _, m := range notes {
+		if m.Key == n.Key && slices.Equal(m.Args, n.Args) {
+			return notes
+		}
+	}
+	return append(notes, n)
+}
+
+// uncheckedNote says which step could not be made, unless our resolver is
+// down: that one finding already says why nothing was checked.
+func (r *checkRun) uncheckedNote(notes []Note, what string) []Note {
+	if r.resolverDown.Load() {
+		return notes
+	}
+	return append(notes, Note{"unchecked", []string{what}})
 }
 
 // stepResult fetches a step. A step with approval re-fetches an answer
@@ -329,7 +349,7 @@ func (r *checkRun) srvFirst(dom autoconfig.Domain) ClientResult {
 	}
 	if err != nil {
 		res.Outcome, res.via = OutcomeUnchecked, source{kind: sourceRecord, url: "SRV " + d}
-		res.Notes = append(res.Notes, Note{"unchecked", []string{"SRV " + d}})
+		res.Notes = r.uncheckedNote(res.Notes, "SRV "+d)
 		return res
 	}
 	want := expectedSettings(dom, false)

@@ -362,7 +362,7 @@ func TestCheckClients_InternalAddressesRefusedUnlessAllowed(t *testing.T) {
 	var hosts []string
 	for _, f := range internal {
 		hosts = append(hosts, f.Subject)
-		assert.Equal(t, dnscheck.FaultOwner, f.Fault)
+		assert.Equal(t, dnscheck.FaultOurs, f.Fault, "%s points at us: its address is ours", f.Subject)
 		assert.Contains(t, f.Message(), "127.0.0.1")
 	}
 	assert.Contains(t, hosts, "autoconfig.example.ch")
@@ -371,6 +371,18 @@ func TestCheckClients_InternalAddressesRefusedUnlessAllowed(t *testing.T) {
 	cl := clientsOf(rep)
 	assert.Contains(t, noteKeys(cl[dnscheck.ClientThunderbird]), "internal")
 	assert.False(t, rep.OK)
+
+	// A customer name that does not point at us is the owner's.
+	rep = c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "stale.example"), testServiceHost)
+	var stale *dnscheck.Finding
+	for _, f := range findingsOf(rep, "internal-address") {
+		if f.Subject == "autoconfig.stale.example" {
+			stale = &f
+		}
+	}
+	require.NotNil(t, stale, "%+v", rep.Findings)
+	assert.Equal(t, dnscheck.FaultOwner, stale.Fault)
+	assert.Zero(t, web.Connections())
 
 	c.AllowInternal = true
 	assert.True(t, c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost).OK)

@@ -140,7 +140,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 	for _, f := range r.results() {
 		var internal *InternalAddressError
 		if errors.As(f.Err, &internal) {
-			add(Finding{Fault: FaultOwner, Code: "internal-address", Subject: internal.Host,
+			add(Finding{Fault: internalFault(internal.Host, rep.Domain, recordOK), Code: "internal-address", Subject: internal.Host,
 				Args: []string{internal.Host, internal.Addr.String()}})
 		}
 	}
@@ -158,6 +158,18 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 		}
 	}
 	return out
+}
+
+// internalFault: a name of the customer's domain that does not point at
+// us is the owner's; our own names (a customer name pointing at us, the
+// service host, the MX route's host) resolving inside are ours, as when the
+// checker runs behind split-horizon DNS (the operator then allows internal
+// addresses).
+func internalFault(host, domain string, recordOK func(string) bool) Fault {
+	if (host == domain || strings.HasSuffix(host, "."+domain)) && !recordOK(fqdn(host)) {
+		return FaultOwner
+	}
+	return FaultOurs
 }
 
 // attribute finds (or adds) the finding that explains why client c does
@@ -224,6 +236,8 @@ func (r *checkRun) results() []fetchResult {
 		default:
 		}
 	}
+	// Map order is random: reports list the same findings in the same order.
+	slices.SortFunc(out, func(a, b fetchResult) int { return strings.Compare(a.URL, b.URL) })
 	return out
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -170,7 +171,7 @@ func (r *checkRun) exchange(key dnsKey) (*dns.Msg, error) {
 		resp, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(qctx, m, r.c.Resolver)
 	}
 	switch {
-	case err != nil && r.ctx.Err() != nil:
+	case err != nil && r.outOfTime():
 		return nil, &lookupError{what, errOutOfTime}
 	case err != nil, resp.Rcode == dns.RcodeRefused:
 		// The resolver's address stays out of the message: the helpdesk
@@ -181,6 +182,16 @@ func (r *checkRun) exchange(key dnsKey) (*dns.Msg, error) {
 		return nil, &lookupError{what, fmt.Errorf("the resolver answered %s", dns.RcodeToString[resp.Rcode])}
 	}
 	return resp, nil
+}
+
+// outOfTime reports whether the check's deadline has passed. A socket
+// deadline set from it can fire a moment before the context says so.
+func (r *checkRun) outOfTime() bool {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	dl, ok := r.ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // addrs resolves host through the configured resolver, following CNAMEs
@@ -362,7 +373,7 @@ func (r *checkRun) fetchError(req *http.Request, err error) error {
 		return lookup
 	case errors.As(err, &certErr):
 		return fmt.Errorf("the certificate is not valid for %s: %w", req.URL.Hostname(), certErr)
-	case r.ctx.Err() != nil:
+	case r.outOfTime():
 		return fmt.Errorf("fetching %s: %w", req.URL.Host, errOutOfTime)
 	}
 	var ue *url.Error
