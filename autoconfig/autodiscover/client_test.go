@@ -72,8 +72,8 @@ func TestAutodiscoverPOX_CountsSchemasAndLogsMobileSync(t *testing.T) {
 	}, counts)
 	log := logs.String()
 	assert.Equal(t, 2, bytes.Count(logs.Bytes(), []byte("mobilesync")), log)
-	assert.Contains(t, log, "client=Outlook")
-	assert.Contains(t, log, "client=unknown")
+	assert.Contains(t, log, "user_agent_family=Outlook")
+	assert.Contains(t, log, "user_agent_family=unknown")
 	assert.NotContains(t, log, "phone.user")
 	assert.NotContains(t, log, "a@example.ch")
 }

@@ -185,7 +185,7 @@ func (h *Handler) observe(c *gin.Context, schema Schema) {
 	}
 	if schema == SchemaMobileSync {
 		h.logger.InfoContext(c.Request.Context(), "Autodiscover request for the mobilesync (ActiveSync) schema: answered error 601",
-			"client", UserAgentFamily(c.Request.Header.Get("User-Agent")))
+			"user_agent_family", UserAgentFamily(c.Request.Header.Get("User-Agent")))
 	}
 }
 
