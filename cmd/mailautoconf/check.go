@@ -14,13 +14,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
-func init() {
-	commands["check"] = command{
-		summary: "validate a configuration file, or check a domain's DNS and documents live",
-		run:     runCheck,
-	}
-}
-
 // newChecker builds the live checker; tests replace it to trust a test CA
 // and reach loopback servers.
 var newChecker = func(resolver string) *autoconfig.Checker {

@@ -28,13 +28,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 )
 
-func init() {
-	commands["serve"] = command{
-		summary: "run the HTTP service",
-		run:     runServe,
-	}
-}
-
 // adminTokenEnv is read when --admin-token is not given: a flag is visible
 // to every local user in the process list, the environment is not.
 const adminTokenEnv = "MAILAUTOCONF_ADMIN_TOKEN"
