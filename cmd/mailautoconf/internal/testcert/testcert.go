@@ -3,9 +3,11 @@
 package testcert
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -25,6 +27,11 @@ func Write(t testing.TB, dir string, notBefore, notAfter time.Time, names ...str
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
+	return write(t, dir, key, notBefore, notAfter, names)
+}
+
+func write(t testing.TB, dir string, key crypto.Signer, notBefore, notAfter time.Time, names []string) (certPath, keyPath string, cert *x509.Certificate) {
+	t.Helper()
 	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
 	require.NoError(t, err)
 	tmpl := &x509.Certificate{
@@ -36,7 +43,10 @@ func Write(t testing.TB, dir string, notBefore, notAfter time.Time, names ...str
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if _, isRSA := key.(*rsa.PrivateKey); isRSA {
+		tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	require.NoError(t, err)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	require.NoError(t, err)
@@ -62,4 +72,14 @@ func writeAtomic(t testing.TB, path string, data []byte) {
 	tmp := path + ".tmp"
 	require.NoError(t, os.WriteFile(tmp, data, 0o600))
 	require.NoError(t, os.Rename(tmp, path))
+}
+
+// WriteRSA is Valid with a 2048-bit RSA key, for tests of the RSA cipher
+// suites.
+func WriteRSA(t testing.TB, dir string, names ...string) (certPath, keyPath string, cert *x509.Certificate) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	now := time.Now()
+	return write(t, dir, key, now.Add(-time.Hour), now.Add(24*time.Hour), names)
 }
