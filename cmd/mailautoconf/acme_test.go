@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +303,44 @@ providers:
 		"autoconfig.xn--bcher-kva.example", "autodiscover.xn--bcher-kva.example", "ua-auto-config.xn--bcher-kva.example",
 		"autoconfig.other.example", "autodiscover.other.example", "ua-auto-config.other.example",
 	}, listedNames(cfg, nil), "wildcards name no host; no service host, no --public-url")
+}
+
+// TestCerts_IssueAndList runs `certs issue` beside a running service that
+// shares its storage: the service answers the CA's validation, the
+// command's refusals follow the same decision, and `certs list` shows
+// what the storage holds.
+func TestCerts_IssueAndList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an ACME CA")
+	}
+	p := startPebble(t)
+	zone := dnstest.Start(t, "../../testdata/dns/certificates.zone")
+	storage := t.TempDir()
+	o := acmeOptions(t, p, configListed, storage, zone.Addr)
+	rs := startServer(t, o)
+	p.validate(t, rs)
+	waitForStorage(t, storage, listedCertNames, rs.logs, p.log)
+
+	httpPort, tlsPort := rs.plainLn.Addr().(*net.TCPAddr).Port, rs.mainLn.Addr().(*net.TCPAddr).Port
+	var stdout, stderr strings.Builder
+	code := run([]string{"certs", "issue", "customer.test", "random.test",
+		"--config", o.configPath, "--acme-cache", storage, "--acme-directory", p.directory, "--acme-directory-ca", p.caFile,
+		"--resolver", zone.Addr, "--http-port", strconv.Itoa(httpPort), "--tls-port", strconv.Itoa(tlsPort)}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	for _, want := range []string{
+		"ok      autoconfig.customer.test",
+		"ok      autodiscover.customer.test",
+		"refused ua-auto-config.customer.test: not_pointing_here",
+		"refused autoconfig.random.test: domain_not_served",
+	} {
+		assert.Contains(t, stdout.String(), want)
+	}
+	assert.Equal(t, 6, p.issued())
+
+	stdout.Reset()
+	require.Equal(t, 0, run([]string{"certs", "list", "--acme-cache", storage}, &stdout, &stderr), stderr.String())
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 7, stdout.String())
+	assert.Regexp(t, `^NAME +ISSUER +EXPIRES +STATE$`, lines[0])
+	assert.Regexp(t, `^autoconfig\.customer\.test +Pebble Intermediate CA \S+ +\S+ +valid$`, lines[1])
 }

@@ -28,6 +28,7 @@ var commands = []command{
 	{"check", "validate a configuration file, or check a domain's DNS and documents live", runCheck},
 	{"generate", "write a client configuration document to stdout", runGenerate},
 	{"dns", "print the DNS records a customer domain publishes", runDNS},
+	{"certs", "obtain certificates ahead of time, or list those in the storage", runCerts},
 	{"version", "print the version", runVersion},
 }
 
