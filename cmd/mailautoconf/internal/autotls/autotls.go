@@ -30,7 +30,11 @@ import (
 type Options struct {
 	// Storage is the directory of certificates, keys, ACME accounts and
 	// locks: a volume shared by every replica.
-	Storage   string
+	Storage string
+	// Backend, when set, replaces the directory with another CertMagic
+	// storage (Redis, S3, Consul, SQL: any certmagic.Storage with its
+	// locking), shared the same way.
+	Backend   certmagic.Storage
 	Email     string
 	Directory string         // ACME directory URL; "" is Let's Encrypt
 	Roots     *x509.CertPool // trusted for the directory's HTTPS; nil: the system's
@@ -81,7 +85,11 @@ type Manager struct {
 // New builds a Manager; it contacts the CA only when a certificate is
 // needed.
 func New(o Options) (*Manager, error) {
-	if o.Storage == "" {
+	var storage certmagic.Storage = &certmagic.FileStorage{Path: o.Storage}
+	switch {
+	case o.Backend != nil:
+		storage = o.Backend
+	case o.Storage == "":
 		return nil, errors.New("no certificate storage directory")
 	}
 	m := &Manager{logger: o.Logger, events: o.Events, started: map[string]bool{}}
@@ -96,7 +104,6 @@ func New(o Options) (*Manager, error) {
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return managed, nil },
 		Logger:           nop,
 	})
-	storage := &certmagic.FileStorage{Path: o.Storage}
 	template := certmagic.Config{Storage: storage, Logger: nop, OnEvent: m.onEvent}
 	managed = certmagic.New(m.cache, template)
 	m.managed = managed
