@@ -101,11 +101,10 @@ func listedNames(cfg *autoconfig.Config, base *url.URL) []string {
 // here yet would fail the CA's validation; it gets its certificate on
 // demand once it does, or at a later reload.
 func (s *server) manageListed(ctx context.Context, cfg *autoconfig.Config) {
-	base, _ := parsePublicURL(s.opts.publicURL)
 	go func() {
 		var ready []string
 		skipped := 0
-		for _, name := range listedNames(cfg, base) {
+		for _, name := range listedNames(cfg, s.base) {
 			if s.policy.Decide(ctx, name).Allowed {
 				ready = append(ready, name)
 			} else {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
@@ -30,6 +32,10 @@ type server struct {
 	reloader *reload.Reloader
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager // nil without --acme-cache
+	base     *url.URL         // --public-url, nil when not given
+	// lifetime ends when run returns: background work started by reloads
+	// stops with it.
+	lifetime context.Context
 
 	main, plain, private *http.Server
 	listeners
@@ -141,7 +147,8 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		lns.close()
 		return nil, err
 	}
-	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, listeners: lns, tls: t.config != nil}
+	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, base: v.base,
+		lifetime: context.Background(), listeners: lns, tls: t.config != nil}
 	s.reloader = &reload.Reloader{
 		Load: reloadConfig(o.configPath, mx != nil), Store: store, Metrics: m, Logger: logger,
 		Certs: t.certFile, OnSwap: s.onSwap,
@@ -210,6 +217,100 @@ func (l listeners) close() {
 // newly listed domains are ordered ahead of time.
 func (s *server) onSwap(cfg *autoconfig.Config) {
 	if s.acme != nil {
-		s.manageListed(context.Background(), cfg)
+		s.manageListed(s.lifetime, cfg)
 	}
+}
+
+// newLogger is the service's logger and the format of its access lines,
+// which are written beside its records in the same format.
+func newLogger(format string, w io.Writer) (*slog.Logger, accesslog.Format, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), accesslog.Text, nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), accesslog.JSON, nil
+	}
+	return nil, 0, fmt.Errorf("--log-format must be text or json")
+}
+
+func newLimiter(rateFlag string, burst int) (*ratelimit.Limiter, error) {
+	if rateFlag == "0" {
+		return nil, nil
+	}
+	perSecond, err := ratelimit.ParseRate(rateFlag)
+	if err != nil {
+		return nil, fmt.Errorf("--rate-limit: %w", err)
+	}
+	if burst < 1 {
+		return nil, fmt.Errorf("--rate-burst must be at least 1")
+	}
+	return ratelimit.New(perSecond, burst, ratelimit.DefaultMaxClients), nil
+}
+
+func portOf(addr string) (int, error) {
+	_, p, err := net.SplitHostPort(addr)
+	if err == nil {
+		var port int
+		if port, err = strconv.Atoi(p); err == nil && port > 0 {
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("--listen %q names no fixed port for redirects to point to: set --https-port", addr)
+}
+
+func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
+	for _, p := range cfg.Providers {
+		logger.Info("provider loaded", "config", cfg.Source, "provider", p.ID, "domains", len(p.Domains))
+	}
+	if cfg.CatchAll != nil {
+		logger.Warn("answering for ANY domain with the catch-all provider; pass --config to serve only your domains",
+			"config", cfg.Source, "provider", cfg.CatchAll.ID)
+	}
+}
+
+// parsePublicURL accepts an absolute http(s) URL without query or fragment.
+func parsePublicURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("--public-url must be an absolute http or https URL such as https://autoconfig.example.com")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// newMXResolver builds the resolver of accept.mx lookups. It is built even
+// when the configuration in force has no accept.mx, so that a reloaded one
+// can use it.
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
+	if server == "" {
+		var err error
+		if server, err = autoconfig.SystemResolver(); err != nil {
+			if cfg.AcceptsMX() {
+				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
+			}
+			logger.Warn("no DNS resolver: accept.mx and the helpdesk's DNS check will not work until one is given with --resolver", "error", err)
+			return nil, nil
+		}
+	} else if err := checkHostPort(server); err != nil {
+		return nil, fmt.Errorf("--resolver: %w", err)
+	}
+	if cfg.AcceptsMX() {
+		logger.Info("accepting domains by MX", "resolver", server)
+	}
+	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
+}
+
+// checkHostPort accepts HOST:PORT with a numeric port.
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return fmt.Errorf("%q is not HOST:PORT", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q is not HOST:PORT", s)
+	}
+	return nil
 }

@@ -7,20 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/logwriter"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
 
 // adminTokenEnv is read when --admin-token is not given: a flag is visible
@@ -173,6 +166,7 @@ func (s *server) run(ctx context.Context, hup <-chan os.Signal) error {
 	}
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
+	s.lifetime = watchCtx
 	go s.reloader.Watch(watchCtx, hup)
 	if s.opts.watchConfig && s.opts.configPath != "" {
 		if err := s.reloader.WatchFile(watchCtx, s.opts.configPath, s.opts.watchDebounce); err != nil {
@@ -206,98 +200,4 @@ func (s *server) run(ctx context.Context, hup <-chan os.Signal) error {
 		}
 	}
 	return serveErr
-}
-
-// newLogger is the service's logger and the format of its access lines,
-// which are written beside its records in the same format.
-func newLogger(format string, w io.Writer) (*slog.Logger, accesslog.Format, error) {
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), accesslog.Text, nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), accesslog.JSON, nil
-	}
-	return nil, 0, fmt.Errorf("--log-format must be text or json")
-}
-
-func newLimiter(rateFlag string, burst int) (*ratelimit.Limiter, error) {
-	if rateFlag == "0" {
-		return nil, nil
-	}
-	perSecond, err := ratelimit.ParseRate(rateFlag)
-	if err != nil {
-		return nil, fmt.Errorf("--rate-limit: %w", err)
-	}
-	if burst < 1 {
-		return nil, fmt.Errorf("--rate-burst must be at least 1")
-	}
-	return ratelimit.New(perSecond, burst, ratelimit.DefaultMaxClients), nil
-}
-
-func portOf(addr string) (int, error) {
-	_, p, err := net.SplitHostPort(addr)
-	if err == nil {
-		var port int
-		if port, err = strconv.Atoi(p); err == nil && port > 0 {
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("--listen %q names no fixed port for redirects to point to: set --https-port", addr)
-}
-
-func logConfig(logger *slog.Logger, cfg *autoconfig.Config) {
-	for _, p := range cfg.Providers {
-		logger.Info("provider loaded", "config", cfg.Source, "provider", p.ID, "domains", len(p.Domains))
-	}
-	if cfg.CatchAll != nil {
-		logger.Warn("answering for ANY domain with the catch-all provider; pass --config to serve only your domains",
-			"config", cfg.Source, "provider", cfg.CatchAll.ID)
-	}
-}
-
-// parsePublicURL accepts an absolute http(s) URL without query or fragment.
-func parsePublicURL(s string) (*url.URL, error) {
-	if s == "" {
-		return nil, nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("--public-url must be an absolute http or https URL such as https://autoconfig.example.com")
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	return u, nil
-}
-
-// newMXResolver builds the resolver of accept.mx lookups. It is built even
-// when the configuration in force has no accept.mx, so that a reloaded one
-// can use it.
-func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
-	if server == "" {
-		var err error
-		if server, err = autoconfig.SystemResolver(); err != nil {
-			if cfg.AcceptsMX() {
-				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
-			}
-			logger.Warn("no DNS resolver: accept.mx and the helpdesk's DNS check will not work until one is given with --resolver", "error", err)
-			return nil, nil
-		}
-	} else if err := checkHostPort(server); err != nil {
-		return nil, fmt.Errorf("--resolver: %w", err)
-	}
-	if cfg.AcceptsMX() {
-		logger.Info("accepting domains by MX", "resolver", server)
-	}
-	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
-}
-
-// checkHostPort accepts HOST:PORT with a numeric port.
-func checkHostPort(s string) error {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil || host == "" {
-		return fmt.Errorf("%q is not HOST:PORT", s)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q is not HOST:PORT", s)
-	}
-	return nil
 }
