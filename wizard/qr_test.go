@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -134,8 +135,8 @@ func TestQR_Errors(t *testing.T) {
 func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
 	cfg, err := autoconfig.Parse("test", []byte(testConfig))
 	require.NoError(t, err)
-	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
-	w, err := New(svc, Options{})
+	deps := testkit.Deps(cfg)
+	w, err := New(deps, Options{})
 	require.NoError(t, err)
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
@@ -149,6 +150,6 @@ func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
 
 	other, err := autoconfig.Parse("other", []byte(strings.Replace(testConfig, "[example.com, ", "[", 1)))
 	require.NoError(t, err)
-	svc.Store.Swap(other)
+	deps.Resolver.Store.Swap(other)
 	assert.Equal(t, http.StatusNotFound, get(t, e, target).Code, "the new configuration no longer serves example.com")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
@@ -16,10 +17,13 @@ import (
 // issuance and GET /tls/allowed alike. Names must resolve to the
 // configuration's service_host, else to the --public-url host, through
 // the same resolver as accept.mx.
-func newCertPolicy(store *autoconfig.Store, mx *autoconfig.MXResolver, base *url.URL, catchAll bool, m *metrics.Metrics) *certpolicy.Policy {
-	svc := &autoconfig.Service{Store: store, PublicURL: base, MX: mx}
+func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Resolver, base *url.URL, catchAll bool, m *metrics.Metrics) *certpolicy.Policy {
+	resolver := &autoconfig.Resolver{Store: store}
+	if mx != nil {
+		resolver.MX = mx // a nil *mxlookup.Resolver must stay a nil interface
+	}
 	p := &certpolicy.Policy{
-		Served:      servedBy(svc),
+		Served:      servedBy(resolver),
 		ServiceHost: func() string { return serviceHost(store.Config(), base) },
 		CatchAll:    catchAll,
 		Observe:     func(d certpolicy.Decision) { m.CertificateDecision(d.Allowed, d.Reason) },
@@ -41,12 +45,12 @@ func serviceHost(cfg *autoconfig.Config, base *url.URL) string {
 	return ""
 }
 
-// servedBy tells certpolicy how the configuration serves a domain. It is
-// the one place that knows the provider lookup (at merge: the Resolver's).
-func servedBy(svc *autoconfig.Service) certpolicy.Served {
+// servedBy tells certpolicy how the configuration serves a domain,
+// through the Resolver's provider lookup (accept.mx included).
+func servedBy(r *autoconfig.Resolver) certpolicy.Served {
 	return func(ctx context.Context, domain string) (certpolicy.Match, error) {
-		cfg := svc.Store.Config()
-		p, err := svc.LookupIn(ctx, cfg, domain)
+		cfg := r.Config()
+		p, err := r.ProviderIn(ctx, cfg, domain)
 		var unknown *autoconfig.DomainError
 		switch {
 		case errors.As(err, &unknown):

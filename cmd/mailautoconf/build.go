@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
@@ -134,7 +136,8 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, err
 	}
 	store := autoconfig.NewStore(cfg)
-	m := metrics.New(versionString(), formatOf)
+	formats := &httpkit.Formats{}
+	m := metrics.New(versionString(), formats.Of)
 	m.ConfigLoaded(time.Now())
 	policy := newCertPolicy(store, mx, v.base, o.acmeCatchAll, m)
 
@@ -158,7 +161,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 
 	site := site{
-		store: store, publicURL: v.base, logger: logger, metrics: m,
+		store: store, publicURL: v.base, logger: logger, metrics: m, formats: formats,
 		logOutput: stderr, logFormat: v.accessFormat,
 		trustedProxies: v.trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: v.limiter, reloader: s.reloader, adminToken: o.adminToken,
@@ -284,10 +287,10 @@ func parsePublicURL(s string) (*url.URL, error) {
 // newMXResolver builds the resolver of accept.mx lookups. It is built even
 // when the configuration in force has no accept.mx, so that a reloaded one
 // can use it.
-func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*mxlookup.Resolver, error) {
 	if server == "" {
 		var err error
-		if server, err = autoconfig.SystemResolver(); err != nil {
+		if server, err = mxlookup.SystemResolver(); err != nil {
 			if cfg.AcceptsMX() {
 				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
 			}
@@ -300,7 +303,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 	if cfg.AcceptsMX() {
 		logger.Info("accepting domains by MX", "resolver", server)
 	}
-	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
+	return mxlookup.New(server, mxlookup.DefaultCacheSize, logger), nil
 }
 
 // checkHostPort accepts HOST:PORT with a numeric port.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -101,7 +102,7 @@ func runCertsIssue(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m := metrics.New(versionString(), formatOf)
+	m := metrics.New(versionString(), (&httpkit.Formats{}).Of)
 	policy := newCertPolicy(autoconfig.NewStore(cfg), mx, base, *catchAll, m)
 	roots, err := acmeRoots(o.acmeCAFile)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
 )
 
 // command is one subcommand (or one format of generate): its flags are
@@ -35,7 +35,7 @@ var commands = []command{
 // generators are the formats of generate, for the helpdesk's offline use.
 var generators = []command{
 	{"thunderbird", "Thunderbird autoconfig (config-v1.1.xml)", accountDocument("thunderbird", thunderbirdDocument)},
-	{"autodiscover", "Outlook Autodiscover POX response (autodiscover.xml)", accountDocument("autodiscover", autoconfig.AutodiscoverResponse)},
+	{"autodiscover", "Outlook Autodiscover POX response (autodiscover.xml)", accountDocument("autodiscover", autodiscover.Response)},
 	{"mobileconfig", "Apple configuration profile (.mobileconfig), optionally signed", generateMobileconfig},
 }
 
