@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -234,6 +235,16 @@ func TestACME_AheadOfTimeAndOnDemand(t *testing.T) {
 	}
 	status, _ := get(t, tlsClient(p.roots, "autoconfig.listed.test"), rs.url("/metrics"))
 	assert.Equal(t, http.StatusNotFound, status, "metrics are private by default")
+
+	// A reload that lists another domain orders its names ahead of time.
+	writeFile(t, rs.opts.configPath, strings.Replace(configListed, "domains: [listed.test]", "domains: [listed.test, newly.test]", 1))
+	rs.hup <- syscall.SIGHUP
+	waitForStorage(t, storage, []string{
+		"autoconfig.customer.test", "autoconfig.listed.test", "autoconfig.newly.test",
+		"autodiscover.customer.test", "autodiscover.listed.test", "autodiscover.newly.test",
+		"mail-setup.provider.test", "ua-auto-config.listed.test", "ua-auto-config.newly.test",
+	}, rs.logs, p.log)
+	assert.Equal(t, 9, p.issued())
 }
 
 // TestACME_TwoInstancesShareOneStorage: two replicas on one storage
