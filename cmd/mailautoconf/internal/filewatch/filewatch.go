@@ -32,15 +32,17 @@ func Watch(ctx context.Context, path string, debounce time.Duration, onChange fu
 		w.Close()
 		return fmt.Errorf("watching %s: %w", path, err)
 	}
+	// The content as it is now, read before returning: a change made
+	// right after Watch returns must differ from it.
+	last := digest(path)
 	go func() {
 		defer w.Close()
-		run(ctx, w, path, debounce, onChange)
+		run(ctx, w, path, last, debounce, onChange)
 	}()
 	return nil
 }
 
-func run(ctx context.Context, w *fsnotify.Watcher, path string, debounce time.Duration, onChange func()) {
-	last := digest(path)
+func run(ctx context.Context, w *fsnotify.Watcher, path string, last [sha256.Size]byte, debounce time.Duration, onChange func()) {
 	timer := time.NewTimer(debounce)
 	timer.Stop()
 	for {
