@@ -69,8 +69,7 @@ func newTestEngineOn(t testing.TB, config string, opts ...engineOption) *gin.Eng
 	for _, opt := range opts {
 		opt(&deps, &o)
 	}
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	w, err := New(deps, o)
 	require.NoError(t, err)
 	w.Register(e, e)

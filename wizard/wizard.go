@@ -99,7 +99,8 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	// An image needs none of the page headers (the server's nosniff is
 	// enough), and every one costs on each response.
 	generating.GET("/qr.png", w.qr)
-	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png")
+	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
+	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
