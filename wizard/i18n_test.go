@@ -45,7 +45,9 @@ func TestCatalogs_TranslationsAreNotEnglish(t *testing.T) {
 	same := map[string]bool{"security.tls": true, "security.starttls": true, "settings.port": true, "settings.server": true,
 		"helpdesk.client": true, "settings.password": true, "helpdesk.page": true,
 		"helpdesk.name":         true, // German "Name (optional)"
-		"helpdesk.dns.document": true} // French "Document"
+		"helpdesk.dns.document": true, // French "Document"
+		// Product names.
+		"check.client.thunderbird": true, "check.client.deltachat": true, "check.client.apple": true}
 	for _, lang := range langCodes[1:] {
 		for key, msg := range cats[lang] {
 			if same[key] || len(msg) < 8 {

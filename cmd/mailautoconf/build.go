@@ -73,6 +73,9 @@ func (o serveOptions) validate(stderr io.Writer) (validated, error) {
 	if v.trusted, err = guard.ParseCIDRs(o.trustedProxies); err != nil {
 		return v, fmt.Errorf("--trusted-proxies: %w", err)
 	}
+	if err := checkISPDB("--check-ispdb", o.check.ispdb); err != nil {
+		return v, err
+	}
 	if v.limiter, err = newLimiter(o.rateLimit, o.rateBurst); err != nil {
 		return v, err
 	}
@@ -171,7 +174,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	if mx != nil {
 		// The helpdesk checks domains through the same resolver.
-		site.dnsCheck = newDNSCheck(mx.Server(), store)
+		check := o.check
+		check.resolver = mx.Server()
+		site.dnsCheck = newDNSCheck(check, store)
 	}
 	s.main = s.httpServer(newHandler(site))
 	s.main.TLSConfig = t.config

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/logwriter"
 )
 
@@ -52,6 +53,7 @@ type serveOptions struct {
 	sign          signFlags
 	resolver      string
 	helpdeskToken string
+	check         checkOptions // the helpdesk's live check (resolver: --resolver)
 }
 
 // serveFlags defines serve's flags on fs, with their defaults.
@@ -92,6 +94,8 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	fs.StringVar(&o.check.ispdb, "check-ispdb", dnscheck.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
+	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	return o
 }
 
