@@ -186,8 +186,9 @@ func (m *Manager) HTTPChallenge() http.Handler {
 
 // Manage obtains (in the background) and renews certificates for names
 // not handed to it before: the names of listed domains, at start-up and
-// after each reload. A name a reload removed keeps its certificate until
-// it expires: renewing it needs a handshake's decision.
+// after each reload. A name a reload removed stays in the cache, and is
+// renewed, until the process restarts; it is no longer handed out at a
+// restart.
 func (m *Manager) Manage(ctx context.Context, names []string) error {
 	m.mu.Lock()
 	var fresh []string
