@@ -14,13 +14,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
-func init() {
-	commands["check"] = command{
-		summary: "validate a configuration file, or check a domain's DNS and documents live",
-		run:     runCheck,
-	}
-}
-
 // checkOptions are the operator's choices for the live checker.
 type checkOptions struct {
 	resolver string

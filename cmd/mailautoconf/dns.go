@@ -12,13 +12,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 )
 
-func init() {
-	commands["dns"] = command{
-		summary: "print the DNS records a customer domain publishes",
-		run:     runDNS,
-	}
-}
-
 func runDNS(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json]", stderr)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default provider)")

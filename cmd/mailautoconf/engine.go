@@ -23,6 +23,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/health"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -60,8 +61,11 @@ type site struct {
 
 	reloader   *reload.Reloader // with adminToken: POST /admin/reload
 	adminToken string
-	// serveMetrics mounts /metrics on this engine (false with --metrics-listen).
-	serveMetrics bool
+	// publicOperations mounts /metrics and /admin/* on the public engine
+	// too; they are on the private one (newPrivateEngine) otherwise.
+	publicOperations bool
+	// certPolicy answers GET /tls/allowed; nil: not mounted.
+	certPolicy *certpolicy.Policy
 
 	// httpsPort, when not 0, is the TLS port that requests arriving on the
 	// plain-HTTP listener are redirected to.
@@ -143,20 +147,46 @@ func newEngine(s site) *gin.Engine {
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
 	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
-	if s.reloader != nil && s.adminToken != "" {
-		// Limited too: it slows down guessing the token.
-		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
-	}
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
-	if s.serveMetrics {
-		e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	if s.publicOperations {
+		s.registerOperations(e, generating)
+	}
+	if s.certPolicy != nil {
+		// Not rate limited per client: its caller is a front proxy, one
+		// client for every name. A name costs DNS queries only when it is
+		// a mail name of a served domain, and those are cached.
+		e.GET(certpolicy.AllowedPath, s.certPolicy.Handler())
 	}
 	if s.acmeChallenge != nil {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
 	s.formats.Declare(httpkit.FormatOperations, health.LivePath, health.ReadyPath, "/metrics",
-		reload.AdminPath, acmeChallengePrefix+":token")
+		reload.AdminPath, acmeChallengePrefix+":token", certpolicy.AllowedPath)
+	return e
+}
+
+// registerOperations mounts /metrics and, with an admin token,
+// POST /admin/reload; limited is the rate-limited group.
+func (s site) registerOperations(e *gin.Engine, limited gin.IRoutes) {
+	e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	if s.reloader != nil && s.adminToken != "" {
+		// Limited: it slows down guessing the token.
+		limited.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
+	}
+}
+
+// newPrivateEngine serves the operations endpoints on --private-listen,
+// an address the operator keeps away from the public (a loopback address,
+// a pod port no Service exposes), with the health probes beside them.
+func newPrivateEngine(s site) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.Use(guard.SecurityHeaders(), gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)))
+	s.registerOperations(e, e.Group("", s.rateLimit()))
+	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	return e
 }
 
@@ -208,7 +238,8 @@ func (s site) rateLimit() gin.HandlerFunc {
 
 // servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
 // Thunderbird's autoconfig paths (it falls back to http:// when https fails),
-// ACME challenges (fetched over http by definition), the health probes, and
+// ACME challenges (fetched over http by definition), the health probes, the
+// front proxies' certificate decision, and
 // Outlook's GET probe of Autodiscover when --public-url is https: the
 // handler answers it with a 302 to the public URL. A redirect to
 // https://autodiscover.<domain>/ would send Outlook back to the host whose
@@ -222,6 +253,7 @@ func (s site) servedOverPlainHTTP(r *http.Request) bool {
 	return slices.Contains(thunderbird.Paths, path) ||
 		strings.HasPrefix(path, acmeChallengePrefix) ||
 		path == health.LivePath || path == health.ReadyPath ||
+		path == certpolicy.AllowedPath ||
 		(r.Method == http.MethodGet && path == autodiscover.POXPath && s.publicURL != nil && s.publicURL.Scheme == "https")
 }
 

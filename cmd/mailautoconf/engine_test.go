@@ -26,12 +26,12 @@ import (
 // testSite is a site on the embedded default with logs in a buffer.
 func testSite(logs *bytes.Buffer) site {
 	return site{
-		store:        autoconfig.NewStore(autoconfig.Default()),
-		logger:       slog.New(slog.NewJSONHandler(logs, nil)),
-		logOutput:    logs,
-		logFormat:    accesslog.JSON,
-		metrics:      nil, // newEngine makes one that reads the declared formats
-		serveMetrics: true,
+		store:            autoconfig.NewStore(autoconfig.Default()),
+		logger:           slog.New(slog.NewJSONHandler(logs, nil)),
+		logOutput:        logs,
+		logFormat:        accesslog.JSON,
+		metrics:          nil, // newEngine makes one that reads the declared formats
+		publicOperations: true,
 	}
 }
 

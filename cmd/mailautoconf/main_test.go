@@ -74,8 +74,8 @@ func TestCLI_CheckBrokenConfigNamesTheLine(t *testing.T) {
 	code, stdout, stderr := runCLI("check", "--config", path)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, path+":36: providers[0].incoming[0].port: must be between 1 and 65535 (it is 99300)\n"+
-		path+":52: providers[0].outgoing[0].security: must be tls (implicit TLS), starttls or none\n"+
+	assert.Equal(t, path+":42: providers[0].incoming[0].port: must be between 1 and 65535 (it is 99300)\n"+
+		path+":58: providers[0].outgoing[0].security: must be tls (implicit TLS), starttls or none\n"+
 		"2 problem(s) found\n", stderr)
 }
 

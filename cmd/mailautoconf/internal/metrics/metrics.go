@@ -33,6 +33,9 @@ type Metrics struct {
 	lastReload     prometheus.Gauge
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
+	certIssued     *prometheus.CounterVec
+	certFailed     *prometheus.CounterVec
+	certDecisions  *prometheus.CounterVec
 	formatForRoute func(route string) string
 	// autodiscoverSchemas counts POX requests by the schema they ask for,
 	// indexed by autodiscover.Schema: resolved once, as they are counted on
@@ -86,6 +89,18 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 			Name: "mailautoconf_rate_limited_requests_total",
 			Help: "Requests refused with 429 by the per-client rate limit, by route pattern.",
 		}, []string{"route"}),
+		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificates_obtained_total",
+			Help: "Certificates obtained from the ACME CA by this instance, by kind (issued: a new name; renewed).",
+		}, []string{"kind"}),
+		certFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificate_failures_total",
+			Help: "Failed attempts to obtain or renew a certificate, by reason (the ACME problem type, timeout, on_demand_rate_limited, other).",
+		}, []string{"reason"}),
+		certDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificate_decisions_total",
+			Help: "Decisions on whether a host name may get a certificate (on-demand issuance and GET /tls/allowed), by result and reason.",
+		}, []string{"result", "reason"}),
 		formatForRoute: formatForRoute,
 	}
 	schemas := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -104,7 +119,10 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	// absent, on a service that never failed.
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas, buildInfo,
+	m.certIssued.WithLabelValues("issued")
+	m.certIssued.WithLabelValues("renewed")
+	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
+		m.certIssued, m.certFailed, m.certDecisions, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -204,6 +222,30 @@ func (m *Metrics) AutodiscoverSchema(schema autodiscover.Schema) {
 
 // RateLimited records a request refused by the rate limit on route.
 func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(route).Inc() }
+
+// CertificateObtained counts a certificate issued for a new name, or a
+// renewal.
+func (m *Metrics) CertificateObtained(renewal bool) {
+	kind := "issued"
+	if renewal {
+		kind = "renewed"
+	}
+	m.certIssued.WithLabelValues(kind).Inc()
+}
+
+// CertificateFailed counts a failed issuance or renewal; reason must come
+// from a bounded set.
+func (m *Metrics) CertificateFailed(reason string) { m.certFailed.WithLabelValues(reason).Inc() }
+
+// CertificateDecision counts a decision on a host name; reason must come
+// from a bounded set.
+func (m *Metrics) CertificateDecision(allowed bool, reason string) {
+	result := "denied"
+	if allowed {
+		result = "allowed"
+	}
+	m.certDecisions.WithLabelValues(result, reason).Inc()
+}
 
 // ReloadsCounter is the reload counter for result, for tests.
 func (m *Metrics) ReloadsCounter(result string) prometheus.Counter {
