@@ -34,6 +34,8 @@ type Config struct {
 	// point their autoconfig/autodiscover/ua-auto-config CNAMEs at ("" when
 	// the file sets none).
 	ServiceHost string
+	// Site is the wizard's name, logo and accent colour.
+	Site Site
 
 	// loaded orders configurations by when they were parsed, so that a
 	// cache can tell the one a reload put in force from the one it replaced.
