@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/templates"
 )
 
 // ContentType makes Safari on iOS offer to install the profile (Settings →
@@ -52,7 +53,8 @@ type Request struct {
 
 // ParseRequest validates the raw query of a profile download:
 // email=ADDR, optional name=…, optional include=mail,calendar,contacts
-// (repeated include parameters are joined).
+// (repeated include parameters are joined), optional lang=en|fr|de|it (the
+// wizard's page language; an unknown one is ignored).
 func ParseRequest(rawQuery string) (Request, error) {
 	raw, _ := autoconfig.QueryValue(rawQuery, "email")
 	if raw == "" {
@@ -71,13 +73,18 @@ func ParseRequest(rawQuery string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	return Request{Address: addr, Options: Options{Name: name, Include: include}}, nil
+	lang, _ := autoconfig.QueryValue(rawQuery, "lang")
+	if !templates.IsLangCode(lang) {
+		lang = "" // the handler falls back to Accept-Language
+	}
+	return Request{Address: addr, Options: Options{Name: name, Include: include, Lang: lang}}, nil
 }
 
 // Header values shared by every response.
 var (
 	contentType    = []string{ContentType}
 	privateNoStore = []string{"private, no-store"}
+	varyLanguage   = []string{"Accept-Language"}
 )
 
 func (h *handler) download(c *gin.Context) {
@@ -85,6 +92,10 @@ func (h *handler) download(c *gin.Context) {
 	if err != nil {
 		plainError(c, err)
 		return
+	}
+	if req.Options.Lang == "" {
+		// A direct download (a link typed or mailed) speaks the device's language.
+		req.Options.Lang = templates.MatchAcceptLanguage(c.GetHeader("Accept-Language"))
 	}
 	cfg := h.svc.Store.Config()
 	p, err := h.svc.LookupIn(c.Request.Context(), cfg, req.Address.Domain)
@@ -113,6 +124,7 @@ func (h *handler) download(c *gin.Context) {
 	hdr["Content-Disposition"] = []string{`attachment; filename="` + FileName(req.Address) + `"`}
 	// The profile names the user's address: keep it out of shared caches.
 	hdr["Cache-Control"] = privateNoStore
+	hdr["Vary"] = varyLanguage
 	doc.Write(c.Writer, contentType)
 }
 

@@ -108,7 +108,8 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		Address:    addr.String(),
 		ChooseURL:  l.Choose(),
 		SheetURL:   l.Sheet(),
-		ProfileURL: l.Profile(),
+		// Without a language: the profile speaks the user's device's.
+		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
 		Commands:   generateCommands(addr.String(), name),
 	}
 	for _, cl := range clients {

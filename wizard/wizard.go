@@ -90,6 +90,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g.GET("/", w.start)
 	g.GET("/setup", w.choose)
 	g.GET("/setup/:client", w.client)
+	g.GET(shortPath+":client/*address", w.short)
 	g.GET("/sheet", w.sheet)
 	g.GET("/static/:file", w.static)
 	g.HEAD("/static/:file", w.static)
@@ -129,6 +130,10 @@ type pageData struct {
 	Langs   []langLink
 	Title   string
 	HomeURL string
+	Site    siteView
+	// Support is the contact in the footer: the page's provider's, or the
+	// catch-all provider's on pages without an address.
+	Support supportView
 
 	Email      string // the address as typed, to fill the form again
 	Name       string
@@ -144,6 +149,20 @@ type pageData struct {
 	QRURL      string
 	QRTitleKey string
 	QRTextKey  string
+	// QRLink is the short link the QR code encodes, shown beside it for
+	// people who cannot scan; QRLinkText is it without "https://".
+	QRLink, QRLinkText string
+
+	// Provider is the provider's policy and own words; Steps the client's
+	// numbered steps after the password step (Provider.Device); Trouble
+	// the troubleshooting section; Sheet marks the printable sheet.
+	Provider *providerView
+	Steps    []string
+	Trouble  *troubleView
+	Sheet    bool
+	// IPadURL, on the Mac page, is the iPad's page: iPadOS Safari calls
+	// itself a Mac.
+	IPadURL string
 
 	Message string
 	BackURL string
@@ -163,16 +182,27 @@ type clientChoice struct {
 	NameKey   string
 	URL       string
 	Suggested bool
+	// External entries (the webmail) leave the wizard; NoteKey says what
+	// they are.
+	External bool
+	NoteKey  string
 }
 
 // newPage fills what the layout needs: language, switcher and title.
 func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...any) *pageData {
-	return &pageData{
+	cfg := w.svc.Store.Config()
+	page := &pageData{
 		Lang:    lang,
 		Langs:   w.langLinks(r, lang),
 		Title:   w.cats.translate(lang, titleKey, titleArgs...),
 		HomeURL: "/?lang=" + lang,
+		Site:    w.siteView(cfg.Site, lang),
+		Support: supportView{Empty: true},
 	}
+	if cfg.CatchAll != nil {
+		page.Support = newSupportView(cfg.CatchAll.Support)
+	}
+	return page
 }
 
 // langLinks point to the same page in each language. The answer to a form

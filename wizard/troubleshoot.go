@@ -1,0 +1,103 @@
+package wizard
+
+import (
+	"strconv"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// troubleView is the troubleshooting section of a client page or of the
+// sheet, adapted to the provider's policy and servers and worded with the
+// client's own field labels. Every text is translated here: the template
+// only lays it out.
+type troubleView struct {
+	// Username is what the app must show as the username.
+	Username string
+	// Incoming and Outgoing are the fields to correct when the app found
+	// other settings, labelled as the client labels them.
+	Incoming, Outgoing []fieldView
+	// Fallback is the alternative SMTP server, nil when there is none;
+	// FallbackText introduces it (it names the blocked port).
+	Fallback     []fieldView
+	FallbackText string
+	// Cloud: the client syncs through Microsoft's cloud; Alternatives are
+	// the clients that connect directly.
+	Cloud        bool
+	Alternatives []clientChoice
+	// Unverified: the client installs an Apple profile.
+	Unverified bool
+	Host       string // this service's host, to say where a profile comes from
+	// Where is where the client keeps the password (after a change).
+	Where string
+}
+
+// fieldView is one field of a mail app: its label there and the value.
+type fieldView struct{ Label, Value string }
+
+// labelsFor returns the client's word for a field or a security choice,
+// or the generic one (labels.default.*) when the client has none of its own.
+func (w *Wizard) labelFor(lang, set, field string) string {
+	key := "labels." + set + "." + field
+	if _, ok := w.cats[fallbackLang][key]; !ok {
+		key = "labels.default." + field
+	}
+	return w.cats.translate(lang, key)
+}
+
+// serverFields are the server, port and security fields of s as the
+// client names them.
+func (w *Wizard) serverFields(lang, set, role string, s autoconfig.Server) []fieldView {
+	return []fieldView{
+		{Label: w.labelFor(lang, set, role+".server"), Value: s.Host},
+		{Label: w.labelFor(lang, set, role+".port"), Value: strconv.Itoa(s.Port)},
+		{Label: w.labelFor(lang, set, role+".security"), Value: w.labelFor(lang, set, "security."+string(s.Security))},
+	}
+}
+
+// newTroubleView builds the section for cl, or for every client (the
+// sheet) when cl is nil.
+func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, host string) *troubleView {
+	lang := l.lang
+	set := "default"
+	if cl != nil {
+		set = cl.labels
+	}
+	v := &troubleView{Host: host}
+	incoming, ok := acct.FirstIncoming(autoconfig.IMAP)
+	if !ok {
+		incoming, _ = acct.FirstIncoming(autoconfig.POP3)
+	}
+	v.Username = incoming.Username
+	v.Incoming = w.serverFields(lang, set, "incoming", incoming)
+	var smtp []autoconfig.Server
+	for _, s := range acct.Outgoing {
+		if s.Protocol == autoconfig.SMTP {
+			smtp = append(smtp, s)
+		}
+	}
+	if len(smtp) > 0 {
+		v.Outgoing = w.serverFields(lang, set, "outgoing", smtp[0])
+	}
+	// The first alternative on another port: networks block ports, not hosts.
+	for _, s := range smtp[min(1, len(smtp)):] {
+		if s.Port != smtp[0].Port {
+			v.Fallback = w.serverFields(lang, set, "outgoing", s)
+			v.FallbackText = w.cats.translate(lang, "ts.send.fallback", smtp[0].Port)
+			break
+		}
+	}
+	whereKey := "ts.where.sheet"
+	if cl != nil {
+		whereKey = "ts.where." + cl.ID
+	}
+	v.Where = w.cats.translate(lang, whereKey)
+	v.Cloud = cl == nil || cl.cloud
+	v.Unverified = cl == nil || cl.Profile()
+	if v.Cloud {
+		for _, id := range []string{"outlook-classic", "thunderbird", "emclient"} {
+			alt, _ := clientByID(id)
+			v.Alternatives = append(v.Alternatives, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id)})
+		}
+	}
+	return v
+}
