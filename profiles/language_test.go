@@ -54,7 +54,7 @@ func TestHTTP_ProfileLanguage_QueryThenAcceptLanguage(t *testing.T) {
 	require.NoError(t, err)
 	e := newTestEngine(t, cfg, nil)
 	tests := []struct{ lang, acceptLanguage, want string }{
-		{"it", "de", "Configura la posta"},       // the page's language wins
+		{"it", "de", "Configura la posta"},      // the page's language wins
 		{"", "fr-CH, fr;q=0.9", "Configure la"}, // a direct download: the device's
 		{"xx", "", "Sets up mail"},              // unknown: English
 	}

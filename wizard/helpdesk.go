@@ -105,9 +105,9 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	}
 	l := links{base: w.svc.BaseURL(c.Request), lang: lang, email: addr.String(), name: name}
 	view := &helpdeskView{
-		Address:    addr.String(),
-		ChooseURL:  l.Choose(),
-		SheetURL:   l.Sheet(),
+		Address:   addr.String(),
+		ChooseURL: l.Choose(),
+		SheetURL:  l.Sheet(),
 		// Without a language: the profile speaks the user's device's.
 		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
 		Commands:   generateCommands(addr.String(), name),

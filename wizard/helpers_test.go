@@ -65,6 +65,12 @@ func newTestEngineOn(t testing.TB, config string, opts ...engineOption) *gin.Eng
 	t.Helper()
 	cfg, err := autoconfig.Parse("test", []byte(config))
 	require.NoError(t, err)
+	return newTestEngineFor(t, cfg, opts...)
+}
+
+// newTestEngineFor is newTestEngine on a parsed configuration.
+func newTestEngineFor(t testing.TB, cfg *autoconfig.Config, opts ...engineOption) *gin.Engine {
+	t.Helper()
 	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
 	var o Options
 	for _, opt := range opts {

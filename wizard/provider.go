@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"html/template"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -26,14 +27,17 @@ type providerView struct {
 
 // supportView is the provider's support contact; Empty when there is none.
 type supportView struct {
-	URL, Email, Phone, TelURL string
-	Empty                     bool
+	URL, Email, Phone string
+	// TelURL is a tel: link, which html/template would refuse as an unsafe
+	// scheme: it is built from the phone's digits and + only.
+	TelURL template.URL
+	Empty  bool
 }
 
 func newSupportView(s autoconfig.Support) supportView {
 	v := supportView{URL: s.URL, Email: s.Email, Phone: s.Phone, Empty: s.Empty()}
 	if s.Phone != "" {
-		v.TelURL = s.TelURL()
+		v.TelURL = template.URL(s.TelURL()) // #nosec G203 -- digits and + only
 	}
 	return v
 }

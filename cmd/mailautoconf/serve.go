@@ -162,6 +162,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if why := phoneUnreachable(o.listen); base == nil && why != "" {
+		logger.Warn("QR codes and links for phones may not work: set --public-url to the name phones reach", "reason", why)
+	}
 	trusted, err := guard.ParseCIDRs(o.trustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("--trusted-proxies: %w", err)
