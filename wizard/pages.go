@@ -90,7 +90,7 @@ func (w *Wizard) client(c *gin.Context) {
 	if cl.Mobile && !isPhone(c.GetHeader("User-Agent")) {
 		page.QRURL = l.QR(cl.ID)
 		page.QRLink = links{base: w.svc.BaseURL(c.Request), email: l.email, name: l.name}.Short(cl.ID)
-		page.QRLinkText = strings.TrimPrefix(page.QRLink, "https://")
+		page.QRLinkParts = strings.Split(strings.TrimPrefix(page.QRLink, "https://"), "/")
 		page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
 		if cl.Profile() {
 			page.QRTitleKey, page.QRTextKey = "qr.apple.title", "qr.apple.text"

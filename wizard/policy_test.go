@@ -217,3 +217,23 @@ func TestSite_NameLogoAndAccentColour(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, get(t, plain, "/static/site-theme.css").Code)
 	assert.Equal(t, http.StatusNotFound, get(t, plain, "/static/site-logo.svg").Code)
 }
+
+// TestTroubleshooting_OutlookCloudOffersDirectApps: the alternatives to an
+// Outlook that syncs through Microsoft's cloud run on the same device.
+func TestTroubleshooting_OutlookCloudOffersDirectApps(t *testing.T) {
+	e := newTestEngineOn(t, deviceConfig)
+	cats := testCatalogs(t)
+	for client, alternatives := range map[string][]string{
+		"outlook-windows": {"outlook-classic", "thunderbird", "emclient"},
+		"outlook-mobile":  {"apple-ios", "android", "thunderbird"},
+	} {
+		body := get(t, e, "/setup/"+client+"?email=jane@example.com&lang=it").Body.String()
+		list := body[strings.Index(body, inHTML(cats["it"]["ts.cloud.instead"])):]
+		list = list[:strings.Index(list, "</ul>")]
+		for _, id := range alternatives {
+			has(t, list, `<li><a href="/setup/`+id+`?email=jane%40example.com&amp;lang=it">`, client)
+		}
+		has(t, list, "<li>Example Mail app: ", "the provider's own app")
+		has(t, list, `<li><a href="https://webmail.example.net/">`, "the webmail")
+	}
+}

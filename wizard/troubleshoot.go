@@ -94,7 +94,13 @@ func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, ho
 	v.Cloud = cl == nil || cl.cloud
 	v.Unverified = cl == nil || cl.Profile()
 	if v.Cloud {
-		for _, id := range []string{"outlook-classic", "thunderbird", "emclient"} {
+		// Apps that connect to the provider themselves, on the same kind
+		// of device.
+		direct := []string{"outlook-classic", "thunderbird", "emclient"}
+		if cl != nil && cl.Mobile {
+			direct = []string{"apple-ios", "android", "thunderbird"}
+		}
+		for _, id := range direct {
 			alt, _ := clientByID(id)
 			v.Alternatives = append(v.Alternatives, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id)})
 		}

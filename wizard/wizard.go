@@ -150,8 +150,10 @@ type pageData struct {
 	QRTitleKey string
 	QRTextKey  string
 	// QRLink is the short link the QR code encodes, shown beside it for
-	// people who cannot scan; QRLinkText is it without "https://".
-	QRLink, QRLinkText string
+	// people who cannot scan; QRLinkParts are its text without "https://"
+	// cut at each "/", where the line may break.
+	QRLink      string
+	QRLinkParts []string
 
 	// Provider is the provider's policy and own words; Steps the client's
 	// numbered steps after the password step (Provider.Device); Trouble
