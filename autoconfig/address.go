@@ -232,13 +232,19 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 	if isAllDigits(last) {
 		return "", "", addressErr("an IP address is not accepted as the domain")
 	}
-	display = ascii
-	if strings.Contains(ascii, "xn--") {
-		if u, err := idna.Display.ToUnicode(ascii); err == nil {
-			display = u
-		}
+	return ascii, UnicodeDomain(ascii), nil
+}
+
+// UnicodeDomain is the display form of a valid ASCII domain: its punycode
+// labels in Unicode.
+func UnicodeDomain(ascii string) string {
+	if !strings.Contains(ascii, "xn--") {
+		return ascii
 	}
-	return ascii, display, nil
+	if u, err := idna.Display.ToUnicode(ascii); err == nil {
+		return u
+	}
+	return ascii
 }
 
 // asciiLDH lower-cases domain if it is made only of ASCII letters, digits,

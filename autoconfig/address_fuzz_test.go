@@ -1,26 +1,28 @@
-package autoconfig
+package autoconfig_test
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+
 	"github.com/stretchr/testify/assert"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // FuzzParseAddress checks that any input is either rejected with a message
 // that does not repeat it, or accepted as an address whose ASCII form
 // parses back to the same address.
 func FuzzParseAddress(f *testing.F) {
-	for _, seed := range golden.FuzzSeeds(f, "FuzzParseAddress") {
+	for _, seed := range testkit.FuzzSeeds(f, "FuzzParseAddress") {
 		f.Add(seed[0])
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		addr, err := ParseAddress(in)
+		addr, err := autoconfig.ParseAddress(in)
 		if err != nil {
-			if !IsAddressError(err) {
+			if !autoconfig.IsAddressError(err) {
 				t.Fatalf("error of another type: %T", err)
 			}
 			// Messages have "@" only between spaces, so an input with "@"
@@ -30,7 +32,7 @@ func FuzzParseAddress(f *testing.F) {
 			}
 			return
 		}
-		if addr.Local == "" || len(addr.Domain) > maxDomain || len(addr.ASCII()) > maxAddress {
+		if addr.Local == "" || len(addr.Domain) > autoconfig.MaxDomain || len(addr.ASCII()) > autoconfig.MaxAddress {
 			t.Fatalf("accepted out of limits: %+v", addr)
 		}
 		for i := 0; i < len(addr.Domain); i++ {
@@ -38,7 +40,7 @@ func FuzzParseAddress(f *testing.F) {
 				t.Fatalf("domain not lower-case ASCII: %q", addr.Domain)
 			}
 		}
-		again, err := ParseAddress(addr.ASCII())
+		again, err := autoconfig.ParseAddress(addr.ASCII())
 		if err != nil || again != addr {
 			t.Fatalf("ASCII form %q does not parse back: %+v, %v", addr.ASCII(), again, err)
 		}
@@ -52,11 +54,11 @@ func FuzzASCIIFastPathAgreesWithIDNA(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, domain string) {
-		fast, ok := asciiLDH(domain)
+		fast, ok := autoconfig.ASCIILDH(domain)
 		if !ok {
 			return
 		}
-		slow, err := lookupProfile.ToASCII(domain)
+		slow, err := autoconfig.LookupProfile.ToASCII(domain)
 		if assert.NoError(t, err, "fast path accepted %q, idna rejects it", domain) {
 			assert.Equal(t, slow, fast, domain)
 		}

@@ -118,14 +118,9 @@ func (c *Config) ProviderForMX(mxs []MXHost) *Provider {
 	return nil
 }
 
-// Resolve finds the provider for addr and resolves its settings.
-func (c *Config) Resolve(addr Address) (Account, error) {
-	p, err := c.Lookup(addr.Domain)
-	if err != nil {
-		return Account{}, err
-	}
-	return NewAccount(p, addr), nil
-}
+// LoadedAfter reports whether c was parsed after other: of two
+// configurations, the later one is the one a reload put in force.
+func (c *Config) LoadedAfter(other *Config) bool { return c.loaded > other.loaded }
 
 // ConfigError is one problem in a configuration file, with its place.
 type ConfigError struct {

@@ -1,4 +1,4 @@
-package autoconfig
+package autoconfig_test
 
 import (
 	"errors"
@@ -6,20 +6,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // FuzzParseConfig checks that any file is either refused with located
 // problems or loaded into a configuration whose invariants hold.
 func FuzzParseConfig(f *testing.F) {
-	for _, seed := range golden.FuzzSeeds(f, "FuzzParseConfig") {
+	for _, seed := range testkit.FuzzSeeds(f, "FuzzParseConfig") {
 		f.Add([]byte(seed[0]))
 	}
-	f.Add(DefaultYAML())
+	f.Add(autoconfig.DefaultYAML())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("fuzz.yaml", data)
+		cfg, err := autoconfig.Parse("fuzz.yaml", data)
 		if err != nil {
-			var problems ConfigErrors
+			var problems autoconfig.ConfigErrors
 			if !errors.As(err, &problems) || len(problems) == 0 {
 				t.Fatalf("error is not a list of located problems: %T %v", err, err)
 			}

@@ -1,35 +1,38 @@
-package autoconfig
+package autoconfig_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func TestDefault_IsTheSeedReferenceProvider(t *testing.T) {
-	c := Default()
+	c := autoconfig.Default()
 	require.Len(t, c.Providers, 1)
 	p := c.Providers[0]
 	assert.Same(t, p, c.CatchAll, "the embedded default answers for any domain")
 	assert.Equal(t, "infomaniak.com", p.ID)
-	assert.Equal(t, []Server{
-		{Protocol: IMAP, Host: "mail.infomaniak.com", Port: 993, Security: SecurityTLS, Auth: AuthPassword, Username: PlaceholderAddress},
-		{Protocol: POP3, Host: "mail.infomaniak.com", Port: 995, Security: SecurityTLS, Auth: AuthPassword, Username: PlaceholderAddress, Discouraged: true},
+	assert.Equal(t, []autoconfig.Server{
+		{Protocol: autoconfig.IMAP, Host: "mail.infomaniak.com", Port: 993, Security: autoconfig.SecurityTLS, Auth: autoconfig.AuthPassword, Username: autoconfig.PlaceholderAddress},
+		{Protocol: autoconfig.POP3, Host: "mail.infomaniak.com", Port: 995, Security: autoconfig.SecurityTLS, Auth: autoconfig.AuthPassword, Username: autoconfig.PlaceholderAddress, Discouraged: true},
 	}, p.Incoming)
-	assert.Equal(t, []Server{
-		{Protocol: SMTP, Host: "mail.infomaniak.com", Port: 587, Security: SecuritySTARTTLS, Auth: AuthPassword, Username: PlaceholderAddress},
-		{Protocol: SMTP, Host: "mail.infomaniak.com", Port: 465, Security: SecurityTLS, Auth: AuthPassword, Username: PlaceholderAddress},
+	assert.Equal(t, []autoconfig.Server{
+		{Protocol: autoconfig.SMTP, Host: "mail.infomaniak.com", Port: 587, Security: autoconfig.SecuritySTARTTLS, Auth: autoconfig.AuthPassword, Username: autoconfig.PlaceholderAddress},
+		{Protocol: autoconfig.SMTP, Host: "mail.infomaniak.com", Port: 465, Security: autoconfig.SecurityTLS, Auth: autoconfig.AuthPassword, Username: autoconfig.PlaceholderAddress},
 	}, p.Outgoing)
-	assert.Equal(t, []MXHost{{Host: "mta-gw.infomaniak.ch", Priority: 5}}, p.MX)
+	assert.Equal(t, []autoconfig.MXHost{{Host: "mta-gw.infomaniak.ch", Priority: 5}}, p.MX)
 	assert.Equal(t, "v=spf1 include:spf.infomaniak.ch -all", p.SPF)
-	assert.Equal(t, 587, p.AppleSMTPPort)
+	assert.Zero(t, p.AppleSMTPPort, "unset: the preferred SMTP server (Decide)")
 	assert.False(t, p.AutodiscoverPOP3)
 	assert.Empty(t, p.CalDAVURL, "the seed names no CalDAV server")
 
@@ -41,7 +44,7 @@ func TestDefault_IsTheSeedReferenceProvider(t *testing.T) {
 }
 
 func TestLoadFile_Example(t *testing.T) {
-	c, err := LoadFile(golden.Testdata(t, "config/example.yaml"))
+	c, err := autoconfig.LoadFile(testkit.Testdata(t, "config/example.yaml"))
 	require.NoError(t, err)
 	require.Len(t, c.Providers, 2)
 	hosting, legacy := c.Providers[0], c.Providers[1]
@@ -50,11 +53,11 @@ func TestLoadFile_Example(t *testing.T) {
 	assert.Equal(t, "Example Mail", hosting.ShortName)
 	assert.Equal(t, "Legacy Mail", legacy.ShortName, "short_name defaults to display_name")
 	assert.Equal(t, "https://dav.example-hosting.ch/calendars/", hosting.CalDAVURL)
-	assert.Equal(t, PlaceholderLocalPart, legacy.Incoming[0].Username)
+	assert.Equal(t, autoconfig.PlaceholderLocalPart, legacy.Incoming[0].Username)
 
 	lookups := []struct {
 		domain string
-		want   *Provider
+		want   *autoconfig.Provider
 	}{
 		{"example.ch", hosting},
 		{"xn--bcher-kva.example", hosting},
@@ -69,22 +72,22 @@ func TestLoadFile_Example(t *testing.T) {
 	}
 	for _, unknown := range []string{"customers.example-hosting.ch", "example.org", "sub.example.ch", "ch"} {
 		_, err := c.Lookup(unknown)
-		assert.ErrorIs(t, err, ErrUnknownDomain, unknown)
-		assert.Equal(t, 404, StatusOf(err))
+		assert.ErrorIs(t, err, autoconfig.ErrUnknownDomain, unknown)
 	}
 }
 
 func TestResolve_FillsUsernames(t *testing.T) {
-	c, err := LoadFile(golden.Testdata(t, "config/example.yaml"))
+	c, err := autoconfig.LoadFile(testkit.Testdata(t, "config/example.yaml"))
 	require.NoError(t, err)
-	addr, err := ParseAddress("Jane@Example.NET")
+	addr, err := autoconfig.ParseAddress("Jane@Example.NET")
 	require.NoError(t, err)
-	acct, err := c.Resolve(addr)
+	r := &autoconfig.Resolver{Store: autoconfig.NewStore(c)}
+	acct, err := r.Account(context.Background(), addr, "")
 	require.NoError(t, err)
 	assert.Equal(t, "legacy.example.net", acct.Provider.ID)
-	assert.Equal(t, "Jane", acct.Incoming[0].Username)
-	assert.Equal(t, "Jane", acct.Outgoing[0].Username)
-	assert.Equal(t, PlaceholderLocalPart, acct.Provider.Incoming[0].Username, "resolving must not change the provider")
+	assert.Equal(t, "jane", acct.Incoming[0].Username, "local parts are case-insensitive by default")
+	assert.Equal(t, "jane", acct.Outgoing[0].Username)
+	assert.Equal(t, autoconfig.PlaceholderLocalPart, acct.Provider.Incoming[0].Username, "resolving must not change the provider")
 }
 
 // minimal is a valid provider that the error cases below break one way each.
@@ -105,11 +108,11 @@ const minimal = `providers:
 `
 
 func TestParse_Minimal(t *testing.T) {
-	c, err := Parse("minimal.yaml", []byte(minimal))
+	c, err := autoconfig.Parse("minimal.yaml", []byte(minimal))
 	require.NoError(t, err)
 	require.Len(t, c.Providers, 1)
-	assert.Equal(t, AuthPassword, c.Providers[0].Incoming[0].Auth)
-	assert.Equal(t, PlaceholderAddress, c.Providers[0].Incoming[0].Username)
+	assert.Equal(t, autoconfig.AuthPassword, c.Providers[0].Incoming[0].Auth)
+	assert.Equal(t, autoconfig.PlaceholderAddress, c.Providers[0].Incoming[0].Username)
 }
 
 func TestParse_Errors(t *testing.T) {
@@ -186,9 +189,9 @@ func TestParse_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("f.yaml", []byte(tt.yaml))
+			_, err := autoconfig.Parse("f.yaml", []byte(tt.yaml))
 			require.Error(t, err)
-			var errs ConfigErrors
+			var errs autoconfig.ConfigErrors
 			require.ErrorAs(t, err, &errs)
 			got := make([]string, len(errs))
 			for i, e := range errs {
@@ -200,7 +203,7 @@ func TestParse_Errors(t *testing.T) {
 }
 
 func TestLoadFile_Missing(t *testing.T) {
-	_, err := LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := autoconfig.LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	assert.Contains(t, err.Error(), "reading configuration")
@@ -213,12 +216,12 @@ func TestConfigLookup_ManyDomains(t *testing.T) {
 		fmt.Fprintf(&b, "      - d%d.example\n", i)
 	}
 	b.WriteString(strings.SplitN(minimal, "    domains: [example.com]\n", 2)[1])
-	c, err := Parse("many.yaml", []byte(b.String()))
+	c, err := autoconfig.Parse("many.yaml", []byte(b.String()))
 	require.NoError(t, err)
 	p, err := c.Lookup("d4999.example")
 	require.NoError(t, err)
 	assert.Equal(t, "example.com", p.ID)
 	assert.Len(t, p.Domains, 5000)
 	_, err = c.Lookup("d5000.example")
-	assert.ErrorIs(t, err, ErrUnknownDomain)
+	assert.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
 }

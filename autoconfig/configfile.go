@@ -39,6 +39,13 @@ type rawProvider struct {
 	Support      rawSupport      `yaml:"support"`
 	Texts        rawTexts        `yaml:"texts"`
 	Apps         []rawApp        `yaml:"apps"`
+	Login        rawLogin        `yaml:"login"`
+}
+
+// rawLogin is how the provider's servers read login names.
+type rawLogin struct {
+	UnicodeDomain          pos[bool] `yaml:"unicode_domain"`
+	CaseSensitiveLocalPart pos[bool] `yaml:"case_sensitive_local_part"`
 }
 
 type rawServer struct {
@@ -201,6 +208,10 @@ func (v *validator) provider(rp *rawProvider, path string) *Provider {
 		SPF:              strings.TrimSpace(rp.SPF.Value),
 		AutodiscoverPOP3: rp.Autodiscover.POP3.Value,
 		AppleSMTPPort:    rp.Apple.SMTPPort.Value,
+		Login: LoginRules{
+			UnicodeDomain:          rp.Login.UnicodeDomain.Value,
+			CaseSensitiveLocalPart: rp.Login.CaseSensitiveLocalPart.Value,
+		},
 	}
 	switch {
 	case !rp.ID.Set || p.ID == "":
@@ -246,24 +257,23 @@ func (v *validator) provider(rp *rawProvider, path string) *Provider {
 	if p.SPF != "" && !strings.HasPrefix(p.SPF, "v=spf1") {
 		v.add(rp.SPF.Line, path+".spf", `must start with "v=spf1"`)
 	}
-	if rp.Apple.SMTPPort.Set {
-		if !hasServer(p.Outgoing, SMTP, p.AppleSMTPPort) {
-			v.add(rp.Apple.SMTPPort.Line, path+".apple.smtp_port", "no outgoing SMTP server uses port %d", p.AppleSMTPPort)
-		}
-	} else if s, ok := p.PreferredOutgoing(); ok {
-		p.AppleSMTPPort = s.Port
+	if rp.Apple.SMTPPort.Set && !hasServer(p.Outgoing, SMTP, p.AppleSMTPPort) {
+		v.add(rp.Apple.SMTPPort.Line, path+".apple.smtp_port", "no outgoing SMTP server uses port %d", p.AppleSMTPPort)
 	}
-	if p.AutodiscoverPOP3 {
-		if _, ok := p.FirstIncoming(POP3); !ok {
-			v.add(rp.Autodiscover.POP3.Line, path+".autodiscover.pop3", "the provider has no POP3 server")
-		}
+	if p.AutodiscoverPOP3 && !hasServer(p.Incoming, POP3, 0) {
+		v.add(rp.Autodiscover.POP3.Line, path+".autodiscover.pop3", "the provider has no POP3 server")
+	}
+	if len(p.Incoming) > 0 && len(p.Outgoing) > 0 {
+		p.settings = Decide(p)
 	}
 	return p
 }
 
+// hasServer reports whether servers has one of protocol proto on port
+// (any port when port is 0).
 func hasServer(servers []Server, proto Protocol, port int) bool {
 	for _, s := range servers {
-		if s.Protocol == proto && s.Port == port {
+		if s.Protocol == proto && (port == 0 || s.Port == port) {
 			return true
 		}
 	}

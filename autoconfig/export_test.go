@@ -1,12 +1,13 @@
 package autoconfig
 
-import "time"
+// ASCIILDH is asciiLDH, for the external fuzz test.
+var ASCIILDH = asciiLDH
 
-// Test hooks: the clock of the MX cache, its size, and resolv.conf parsing
-// from a test file.
+// Limits, for the external fuzz test.
+const (
+	MaxDomain  = maxDomain
+	MaxAddress = maxAddress
+)
 
-func SetMXClock(r *MXResolver, now func() time.Time) { r.now = now }
-
-func MXCacheLen(r *MXResolver) int { return r.cache.len() }
-
-var ResolverFromFile = resolverFromFile
+// LookupProfile is lookupProfile, for the external fuzz test.
+var LookupProfile = lookupProfile

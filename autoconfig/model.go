@@ -39,8 +39,8 @@ const (
 	AuthOAuth2 Auth = "oauth2"
 )
 
-// Username placeholders, as Thunderbird defines them; the other formats
-// substitute them when rendering for an Account.
+// Username placeholders, as Thunderbird defines them. A Domain keeps the
+// first two (the client fills them in); an Account has all three expanded.
 const (
 	PlaceholderAddress   = "%EMAILADDRESS%"
 	PlaceholderLocalPart = "%EMAILLOCALPART%"
@@ -54,8 +54,10 @@ type Server struct {
 	Port     int
 	Security Security
 	Auth     Auth
-	// Username is a template made of literal text and the placeholders
-	// above; the default is the full address.
+	// Username is the login name: in a Provider, a template made of literal
+	// text and the placeholders above (default: the full address); in a
+	// Domain, the same with %EMAILDOMAIN% expanded; in an Account, the login
+	// itself.
 	Username string
 	// Discouraged servers are offered only where a format can say so, or
 	// where a provider asks for them (POP3: no server-side copy of folders).
@@ -68,15 +70,17 @@ type MXHost struct {
 	Priority int
 }
 
-// Provider is a mail provider and everything clients need to know of it.
+// Provider is a mail provider and everything clients need to know of it,
+// as the configuration file says it. Formats never read its server lists:
+// they read the decisions of a Domain or an Account (see Decide).
 type Provider struct {
 	ID          string // ASCII host-name-like id, e.g. infomaniak.com
 	DisplayName string
 	ShortName   string
 	// Domains are exact domain names (ASCII) and "*.suffix" wildcards.
 	Domains []string
-	// Incoming (IMAP, POP3) and Outgoing (SMTP) servers in order of
-	// preference: the first of each protocol is the one clients use.
+	// Incoming (IMAP, POP3) and Outgoing (SMTP) servers as configured, in
+	// the provider's order of preference.
 	Incoming []Server
 	Outgoing []Server
 
@@ -102,78 +106,240 @@ type Provider struct {
 	Texts     ProviderTexts
 	Apps      []App
 
-	// AppleSMTPPort chooses the one SMTP server an Apple profile can hold
-	// (587 STARTTLS by default, or the 465 implicit-TLS fallback).
+	// AppleSMTPPort chooses the one SMTP server an Apple profile can hold;
+	// 0: the preferred SMTP server.
 	AppleSMTPPort int
+	// Login says how login names are written.
+	Login LoginRules
+
+	// settings are the provider's decisions, made once at load (Decide).
+	settings Settings
 }
 
-// FirstIncoming returns the preferred server of protocol proto, if any.
-func (p *Provider) FirstIncoming(proto Protocol) (Server, bool) {
-	return firstOf(p.Incoming, proto)
+// decisions are p's Settings: made at load for a configured provider, or
+// now for one built in code.
+func (p *Provider) decisions() Settings {
+	if p.settings.Incoming == nil {
+		return Decide(p)
+	}
+	return p.settings
 }
 
-// PreferredOutgoing returns the preferred SMTP server.
-func (p *Provider) PreferredOutgoing() (Server, bool) {
-	return firstOf(p.Outgoing, SMTP)
+// LoginRules say how a provider's servers read login names.
+type LoginRules struct {
+	// UnicodeDomain writes the domain of logins in Unicode (bücher.ch).
+	// Off by default: logins carry the ASCII form (xn--bcher-kva.ch),
+	// because Thunderbird's reader accepts only that form and IMAP/SMTP
+	// logins are ASCII unless the server announces UTF-8 support
+	// (RFC 6855 UTF8=ACCEPT, RFC 6531 SMTPUTF8).
+	UnicodeDomain bool
+	// CaseSensitiveLocalPart keeps the local part as typed. Off by default:
+	// mail systems treat Jane.Doe and jane.doe as one mailbox, so both get
+	// one login and one Apple profile identity.
+	CaseSensitiveLocalPart bool
 }
 
-func firstOf(servers []Server, proto Protocol) (Server, bool) {
-	for _, s := range servers {
-		if s.Protocol == proto {
-			return s, true
+// Settings are the decisions every client format needs, in the one place
+// they are made. Servers come preferred first.
+type Settings struct {
+	// Incoming lists every incoming server, the preferred one first:
+	// servers that are not discouraged before discouraged ones, IMAP before
+	// POP3, then the configured order. Thunderbird makes the first its
+	// default and offers the others; formats with one incoming server use
+	// the first.
+	Incoming []Server
+	// Outgoing lists every SMTP server, the preferred one first, then its
+	// fallbacks (587 STARTTLS before 465 implicit TLS for the reference
+	// provider) in the configured order, discouraged ones last.
+	Outgoing []Server
+	// Apple is the one SMTP server an Apple profile holds (it has no
+	// fallback list): apple.smtp_port's server, or the preferred one.
+	Apple Server
+	// Autodiscover is the Protocol list of an Outlook Autodiscover answer:
+	// one server per type, because Outlook has no fallback list. The
+	// preferred incoming server; POP3 after IMAP only when the provider
+	// enables it; the preferred SMTP server.
+	Autodiscover []Server
+}
+
+// PreferredIncoming is the incoming server every client uses by default.
+func (s Settings) PreferredIncoming() Server { return s.Incoming[0] }
+
+// PreferredOutgoing is the SMTP server every client uses by default.
+func (s Settings) PreferredOutgoing() Server { return s.Outgoing[0] }
+
+// IncomingAlternatives are the incoming servers after the preferred one.
+func (s Settings) IncomingAlternatives() []Server { return s.Incoming[1:] }
+
+// OutgoingFallbacks are the SMTP servers after the preferred one.
+func (s Settings) OutgoingFallbacks() []Server { return s.Outgoing[1:] }
+
+// First returns the first server of protocol proto among the incoming
+// servers, in the order of preference.
+func (s Settings) First(proto Protocol) (Server, bool) {
+	for _, srv := range s.Incoming {
+		if srv.Protocol == proto {
+			return srv, true
 		}
 	}
 	return Server{}, false
 }
 
-// Account is the provider's settings resolved for one address: what a
-// client needs to set up that mailbox, with the username filled in.
-type Account struct {
-	Address  Address
-	Provider *Provider
-	Incoming []Server // Username resolved
-	Outgoing []Server // Username resolved
-}
-
-// NewAccount resolves p for addr.
-func NewAccount(p *Provider, addr Address) Account {
-	return Account{
-		Address:  addr,
-		Provider: p,
-		Incoming: resolveServers(p.Incoming, addr),
-		Outgoing: resolveServers(p.Outgoing, addr),
+// Decide makes a provider's decisions: which server is preferred, which are
+// alternatives, what Outlook and Apple get. It is the only function that
+// orders or chooses servers; the configuration calls it once at load, and
+// Domain and Account only fill in login names.
+func Decide(p *Provider) Settings {
+	var s Settings
+	s.Incoming = preferenceOrder(p.Incoming, func(srv Server) int {
+		rank := 0
+		if srv.Discouraged {
+			rank += 2
+		}
+		if srv.Protocol == POP3 {
+			rank++
+		}
+		return rank
+	})
+	s.Outgoing = preferenceOrder(p.Outgoing, func(srv Server) int {
+		if srv.Discouraged {
+			return 1
+		}
+		return 0
+	})
+	s.Apple = s.Outgoing[0]
+	for _, srv := range s.Outgoing {
+		if p.AppleSMTPPort != 0 && srv.Port == p.AppleSMTPPort {
+			s.Apple = srv
+			break
+		}
 	}
+	preferred := s.Incoming[0]
+	s.Autodiscover = []Server{preferred}
+	if preferred.Protocol == IMAP && p.AutodiscoverPOP3 {
+		if pop, ok := s.First(POP3); ok {
+			s.Autodiscover = append(s.Autodiscover, pop)
+		}
+	}
+	s.Autodiscover = append(s.Autodiscover, s.Outgoing[0])
+	return s
 }
 
-func resolveServers(servers []Server, addr Address) []Server {
-	out := make([]Server, len(servers))
-	for i, s := range servers {
-		s.Username = ExpandUsername(s.Username, addr)
-		out[i] = s
+// preferenceOrder sorts servers by rank, keeping the configured order
+// within a rank.
+func preferenceOrder(servers []Server, rank func(Server) int) []Server {
+	out := make([]Server, 0, len(servers))
+	for r := 0; r < 4; r++ {
+		for _, srv := range servers {
+			if rank(srv) == r {
+				out = append(out, srv)
+			}
+		}
 	}
 	return out
 }
 
-// FirstIncoming returns the account's preferred server of protocol proto.
-func (a Account) FirstIncoming(proto Protocol) (Server, bool) { return firstOf(a.Incoming, proto) }
-
-// PreferredOutgoing returns the account's preferred SMTP server.
-func (a Account) PreferredOutgoing() (Server, bool) { return firstOf(a.Outgoing, SMTP) }
-
-var usernameReplacer = func(addr Address) *strings.Replacer {
-	return strings.NewReplacer(
-		PlaceholderAddress, addr.String(),
-		PlaceholderLocalPart, addr.Local,
-		PlaceholderDomain, addr.UnicodeDomain,
-	)
+// Domain is a provider's decisions for one domain: what a document that
+// serves every address of the domain says (Thunderbird autoconfig, PACC,
+// DNS records). Login names keep %EMAILADDRESS% and %EMAILLOCALPART%, which
+// the client fills in; %EMAILDOMAIN% is expanded, as it depends only on the
+// domain and some readers replace only the other two.
+type Domain struct {
+	Name        string // ASCII, lower case
+	UnicodeName string // display form
+	Provider    *Provider
+	Settings
 }
 
-// ExpandUsername fills the placeholders of a username template.
-func ExpandUsername(template string, addr Address) string {
-	if template == "" || template == PlaceholderAddress {
-		return addr.String()
+// NewDomain resolves p's decisions for an ASCII domain.
+func NewDomain(p *Provider, domain string) Domain {
+	d := Domain{Name: domain, UnicodeName: UnicodeDomain(domain), Provider: p}
+	loginDomain := domain
+	if p.Login.UnicodeDomain {
+		loginDomain = d.UnicodeName
 	}
-	return usernameReplacer(addr).Replace(template)
+	expand := func(t string) string {
+		if !strings.Contains(t, PlaceholderDomain) {
+			return t
+		}
+		return strings.ReplaceAll(t, PlaceholderDomain, loginDomain)
+	}
+	d.Settings = p.decisions().withUsernames(expand)
+	return d
+}
+
+// Account is a provider's decisions for one address: everything a client
+// needs to set up that mailbox, with login names filled in.
+type Account struct {
+	// Address is the mailbox as the provider treats it: the local part
+	// lower-cased unless the provider's local parts are case sensitive.
+	Address  Address
+	Provider *Provider
+	// DisplayName is the person's name, when one was given; formats that
+	// show a name use it and leave the field out when it is empty.
+	DisplayName string
+	Settings
+}
+
+// NewAccount resolves p's decisions for addr, with the person's name (""
+// when unknown).
+func NewAccount(p *Provider, addr Address, displayName string) Account {
+	a := Account{Address: p.Mailbox(addr), Provider: p, DisplayName: displayName}
+	login := a.LoginAddress()
+	domain := a.Address.Domain
+	if p.Login.UnicodeDomain {
+		domain = a.Address.UnicodeDomain
+	}
+	r := strings.NewReplacer(
+		PlaceholderAddress, login,
+		PlaceholderLocalPart, a.Address.Local,
+		PlaceholderDomain, domain,
+	)
+	a.Settings = p.decisions().withUsernames(func(t string) string {
+		if t == PlaceholderAddress {
+			return login
+		}
+		return r.Replace(t)
+	})
+	return a
+}
+
+// Mailbox is addr as the provider treats it: one mailbox, one form,
+// whatever letter case it was typed in. It keys identities and caches.
+func (p *Provider) Mailbox(addr Address) Address {
+	if !p.Login.CaseSensitiveLocalPart {
+		addr.Local = strings.ToLower(addr.Local)
+	}
+	return addr
+}
+
+// LoginAddress is the full address as login names write it: the domain in
+// ASCII unless the provider chose Unicode logins.
+func (a Account) LoginAddress() string {
+	if a.Provider.Login.UnicodeDomain {
+		return a.Address.String()
+	}
+	return a.Address.ASCII()
+}
+
+// withUsernames copies s with every username passed through expand.
+func (s Settings) withUsernames(expand func(string) string) Settings {
+	conv := func(servers []Server) []Server {
+		out := make([]Server, len(servers))
+		for i, srv := range servers {
+			srv.Username = expand(srv.Username)
+			out[i] = srv
+		}
+		return out
+	}
+	apple := s.Apple
+	apple.Username = expand(apple.Username)
+	return Settings{
+		Incoming:     conv(s.Incoming),
+		Outgoing:     conv(s.Outgoing),
+		Apple:        apple,
+		Autodiscover: conv(s.Autodiscover),
+	}
 }
 
 // ErrUnknownDomain means no provider serves the requested domain.

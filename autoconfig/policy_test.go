@@ -1,4 +1,4 @@
-package autoconfig
+package autoconfig_test
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 )
 
 func TestParse_PolicyAndSite(t *testing.T) {
@@ -29,17 +31,17 @@ func TestParse_PolicyAndSite(t *testing.T) {
         app_store: https://apps.apple.com/app/id1
         google_play: https://play.google.com/store/apps/details?id=com.example.mail
 `
-	c, err := Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	c, err := autoconfig.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
 	require.NoError(t, err)
 	p := c.Providers[0]
-	assert.Equal(t, Passwords{Kind: PasswordsDevice, CreateURL: "https://manager.example.com/passwords"}, p.Passwords)
+	assert.Equal(t, autoconfig.Passwords{Kind: autoconfig.PasswordsDevice, CreateURL: "https://manager.example.com/passwords"}, p.Passwords)
 	assert.True(t, p.Passwords.Device())
-	assert.Equal(t, Support{URL: "https://help.example.com/", Email: "Help@example.com", Phone: "+41 22 000 00 00"}, p.Support)
+	assert.Equal(t, autoconfig.Support{URL: "https://help.example.com/", Email: "Help@example.com", Phone: "+41 22 000 00 00"}, p.Support)
 	assert.Equal(t, "tel:+41220000000", p.Support.TelURL())
 	assert.Equal(t, "Sicherungen enthalten nur die Kopie auf dem Server.", p.Texts.POP3.In("de"))
 	assert.Equal(t, "Backups keep only the server's copy.", p.Texts.POP3.In("fr"), "English is the fallback")
 	assert.Empty(t, p.Texts.Passwords.In("fr"), "an unset text is empty in every language")
-	assert.Equal(t, []App{{Name: "Example Mail", AppStore: "https://apps.apple.com/app/id1",
+	assert.Equal(t, []autoconfig.App{{Name: "Example Mail", AppStore: "https://apps.apple.com/app/id1",
 		GooglePlay: "https://play.google.com/store/apps/details?id=com.example.mail"}}, p.Apps)
 	assert.Equal(t, "Example Mail setup", c.Site.Name)
 	assert.Equal(t, "#0b5cad", c.Site.AccentColor)
@@ -49,18 +51,18 @@ func TestParse_PolicyAndSite(t *testing.T) {
 }
 
 func TestParse_PasswordsDefaultToTheAccountPassword(t *testing.T) {
-	c, err := Parse("f.yaml", []byte(minimal))
+	c, err := autoconfig.Parse("f.yaml", []byte(minimal))
 	require.NoError(t, err)
-	assert.Equal(t, PasswordsAccount, c.Providers[0].Passwords.Kind)
+	assert.Equal(t, autoconfig.PasswordsAccount, c.Providers[0].Passwords.Kind)
 	assert.True(t, c.Providers[0].Support.Empty())
-	assert.Equal(t, Site{}, c.Site)
+	assert.Equal(t, autoconfig.Site{}, c.Site)
 }
 
 func TestDefault_CarriesTheSeedPolicyInEveryLanguage(t *testing.T) {
-	p := Default().Providers[0]
+	p := autoconfig.Default().Providers[0]
 	assert.True(t, p.Passwords.Device(), "the seed: passwords are created per device")
 	assert.NotEmpty(t, p.Passwords.CreateURL)
-	for _, lang := range TextLanguages {
+	for _, lang := range autoconfig.TextLanguages {
 		assert.Contains(t, p.Texts.POP3, lang)
 		assert.Contains(t, p.Texts.Passwords, lang)
 	}
@@ -69,7 +71,7 @@ func TestDefault_CarriesTheSeedPolicyInEveryLanguage(t *testing.T) {
 func TestParse_PolicyAndSiteErrors(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "fake.png"), []byte("<svg/>"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.svg"), make([]byte, maxLogoSize+1), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.svg"), make([]byte, 256<<10+1), 0o644))
 	tests := []struct {
 		name string
 		yaml string
@@ -117,9 +119,9 @@ func TestParse_PolicyAndSiteErrors(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "d.svg"), 0o755))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(filepath.Join(dir, "f.yaml"), []byte(tt.yaml))
+			_, err := autoconfig.Parse(filepath.Join(dir, "f.yaml"), []byte(tt.yaml))
 			require.Error(t, err)
-			var errs ConfigErrors
+			var errs autoconfig.ConfigErrors
 			require.ErrorAs(t, err, &errs)
 			if tt.want == nil {
 				require.Len(t, errs, 1)
@@ -136,9 +138,10 @@ func TestParse_PolicyAndSiteErrors(t *testing.T) {
 	}
 }
 
-func TestAccentContrast(t *testing.T) {
-	assert.InDelta(t, 21, contrastOnWhite("#000000"), 0.01)
-	assert.InDelta(t, 1, contrastOnWhite("#ffffff"), 0.01)
-	assert.InDelta(t, 6.6, contrastOnWhite("#0b5cad"), 0.1, "the default accent")
-	assert.Equal(t, "#084581", DarkerColor("#0b5cad"))
+func TestAccentColour_ContrastAndDarkerShade(t *testing.T) {
+	for colour, ok := range map[string]bool{"#000": true, "#0b5cad": true, "#767676": true, "#777777": false, "#ffffff": false} {
+		_, err := autoconfig.Parse("f.yaml", []byte("site: {accent_color: \""+colour+"\"}\n"+minimal))
+		assert.Equal(t, ok, err == nil, "%s: %v", colour, err)
+	}
+	assert.Equal(t, "#084581", autoconfig.DarkerColor("#0b5cad"))
 }

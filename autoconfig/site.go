@@ -2,6 +2,8 @@ package autoconfig
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -27,7 +29,8 @@ type Logo struct {
 	Data        []byte
 	ContentType string // image/svg+xml or image/png
 	Ext         string // ".svg" or ".png"
-	ETag        string
+	// Sum is a hash of Data (hex): its version in URLs and ETags.
+	Sum string
 }
 
 type rawSite struct {
@@ -117,7 +120,8 @@ func readLogo(configFile, file string) (*Logo, error) {
 	if ext == ".png" && !bytes.HasPrefix(data, pngMagic) || ext == ".svg" && !bytes.Contains(data, []byte("<svg")) {
 		return nil, fmt.Errorf("%s is not a %s image", path, strings.TrimPrefix(ext, "."))
 	}
-	return &Logo{Data: data, ContentType: ctype, Ext: ext, ETag: ETag(data)}, nil
+	sum := sha256.Sum256(data)
+	return &Logo{Data: data, ContentType: ctype, Ext: ext, Sum: hex.EncodeToString(sum[:8])}, nil
 }
 
 // parseHexColor accepts #rgb and #rrggbb and returns #rrggbb in lower case.

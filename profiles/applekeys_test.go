@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // appleKey is one line of testdata/apple-keys.tsv: a key of Apple's
@@ -27,7 +27,7 @@ type appleKey struct {
 // payload type "*" holds CommonPayloadKeys, which every payload has.
 func appleKeys(t *testing.T) map[string]map[string]appleKey {
 	t.Helper()
-	f, err := os.Open(golden.Testdata(t, "apple-keys.tsv"))
+	f, err := os.Open(testkit.Testdata(t, "apple-keys.tsv"))
 	require.NoError(t, err)
 	defer f.Close()
 	keys := map[string]map[string]appleKey{}

@@ -7,14 +7,14 @@ import (
 	"howett.net/plist"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // exampleConfig is testdata/config/apple-dav.yaml: providers with CalDAV
 // and CardDAV, SMTP on 465, and a POP3-only provider.
 func exampleConfig(t testing.TB) *autoconfig.Config {
 	t.Helper()
-	cfg, err := autoconfig.LoadFile(golden.Testdata(t, "config/apple-dav.yaml"))
+	cfg, err := autoconfig.LoadFile(testkit.Testdata(t, "config/apple-dav.yaml"))
 	require.NoError(t, err)
 	return cfg
 }
@@ -24,14 +24,16 @@ func account(t testing.TB, cfg *autoconfig.Config, address string) autoconfig.Ac
 	t.Helper()
 	addr, err := autoconfig.ParseAddress(address)
 	require.NoError(t, err)
-	acct, err := cfg.Resolve(addr)
+	acct, err := testkit.Resolve(cfg, addr)
 	require.NoError(t, err)
 	return acct
 }
 
-// render is Render that fails the test on error.
+// render is Render that fails the test on error. The person's name is the
+// account's, as the handler resolves it from the request (opts.Name).
 func render(t testing.TB, acct autoconfig.Account, opts Options) []byte {
 	t.Helper()
+	acct.DisplayName = opts.Name
 	out, err := Render(acct, opts)
 	require.NoError(t, err)
 	return out

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/templates"
 )
 
@@ -18,14 +19,15 @@ import (
 // Profile Downloaded); with any other type iOS saves it to Files.
 const ContentType = "application/x-apple-aspen-config"
 
-// handler serves profiles. signer is nil when profiles are served unsigned.
-type handler struct {
-	svc    *autoconfig.Service
-	signer *Signer
+// Handler serves profiles.
+type Handler struct {
+	deps   httpkit.Deps
+	logger *slog.Logger
+	signer *Signer // nil: profiles are served unsigned
 	// cache holds rendered (and signed) profiles: the bytes are a function
 	// of the request and the signing pair, and signing with RSA costs a
 	// millisecond. Two generations of this many entries (~4 KB each).
-	cache *autoconfig.DocumentCache[cacheKey]
+	cache *httpkit.DocumentCache[cacheKey]
 }
 
 // profileCacheSize is what repeated downloads need (a person tapping twice,
@@ -33,16 +35,22 @@ type handler struct {
 // so a larger cache holds memory that is rarely asked for again.
 const profileCacheSize = 64
 
-// Register adds the profile download routes to r. With a nil signer,
-// profiles are served unsigned (iOS then shows them as "Not Verified").
-func Register(r gin.IRouter, svc *autoconfig.Service, signer *Signer) {
-	h := &handler{svc: svc, signer: signer, cache: autoconfig.NewDocumentCache[cacheKey](profileCacheSize)}
+// New returns the profile handler. With a nil signer, profiles are served
+// unsigned (iOS then shows them as "Not Verified").
+func New(deps httpkit.Deps, signer *Signer) *Handler {
+	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger), signer: signer,
+		cache: httpkit.NewDocumentCache[cacheKey](profileCacheSize)}
+}
+
+// Register adds the profile download routes to r.
+func (h *Handler) Register(r gin.IRouter) {
 	// DownloadPath is linked from the wizard; AliasPath is the path other
 	// autoconfig services serve, so existing links keep working.
 	for _, path := range []string{DownloadPath, AliasPath} {
 		r.GET(path, h.download)
 		r.HEAD(path, h.download)
 	}
+	h.deps.Declare(httpkit.FormatApple, DownloadPath, AliasPath)
 }
 
 // Request is a validated profile request.
@@ -56,7 +64,7 @@ type Request struct {
 // (repeated include parameters are joined), optional lang=en|fr|de|it (the
 // wizard's page language; an unknown one is ignored).
 func ParseRequest(rawQuery string) (Request, error) {
-	raw, _ := autoconfig.QueryValue(rawQuery, "email")
+	raw, _ := httpkit.QueryValue(rawQuery, "email")
 	if raw == "" {
 		return Request{}, &RequestError{Reason: "the email parameter is required"}
 	}
@@ -64,16 +72,16 @@ func ParseRequest(rawQuery string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	rawName, _ := autoconfig.QueryValue(rawQuery, "name")
+	rawName, _ := httpkit.QueryValue(rawQuery, "name")
 	name, err := ParseName(rawName)
 	if err != nil {
 		return Request{}, err
 	}
-	include, err := ParseInclude(strings.Join(slices.Collect(autoconfig.QueryValues(rawQuery, "include")), ","))
+	include, err := ParseInclude(strings.Join(slices.Collect(httpkit.QueryValues(rawQuery, "include")), ","))
 	if err != nil {
 		return Request{}, err
 	}
-	lang, _ := autoconfig.QueryValue(rawQuery, "lang")
+	lang, _ := httpkit.QueryValue(rawQuery, "lang")
 	if !templates.IsLangCode(lang) {
 		lang = "" // the handler falls back to Accept-Language
 	}
@@ -87,37 +95,38 @@ var (
 	varyLanguage   = []string{"Accept-Language"}
 )
 
-func (h *handler) download(c *gin.Context) {
+func (h *Handler) download(c *gin.Context) {
 	req, err := ParseRequest(c.Request.URL.RawQuery)
 	if err != nil {
-		plainError(c, err)
+		httpkit.WriteError(c, h.logger, err)
 		return
 	}
 	if req.Options.Lang == "" {
 		// A direct download (a link typed or mailed) speaks the device's language.
 		req.Options.Lang = templates.MatchAcceptLanguage(c.GetHeader("Accept-Language"))
 	}
-	cfg := h.svc.Store.Config()
-	p, err := h.svc.LookupIn(c.Request.Context(), cfg, req.Address.Domain)
+	httpkit.TellAddress(c, req.Address)
+	cfg := h.deps.Resolver.Config()
+	p, err := h.deps.Resolver.ProviderIn(c.Request.Context(), cfg, req.Address.Domain)
 	if err != nil {
-		plainError(c, err)
+		httpkit.WriteError(c, h.logger, err)
 		return
 	}
 	var pair *signingPair
 	if h.signer != nil {
 		pair = h.signer.pair()
 	}
-	doc, err := h.cache.Get(cfg, newCacheKey(p.ID, req, pair), func() ([]byte, error) {
-		acct := autoconfig.NewAccount(p, req.Address)
-		return autoconfig.LimitCPU(func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
+	// Keyed by the mailbox as the provider treats it: Jane.Doe@ and jane.doe@
+	// are one account, one profile identity and one cached profile.
+	doc, err := h.cache.Get(cfg, newCacheKey(p, req, pair), func() ([]byte, error) {
+		acct := autoconfig.NewAccount(p, req.Address, req.Options.Name)
+		return httpkit.LimitCPU(func() ([]byte, error) { return renderAndSign(acct, req.Options, pair) })
 	})
 	if err != nil {
-		if !errors.Is(err, ErrNothingToInclude) {
-			// The configuration is validated at load and the key checked
-			// against its certificate: this is a bug or a broken key.
-			slog.ErrorContext(c.Request.Context(), "making a profile", "provider", p.ID, "error", err)
-		}
-		plainError(c, publicError(err))
+		// ErrNothingToInclude is a 404; anything else is a bug or a broken
+		// key (the configuration is validated at load and the key checked
+		// against its certificate): a 500, logged with its cause.
+		httpkit.WriteError(c, h.logger, err)
 		return
 	}
 	hdr := c.Writer.Header()
@@ -149,8 +158,8 @@ func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]
 }
 
 // cacheKey identifies a profile's bytes: the provider (with accept.mx, it
-// follows the domain's MX records), the address exactly as given, the
-// options, and the signing pair's generation (0: unsigned).
+// follows the domain's MX records), the mailbox, the options, and the
+// signing pair's generation (0: unsigned).
 type cacheKey struct {
 	provider   string
 	address    autoconfig.Address
@@ -158,8 +167,8 @@ type cacheKey struct {
 	generation uint64
 }
 
-func newCacheKey(providerID string, req Request, pair *signingPair) cacheKey {
-	k := cacheKey{provider: providerID, address: req.Address, options: req.Options}
+func newCacheKey(p *autoconfig.Provider, req Request, pair *signingPair) cacheKey {
+	k := cacheKey{provider: p.ID, address: p.Mailbox(req.Address), options: req.Options}
 	if pair != nil {
 		k.generation = pair.generation
 	}
@@ -172,40 +181,11 @@ func FileName(addr autoconfig.Address) string {
 	return addr.Domain + "-mail.mobileconfig"
 }
 
-// Server-side failures, answered with a 500 and logged with their cause.
+// ErrNothingToInclude is a 404: there is no such profile.
+func (e nothingToInclude) HTTPStatus() int { return http.StatusNotFound }
+
+// Server-side failures: answered with a 500 and logged with their cause.
 var (
 	errRendering = errors.New("the profile could not be made from this provider's settings")
 	errSigning   = errors.New("the profile could not be signed")
 )
-
-// publicError drops the internal detail of server-side failures: the user
-// sees their one-line sentinel, the log has the cause.
-func publicError(err error) error {
-	for _, sentinel := range []error{errRendering, errSigning} {
-		if errors.Is(err, sentinel) {
-			return sentinel
-		}
-	}
-	return err
-}
-
-// statusOf maps errors to HTTP status codes, in one place.
-func statusOf(err error) int {
-	switch {
-	case IsRequestError(err):
-		return http.StatusBadRequest
-	case errors.Is(err, ErrNothingToInclude):
-		return http.StatusNotFound
-	case errors.Is(err, errRendering), errors.Is(err, errSigning):
-		return http.StatusInternalServerError
-	}
-	return autoconfig.StatusOf(err)
-}
-
-// plainError answers with a one-line text message; the messages never
-// contain raw request input.
-func plainError(c *gin.Context, err error) {
-	c.Header("Cache-Control", "no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(statusOf(err), "text/plain; charset=utf-8", []byte(err.Error()+"\n"))
-}

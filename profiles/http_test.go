@@ -14,16 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // newTestEngine serves cfg's profiles the way cmd/mailautoconf mounts them.
 func newTestEngine(t testing.TB, cfg *autoconfig.Config, signer *Signer) *gin.Engine {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	e.HandleMethodNotAllowed = true
-	Register(e, &autoconfig.Service{Store: autoconfig.NewStore(cfg)}, signer)
-	return e
+	return testkit.Engine(t, New(testkit.Deps(cfg), signer))
 }
 
 func do(e http.Handler, method, target string) *httptest.ResponseRecorder {
@@ -181,7 +178,7 @@ func TestDownload_RepeatedRequestsAreServedFromCache(t *testing.T) {
 	first := get("email=jane@example.ch&name=Jane")
 	assert.Equal(t, first, get("email=jane@example.ch&name=Jane"))
 	assert.NotEqual(t, first, get("email=jane@example.ch&name=John"), "the name is part of the key")
-	assert.NotEqual(t, first, get("email=Jane@example.ch&name=Jane"), "the local part is kept as typed")
+	assert.Equal(t, first, get("email=Jane@Example.CH&name=Jane"), "one mailbox, one profile: local parts are case-insensitive")
 }
 
 func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
@@ -191,22 +188,27 @@ func TestCacheKey_DistinguishesEveryInput(t *testing.T) {
 		return a
 	}
 	base := Request{Address: addr("jane@example.ch"), Options: Options{Name: "Jane", Include: IncludeMail}}
-	keys := map[string]cacheKey{"base": newCacheKey("p", base, nil)}
+	p := &autoconfig.Provider{ID: "p"}
+	q := &autoconfig.Provider{ID: "q"}
+	keys := map[string]cacheKey{"base": newCacheKey(p, base, nil)}
 	variants := map[string]Request{
 		"address":  {Address: addr("john@example.ch"), Options: base.Options},
 		"name":     {Address: base.Address, Options: Options{Name: "Jane D", Include: IncludeMail}},
 		"calendar": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Calendar: true}}},
 		"contacts": {Address: base.Address, Options: Options{Name: "Jane", Include: Include{Mail: true, Contacts: true}}},
 		"no-name":  {Address: base.Address, Options: Options{Name: "", Include: IncludeMail}},
-		// The address exactly as given: the local part keeps its case.
-		"local-part-case": {Address: addr("Jane@example.ch"), Options: base.Options},
 	}
 	for name, r := range variants {
-		keys[name] = newCacheKey("p", r, nil)
+		keys[name] = newCacheKey(p, r, nil)
 	}
-	keys["signed-1"] = newCacheKey("p", base, &signingPair{generation: 1})
-	keys["signed-2"] = newCacheKey("p", base, &signingPair{generation: 2})
-	keys["other-provider"] = newCacheKey("q", base, nil)
+	keys["signed-1"] = newCacheKey(p, base, &signingPair{generation: 1})
+	keys["signed-2"] = newCacheKey(p, base, &signingPair{generation: 2})
+	keys["other-provider"] = newCacheKey(q, base, nil)
+	// One mailbox, one key: local parts are case-insensitive by default.
+	assert.Equal(t, keys["base"], newCacheKey(p, Request{Address: addr("Jane@Example.CH"), Options: base.Options}, nil))
+	caseSensitive := &autoconfig.Provider{ID: "p", Login: autoconfig.LoginRules{CaseSensitiveLocalPart: true}}
+	assert.NotEqual(t, newCacheKey(caseSensitive, base, nil),
+		newCacheKey(caseSensitive, Request{Address: addr("Jane@example.ch"), Options: base.Options}, nil))
 	seen := map[cacheKey]string{}
 	for name, k := range keys {
 		if other, dup := seen[k]; dup {

@@ -60,7 +60,6 @@ func TestIdentity_DistinctAcrossAddressesAndPayloads(t *testing.T) {
 	def := autoconfig.Default()
 	accounts := []autoconfig.Account{
 		account(t, cfg, "jane@example.net"),
-		account(t, cfg, "Jane@example.net"), // local parts may be case sensitive
 		account(t, cfg, "john@example.net"),
 		account(t, cfg, "jane@sub.example.org"),
 		account(t, def, "jane@example.net"), // same address, other provider
@@ -90,11 +89,38 @@ func TestIdentity_DistinctAcrossAddressesAndPayloads(t *testing.T) {
 			identifiers[h.PayloadIdentifier] = what
 		}
 	}
-	assert.Equal(t, 4*4+2*2, total, "profile and payloads of each account")
+	assert.Equal(t, 3*4+2*2, total, "profile and payloads of each account")
 }
 
 func TestReverseDNS(t *testing.T) {
 	assert.Equal(t, "com.infomaniak", reverseDNS("infomaniak.com"))
 	assert.Equal(t, "ch.example.mail", reverseDNS("mail.example.ch"))
 	assert.Equal(t, "localhost", reverseDNS("localhost"))
+}
+
+// Jane.Doe@ and jane.doe@ are one mailbox for a provider whose local parts
+// are case-insensitive (the default): a second download replaces the
+// profile instead of adding a second account. Where the provider says its
+// local parts are case sensitive, they are two mailboxes.
+func TestIdentity_OneMailboxOneIdentity(t *testing.T) {
+	def := autoconfig.Default()
+	a, err := NewProfile(account(t, def, "Jane.Doe@Example.CH"), Options{Include: IncludeMail})
+	require.NoError(t, err)
+	b, err := NewProfile(account(t, def, "jane.doe@example.ch"), Options{Include: IncludeMail})
+	require.NoError(t, err)
+	assert.Equal(t, a.PayloadIdentifier, b.PayloadIdentifier)
+	assert.Equal(t, a.PayloadUUID, b.PayloadUUID)
+
+	sensitive := *def.CatchAll
+	sensitive.Login.CaseSensitiveLocalPart = true
+	addr := func(s string) autoconfig.Address {
+		a, err := autoconfig.ParseAddress(s)
+		require.NoError(t, err)
+		return a
+	}
+	c, err := NewProfile(autoconfig.NewAccount(&sensitive, addr("Jane.Doe@example.ch"), ""), Options{Include: IncludeMail})
+	require.NoError(t, err)
+	d, err := NewProfile(autoconfig.NewAccount(&sensitive, addr("jane.doe@example.ch"), ""), Options{Include: IncludeMail})
+	require.NoError(t, err)
+	assert.NotEqual(t, c.PayloadUUID, d.PayloadUUID)
 }

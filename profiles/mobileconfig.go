@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,7 +12,13 @@ import (
 
 // ErrNothingToInclude means none of the requested payloads exists for the
 // provider (e.g. include=calendar where the provider has no CalDAV URL).
-var ErrNothingToInclude = errors.New("the provider of that domain offers none of the requested services")
+var ErrNothingToInclude error = nothingToInclude{}
+
+type nothingToInclude struct{}
+
+func (nothingToInclude) Error() string {
+	return "the provider of that domain offers none of the requested services"
+}
 
 // Render returns the configuration profile of acct as an XML property list:
 // the same account and options always give the same bytes.
@@ -37,7 +42,7 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 	var content []any
 	var services []string
 	if opts.Include.Mail {
-		mail, err := newMailPayload(acct, id, opts)
+		mail, err := newMailPayload(acct, id, opts.Lang)
 		if err != nil {
 			return Profile{}, err
 		}
@@ -108,22 +113,21 @@ func header(acct autoconfig.Account, id identity, payloadType, kind, displayName
 	}
 }
 
-func newMailPayload(acct autoconfig.Account, id identity, opts Options) (MailPayload, error) {
+func newMailPayload(acct autoconfig.Account, id identity, lang string) (MailPayload, error) {
 	in, accountType, err := incomingServer(acct)
 	if err != nil {
 		return MailPayload{}, err
 	}
-	out, ok := appleOutgoing(acct)
-	if !ok {
-		return MailPayload{}, fmt.Errorf("provider %s has no SMTP server", acct.Provider.ID)
-	}
+	// A profile holds one SMTP server, with no fallback: the one the
+	// Resolver chose for Apple (apple.smtp_port, or the preferred one).
+	out := acct.Apple
 	addr := acct.Address.String()
 	return MailPayload{
 		PayloadHeader: header(acct, id, TypeMail, kindMail,
-			texts.Translate(opts.Lang, "profile.mail.name"), texts.Translate(opts.Lang, "profile.mail.description", addr)),
+			texts.Translate(lang, "profile.mail.name"), texts.Translate(lang, "profile.mail.description", addr)),
 		EmailAccountType:        accountType,
 		EmailAccountDescription: addr,
-		EmailAccountName:        opts.Name,
+		EmailAccountName:        acct.DisplayName,
 		EmailAddress:            addr,
 
 		IncomingMailServerHostName:   in.Host,
@@ -145,27 +149,17 @@ func newMailPayload(acct autoconfig.Account, id identity, opts Options) (MailPay
 	}, nil
 }
 
-// incomingServer is the first IMAP server, or the first POP3 server when
-// the provider has no IMAP (POP3 keeps no folders on the server).
+// incomingServer is the account's preferred incoming server and the
+// profile's name for its protocol.
 func incomingServer(acct autoconfig.Account) (autoconfig.Server, string, error) {
-	if s, ok := acct.FirstIncoming(autoconfig.IMAP); ok {
+	s := acct.PreferredIncoming()
+	switch s.Protocol {
+	case autoconfig.IMAP:
 		return s, EmailTypeIMAP, nil
-	}
-	if s, ok := acct.FirstIncoming(autoconfig.POP3); ok {
+	case autoconfig.POP3:
 		return s, EmailTypePOP, nil
 	}
-	return autoconfig.Server{}, "", fmt.Errorf("provider %s has no IMAP or POP3 server", acct.Provider.ID)
-}
-
-// appleOutgoing is the SMTP server the provider chose for Apple profiles
-// (apple.smtp_port): a profile holds one SMTP server, with no fallback.
-func appleOutgoing(acct autoconfig.Account) (autoconfig.Server, bool) {
-	for _, s := range acct.Outgoing {
-		if s.Protocol == autoconfig.SMTP && s.Port == acct.Provider.AppleSMTPPort {
-			return s, true
-		}
-	}
-	return acct.PreferredOutgoing()
+	return autoconfig.Server{}, "", fmt.Errorf("provider %s: no IMAP or POP3 server", acct.Provider.ID)
 }
 
 func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) (CalDAVPayload, error) {
@@ -182,7 +176,7 @@ func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) (CalDAV
 		CalDAVPort:               ep.Port,
 		CalDAVPrincipalURL:       ep.URL,
 		CalDAVUseSSL:             ep.TLS,
-		CalDAVUsername:           addr,
+		CalDAVUsername:           acct.LoginAddress(),
 	}, nil
 }
 
@@ -200,7 +194,7 @@ func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) (CardD
 		CardDAVPort:               ep.Port,
 		CardDAVPrincipalURL:       ep.URL,
 		CardDAVUseSSL:             ep.TLS,
-		CardDAVUsername:           addr,
+		CardDAVUsername:           acct.LoginAddress(),
 	}, nil
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 var allServices = Include{Mail: true, Calendar: true, Contacts: true}
@@ -38,7 +38,7 @@ func TestRender_Golden(t *testing.T) {
 				cfg = exampleConfig(t)
 			}
 			out := render(t, account(t, cfg, tc.address), tc.opts)
-			golden.Assert(t, "mobileconfig/"+tc.name+".mobileconfig", out)
+			testkit.Golden(t, "mobileconfig/"+tc.name+".mobileconfig", out)
 		})
 	}
 }
@@ -68,6 +68,7 @@ func TestRender_ParseBackMatchesModel(t *testing.T) {
 				cfg = exampleConfig(t)
 			}
 			acct := account(t, cfg, tc.address)
+			acct.DisplayName = tc.opts.Name
 			want, err := NewProfile(acct, tc.opts)
 			require.NoError(t, err)
 			got := parseProfile(t, render(t, acct, tc.opts))
@@ -99,20 +100,16 @@ func assertMailMatchesModel(t *testing.T, acct autoconfig.Account, opts Options,
 	wantType := map[autoconfig.Protocol]string{autoconfig.IMAP: EmailTypeIMAP, autoconfig.POP3: EmailTypePOP}[in.Protocol]
 	assert.Equal(t, wantType, p.EmailAccountType)
 	assert.Equal(t, acct.Address.String(), p.EmailAddress)
-	assert.Equal(t, opts.Name, p.EmailAccountName)
+	assert.Equal(t, acct.DisplayName, p.EmailAccountName)
 	assert.Equal(t, in.Host, p.IncomingMailServerHostName)
 	assert.Equal(t, in.Port, p.IncomingMailServerPortNumber)
 	assert.Equal(t, in.Username, p.IncomingMailServerUsername)
 	assert.True(t, p.IncomingMailServerUseSSL)
 	assert.Equal(t, EmailAuthPassword, p.IncomingMailServerAuthentication)
 
-	assert.Equal(t, acct.Provider.AppleSMTPPort, p.OutgoingMailServerPortNumber)
-	var out autoconfig.Server
-	for _, s := range acct.Outgoing {
-		if s.Port == acct.Provider.AppleSMTPPort {
-			out = s
-		}
-	}
+	// The one SMTP server a profile holds is the Resolver's choice.
+	out := acct.Apple
+	assert.Equal(t, out.Port, p.OutgoingMailServerPortNumber)
 	assert.Equal(t, out.Host, p.OutgoingMailServerHostName)
 	assert.Equal(t, out.Username, p.OutgoingMailServerUsername)
 	assert.True(t, p.OutgoingMailServerUseSSL)
@@ -125,7 +122,7 @@ func assertDAV(t *testing.T, url string, acct autoconfig.Account, host string, p
 	assert.Equal(t, url, principal)
 	assert.Equal(t, "dav.example.net", host)
 	assert.True(t, ssl)
-	assert.Equal(t, acct.Address.String(), username)
+	assert.Equal(t, acct.LoginAddress(), username)
 	assert.Equal(t, map[string]int{"https://dav.example.net/caldav/": 443, "https://dav.example.net:8443/carddav/": 8443}[url], port)
 }
 
@@ -146,7 +143,7 @@ func TestRender_IMAP993AndSMTP587ForReferenceProvider(t *testing.T) {
 // Apple's schema has no STARTTLS key: 587 with STARTTLS is UseSSL=true.
 func TestRender_STARTTLSIsUseSSLTrue(t *testing.T) {
 	acct := account(t, autoconfig.Default(), "jane@example.ch")
-	out, _ := acct.PreferredOutgoing()
+	out := acct.PreferredOutgoing()
 	require.Equal(t, autoconfig.SecuritySTARTTLS, out.Security)
 	m := parseProfile(t, render(t, acct, Options{Include: IncludeMail})).PayloadContent[0].(MailPayload)
 	assert.True(t, m.OutgoingMailServerUseSSL)

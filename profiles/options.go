@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -41,6 +42,9 @@ type Options struct {
 type RequestError struct{ Reason string }
 
 func (e *RequestError) Error() string { return e.Reason }
+
+// HTTPStatus makes a rejected parameter a 400.
+func (e *RequestError) HTTPStatus() int { return http.StatusBadRequest }
 
 // IsRequestError reports whether err is a rejected request parameter.
 func IsRequestError(err error) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 func TestParseName(t *testing.T) {
@@ -110,7 +111,7 @@ func TestParseRequest_BadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "script")
 			assert.NotContains(t, err.Error(), "\n")
-			assert.Equal(t, 400, statusOf(err))
+			assert.Equal(t, 400, httpkit.Status(err))
 		})
 	}
 }

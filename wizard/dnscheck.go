@@ -8,13 +8,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // DNSCheckFunc checks live the DNS records and discovery documents of a
-// domain served by provider p (domain is ASCII). cmd/mailautoconf builds
-// it around autoconfig.Checker with the server's resolver, the
-// configuration's service host and a time budget; tests give fakes.
-type DNSCheckFunc func(ctx context.Context, p *autoconfig.Provider, domain string) autoconfig.Report
+// resolved domain. cmd/mailautoconf builds it around dnscheck.Checker with
+// the server's resolver, the configuration's service host and a time
+// budget; tests give fakes.
+type DNSCheckFunc func(ctx context.Context, d autoconfig.Domain) dnscheck.Report
 
 // maxDNSChecks is how many checks run at once on one server. Each sends
 // about a dozen DNS queries and three HTTPS requests: the helpdesk must not
@@ -60,7 +62,7 @@ type dnsEndpointRow struct {
 
 // newDNSCheckView translates a report's labels; the values stay as found
 // (html/template escapes them: a TXT record is anyone's text).
-func (w *Wizard) newDNSCheckView(lang string, rep autoconfig.Report) *dnsCheckView {
+func (w *Wizard) newDNSCheckView(lang string, rep dnscheck.Report) *dnsCheckView {
 	view := &dnsCheckView{
 		Domain: rep.Domain, Provider: rep.Provider, ServiceHost: rep.ServiceHost, Resolver: rep.Resolver,
 		OK: rep.OK, Problems: rep.Problems(),
@@ -71,9 +73,9 @@ func (w *Wizard) newDNSCheckView(lang string, rep autoconfig.Report) *dnsCheckVi
 			Status: string(r.Status), StatusKey: dnsStatusKey(r.Status),
 		}
 		switch r.Status {
-		case autoconfig.CheckMissing:
+		case dnscheck.CheckMissing:
 			row.NoneFound = true
-		case autoconfig.CheckError:
+		case dnscheck.CheckError:
 			row.Detail = r.Detail
 		default:
 			row.Found = r.Found
@@ -93,7 +95,7 @@ func (w *Wizard) newDNSCheckView(lang string, rep autoconfig.Report) *dnsCheckVi
 	return view
 }
 
-func dnsStatusKey(s autoconfig.CheckStatus) string { return "helpdesk.dns.status." + string(s) }
+func dnsStatusKey(s dnscheck.CheckStatus) string { return "helpdesk.dns.status." + string(s) }
 
 // helpdeskDNS runs the live check of the posted domain and shows the
 // report. It is a POST behind the helpdesk token and the cross-origin
@@ -110,9 +112,9 @@ func (w *Wizard) helpdeskDNS(c *gin.Context) {
 		w.message(c, lang, http.StatusBadRequest, "helpdesk.dns.invalid.title", "helpdesk.dns.invalid", w.addressReason(lang, err), back)
 		return
 	}
-	p, err := w.svc.Lookup(c.Request.Context(), domain)
+	d, err := w.deps.Resolver.Domain(c.Request.Context(), domain)
 	if err != nil {
-		w.message(c, lang, autoconfig.StatusOf(err), "notfound.domain.title", "qr.error.domain", domain, back)
+		w.message(c, lang, httpkit.Status(err), "notfound.domain.title", "qr.error.domain", domain, back)
 		return
 	}
 	select {
@@ -123,7 +125,7 @@ func (w *Wizard) helpdeskDNS(c *gin.Context) {
 		w.message(c, lang, http.StatusTooManyRequests, "helpdesk.dns.busy.title", "helpdesk.dns.busy.text", "", back)
 		return
 	}
-	rep := w.dnsCheck(c.Request.Context(), p, domain)
+	rep := w.dnsCheck(c.Request.Context(), d)
 	page := w.newPage(c.Request, lang, "helpdesk.dns.title", domain)
 	page.HomeURL = links{lang: lang}.Home()
 	page.BackURL = back

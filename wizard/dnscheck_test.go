@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // fakeChecker answers every check with a fixed report and records what it
@@ -20,7 +22,7 @@ import (
 // and waits for block to close; later ones do not wait, so that a broken
 // bound fails the test instead of hanging it.
 type fakeChecker struct {
-	report autoconfig.Report
+	report dnscheck.Report
 
 	mu      sync.Mutex
 	calls   []string // "provider domain"
@@ -28,7 +30,8 @@ type fakeChecker struct {
 	block   chan struct{}
 }
 
-func (f *fakeChecker) check(_ context.Context, p *autoconfig.Provider, domain string) autoconfig.Report {
+func (f *fakeChecker) check(_ context.Context, d autoconfig.Domain) dnscheck.Report {
+	p, domain := d.Provider, d.Name
 	f.mu.Lock()
 	f.calls = append(f.calls, p.ID+" "+domain)
 	first := len(f.calls) == 1
@@ -50,29 +53,29 @@ func (f *fakeChecker) Calls() []string {
 }
 
 func withDNSCheck(f *fakeChecker) engineOption {
-	return func(_ *autoconfig.Service, o *Options) { o.DNSCheck = f.check }
+	return func(_ *httpkit.Deps, o *Options) { o.DNSCheck = f.check }
 }
 
 // hostileTXT is what anyone can publish in a TXT record of their domain.
 const hostileTXT = `"<script>alert(1)</script>"`
 
 // reportWithEveryStatus has one record or endpoint per status.
-func reportWithEveryStatus() autoconfig.Report {
-	rep := autoconfig.Report{
+func reportWithEveryStatus() dnscheck.Report {
+	rep := dnscheck.Report{
 		Provider: "example.net", ServiceHost: "autoconfig.example.net", Resolver: "192.0.2.53:53",
-		Records: []autoconfig.RecordCheck{
-			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: autoconfig.CheckOK},
+		Records: []dnscheck.RecordCheck{
+			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: dnscheck.CheckOK},
 			{Name: "example.com.", Type: "TXT", Want: []string{`"v=spf1 include:spf.example.net -all"`}, Found: []string{hostileTXT},
-				Status: autoconfig.CheckWrong, Detail: "found " + hostileTXT},
-			{Name: "autodiscover.example.com.", Type: "CNAME", Want: []string{"autoconfig.example.net."}, Status: autoconfig.CheckMissing},
-			{Name: "_imaps._tcp.example.com.", Type: "SRV", Want: []string{"0 1 993 imap.example.net."}, Status: autoconfig.CheckError,
+				Status: dnscheck.CheckWrong, Detail: "found " + hostileTXT},
+			{Name: "autodiscover.example.com.", Type: "CNAME", Want: []string{"autoconfig.example.net."}, Status: dnscheck.CheckMissing},
+			{Name: "_imaps._tcp.example.com.", Type: "SRV", Want: []string{"0 1 993 imap.example.net."}, Status: dnscheck.CheckError,
 				Detail: "looking up _imaps._tcp.example.com. SRV: read udp: i/o timeout"},
 		},
-		Endpoints: []autoconfig.EndpointCheck{
-			{Name: "autoconfig", URL: "https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=postmaster%40example.com", Status: autoconfig.CheckOK},
-			{Name: "autodiscover", URL: "https://autodiscover.example.com/autodiscover/autodiscover.xml", Status: autoconfig.CheckWrong,
+		Endpoints: []dnscheck.EndpointCheck{
+			{Name: "autoconfig", URL: "https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=postmaster%40example.com", Status: dnscheck.CheckOK},
+			{Name: "autodiscover", URL: "https://autodiscover.example.com/autodiscover/autodiscover.xml", Status: dnscheck.CheckWrong,
 				Detail: `the certificate is not valid for autodiscover.example.com: <img src=x onerror=alert(2)>`},
-			{Name: "pacc", URL: "https://ua-auto-config.example.com/.well-known/user-agent-configuration.json", Status: autoconfig.CheckSkipped,
+			{Name: "pacc", URL: "https://ua-auto-config.example.com/.well-known/user-agent-configuration.json", Status: dnscheck.CheckSkipped,
 				Detail: "PACC cannot describe this provider"},
 		},
 	}
@@ -80,13 +83,13 @@ func reportWithEveryStatus() autoconfig.Report {
 	return rep
 }
 
-func allOKReport() autoconfig.Report {
-	return autoconfig.Report{
+func allOKReport() dnscheck.Report {
+	return dnscheck.Report{
 		Provider: "example.net", ServiceHost: "autoconfig.example.net", Resolver: "192.0.2.53:53", OK: true,
-		Records: []autoconfig.RecordCheck{
-			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: autoconfig.CheckOK},
+		Records: []dnscheck.RecordCheck{
+			{Name: "example.com.", Type: "MX", Want: []string{"5 mx.example.net."}, Found: []string{"5 mx.example.net."}, Status: dnscheck.CheckOK},
 		},
-		Endpoints: []autoconfig.EndpointCheck{{Name: "autoconfig", URL: "https://autoconfig.example.com/", Status: autoconfig.CheckOK}},
+		Endpoints: []dnscheck.EndpointCheck{{Name: "autoconfig", URL: "https://autoconfig.example.com/", Status: dnscheck.CheckOK}},
 	}
 }
 
@@ -293,7 +296,7 @@ func TestHelpdeskDNS_OneCheckAtATime(t *testing.T) {
 
 func TestHelpdeskDNS_EveryStatusAndEndpointTranslated(t *testing.T) {
 	cats := testCatalogs(t)
-	for _, s := range []autoconfig.CheckStatus{autoconfig.CheckOK, autoconfig.CheckMissing, autoconfig.CheckWrong, autoconfig.CheckError, autoconfig.CheckSkipped} {
+	for _, s := range []dnscheck.CheckStatus{dnscheck.CheckOK, dnscheck.CheckMissing, dnscheck.CheckWrong, dnscheck.CheckError, dnscheck.CheckSkipped} {
 		assert.Contains(t, cats[fallbackLang], dnsStatusKey(s))
 	}
 	for _, name := range []string{"autoconfig", "autodiscover", "pacc"} {

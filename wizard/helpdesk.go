@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // helpdeskPath is the helpdesk form; the DNS check is under it.
@@ -95,15 +96,15 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	addr, err := autoconfig.ParseAddress(email)
 	if err != nil {
 		page.Reason = w.addressReason(lang, err)
-		w.pages.render(c, autoconfig.StatusOf(err), "helpdesk", page, noStore)
+		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
 	}
-	if _, err := w.svc.Resolve(c.Request.Context(), addr); err != nil {
+	if _, err := w.deps.Resolver.Provider(c.Request.Context(), addr.Domain); err != nil {
 		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
-		w.pages.render(c, autoconfig.StatusOf(err), "helpdesk", page, noStore)
+		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
 	}
-	l := links{base: w.svc.BaseURL(c.Request), lang: lang, email: addr.String(), name: name}
+	l := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: lang, email: addr.String(), name: name}
 	view := &helpdeskView{
 		Address:   addr.String(),
 		ChooseURL: l.Choose(),

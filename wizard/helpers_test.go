@@ -14,11 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
-
-var _ = golden.Updating // registers -update for `go test ./... -update`
 
 // testConfig serves two domains only, with hosts unlike the embedded
 // default's, so that every value found in a page provably comes from the
@@ -38,10 +37,10 @@ providers:
 
 const testToken = "helpdesk-token-for-tests-0123456789"
 
-type engineOption func(*autoconfig.Service, *Options)
+type engineOption func(*httpkit.Deps, *Options)
 
 func withPublicURL(raw string) engineOption {
-	return func(s *autoconfig.Service, _ *Options) {
+	return func(s *httpkit.Deps, _ *Options) {
 		u, err := url.Parse(raw)
 		if err != nil {
 			panic(err)
@@ -51,7 +50,7 @@ func withPublicURL(raw string) engineOption {
 }
 
 func withHelpdesk(token string) engineOption {
-	return func(_ *autoconfig.Service, o *Options) { o.HelpdeskToken = token }
+	return func(_ *httpkit.Deps, o *Options) { o.HelpdeskToken = token }
 }
 
 // newTestEngine is a gin engine with only the wizard's routes, on testConfig.
@@ -71,18 +70,18 @@ func newTestEngineOn(t testing.TB, config string, opts ...engineOption) *gin.Eng
 // newTestEngineFor is newTestEngine on a parsed configuration.
 func newTestEngineFor(t testing.TB, cfg *autoconfig.Config, opts ...engineOption) *gin.Engine {
 	t.Helper()
-	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
+	deps := testkit.Deps(cfg)
 	var o Options
 	for _, opt := range opts {
-		opt(svc, &o)
+		opt(&deps, &o)
 	}
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	w, err := New(svc, o)
+	w, err := New(deps, o)
 	require.NoError(t, err)
 	w.Register(e, e)
 	// The profile links of the Apple pages lead here.
-	profiles.Register(e, svc, nil)
+	profiles.New(deps, nil).Register(e)
 	return e
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -47,7 +48,7 @@ func (w *Wizard) start(c *gin.Context) {
 // choose is step 2: the device and client list, the guessed one first.
 func (w *Wizard) choose(c *gin.Context) {
 	req := readRequest(c)
-	page, l, _, ok := w.accountPage(c, req, "choose.title")
+	page, l, _, ok := w.accountPage(c, req, "choose.title", false)
 	if !ok {
 		return
 	}
@@ -74,7 +75,7 @@ func (w *Wizard) client(c *gin.Context) {
 		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang, email: req.email}.Choose())
 		return
 	}
-	page, l, acct, ok := w.accountPage(c, req, cl.NameKey())
+	page, l, acct, ok := w.accountPage(c, req, cl.NameKey(), cl.Profile())
 	if !ok {
 		return
 	}
@@ -89,7 +90,7 @@ func (w *Wizard) client(c *gin.Context) {
 	}
 	if cl.Mobile && !isPhone(c.GetHeader("User-Agent")) {
 		page.QRURL = l.QR(cl.ID)
-		page.QRLink = links{base: w.svc.BaseURL(c.Request), email: l.email, name: l.name}.Short(cl.ID)
+		page.QRLink = links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), email: l.email, name: l.name}.Short(cl.ID)
 		page.QRLinkParts = strings.Split(strings.TrimPrefix(page.QRLink, "https://"), "/")
 		page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
 		if cl.Profile() {
@@ -102,7 +103,7 @@ func (w *Wizard) client(c *gin.Context) {
 // sheet is the printable one-page settings sheet.
 func (w *Wizard) sheet(c *gin.Context) {
 	req := readRequest(c)
-	page, l, acct, ok := w.accountPage(c, req, "sheet.title")
+	page, l, acct, ok := w.accountPage(c, req, "sheet.title", false)
 	if !ok {
 		return
 	}
@@ -114,19 +115,22 @@ func (w *Wizard) sheet(c *gin.Context) {
 // accountPage resolves the request's address and starts a page about that
 // account, with its links. When it cannot, it has answered the request
 // (the form with the reason, or the unserved-domain page) and ok is false.
-func (w *Wizard) accountPage(c *gin.Context, req request, titleKey string) (page *pageData, l links, acct autoconfig.Account, ok bool) {
+//
+// appleProfile says the page is about an Apple profile, whose one SMTP
+// server the settings table then recommends.
+func (w *Wizard) accountPage(c *gin.Context, req request, titleKey string, appleProfile bool) (page *pageData, l links, acct autoconfig.Account, ok bool) {
 	acct, ok = w.resolve(c, req)
 	if !ok {
 		return nil, links{}, acct, false
 	}
 	l = links{lang: req.lang, email: acct.Address.String(), name: req.name}
 	page = w.newPage(c.Request, req.lang, titleKey)
-	w.fillAccount(page, acct, l)
+	w.fillAccount(page, acct, l, appleProfile)
 	return page, l, acct, true
 }
 
-func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links) {
-	view := newAccountView(acct)
+func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, appleProfile bool) {
+	view := newAccountView(acct, appleProfile)
 	page.Account = &view
 	page.Name = l.name
 	page.HomeURL = l.Home()
@@ -150,7 +154,7 @@ func (w *Wizard) steps(cl Client, lang, address string, device bool) []string {
 
 // host is this service's host as links name it, for "downloaded from".
 func (w *Wizard) host(c *gin.Context) string {
-	base := w.svc.BaseURL(c.Request)
+	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		return u.Host
 	}
@@ -170,7 +174,7 @@ func (w *Wizard) resolve(c *gin.Context, req request) (autoconfig.Account, bool)
 		w.invalidAddress(c, req, err)
 		return autoconfig.Account{}, false
 	}
-	acct, err := w.svc.Resolve(c.Request.Context(), addr)
+	acct, err := w.deps.Resolver.Account(c.Request.Context(), addr, req.name)
 	if err != nil {
 		w.unserved(c, req, addr, err)
 		return autoconfig.Account{}, false
@@ -184,11 +188,11 @@ func (w *Wizard) invalidAddress(c *gin.Context, req request, err error) {
 	page.Email = req.email
 	page.Name = req.name
 	page.Reason = w.addressReason(req.lang, err)
-	w.pages.render(c, autoconfig.StatusOf(err), "start", page, noStore)
+	w.pages.render(c, httpkit.Status(err), "start", page, noStore)
 }
 
 func (w *Wizard) unserved(c *gin.Context, req request, addr autoconfig.Address, err error) {
-	w.message(c, req.lang, autoconfig.StatusOf(err), "notfound.domain.title", "notfound.domain.text", addr.UnicodeDomain, links{lang: req.lang, email: req.email}.Home())
+	w.message(c, req.lang, httpkit.Status(err), "notfound.domain.title", "notfound.domain.text", addr.UnicodeDomain, links{lang: req.lang, email: req.email}.Home())
 }
 
 // message renders a title and one sentence, with a link back.

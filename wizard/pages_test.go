@@ -81,12 +81,12 @@ func TestChoosePage_EveryLanguageListsEveryClient(t *testing.T) {
 			body := rec.Body.String()
 			assertPage(t, body, lang)
 			has(t, body, inHTML(cats[lang]["choose.title"]))
-			has(t, body, "Jane.Doe@example.com", "the domain is normalized, the local part kept")
+			has(t, body, "jane.doe@example.com", "the mailbox as the provider treats it: case-insensitive local parts")
 			for _, c := range clients {
 				has(t, body, inHTML(cats[lang][c.NameKey()]))
-				has(t, body, `href="/setup/`+c.ID+`?email=Jane.Doe%40example.com&amp;lang=`+lang+`"`)
+				has(t, body, `href="/setup/`+c.ID+`?email=jane.doe%40example.com&amp;lang=`+lang+`"`)
 			}
-			has(t, body, `href="/sheet?email=Jane.Doe%40example.com&amp;lang=`+lang+`"`)
+			has(t, body, `href="/sheet?email=jane.doe%40example.com&amp;lang=`+lang+`"`)
 		})
 	}
 }

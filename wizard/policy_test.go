@@ -195,7 +195,7 @@ func TestSite_NameLogoAndAccentColour(t *testing.T) {
 	body := get(t, e, "/?lang=fr").Body.String()
 	has(t, body, "<title>"+inHTML(testCatalogs(t)["fr"]["start.title"])+" · Example Mail setup</title>")
 	has(t, body, `<span>Example Mail setup</span>`)
-	logoURL := logoPath + ".svg?v=" + etagValue(cfg.Site.Logo.ETag)
+	logoURL := logoPath + ".svg?v=" + cfg.Site.Logo.Sum
 	has(t, body, `<img src="`+inHTML(logoURL)+`" alt="" height="32">`)
 	has(t, body, `<link rel="stylesheet" href="/static/site-theme.css?v=7a2e8a">`)
 

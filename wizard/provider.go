@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // providerView is the provider's policy and own words in the page's
@@ -87,7 +88,7 @@ func (w *Wizard) siteView(site autoconfig.Site, lang string) siteView {
 	}
 	if site.Logo != nil {
 		// The ETag in the URL lets browsers keep the logo until it changes.
-		v.LogoURL = logoPath + site.Logo.Ext + "?v=" + etagValue(site.Logo.ETag)
+		v.LogoURL = logoPath + site.Logo.Ext + "?v=" + site.Logo.Sum
 	}
 	if site.AccentColor != "" {
 		v.ThemeURL = themePath + "?v=" + site.AccentColor[1:]
@@ -95,31 +96,21 @@ func (w *Wizard) siteView(site autoconfig.Site, lang string) siteView {
 	return v
 }
 
-func etagValue(etag string) string {
-	if len(etag) > 2 && etag[0] == '"' {
-		etag = etag[1 : len(etag)-1]
-	}
-	if len(etag) > 12 {
-		etag = etag[:12]
-	}
-	return etag
-}
-
 // siteFile serves the configured logo and the accent colour's stylesheet,
 // or reports that name is neither.
 func (w *Wizard) siteFile(c *gin.Context, name string) bool {
-	site := w.svc.Store.Config().Site
+	site := w.deps.Resolver.Config().Site
 	switch {
 	case site.Logo != nil && "/static/"+name == logoPath+site.Logo.Ext:
 		h := c.Writer.Header()
 		// An SVG opened on its own must not run script: the sandbox
 		// treats it as a page of an opaque origin with scripts off.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-		serveVersioned(c, site.Logo.Data, site.Logo.ContentType, site.Logo.ETag)
+		serveVersioned(c, site.Logo.Data, site.Logo.ContentType, `"`+site.Logo.Sum+`"`)
 		return true
 	case site.AccentColor != "" && "/static/"+name == themePath:
 		css := []byte(":root { --accent: " + site.AccentColor + "; --accent-dark: " + autoconfig.DarkerColor(site.AccentColor) + "; }\n")
-		serveVersioned(c, css, "text/css; charset=utf-8", autoconfig.ETag(css))
+		serveVersioned(c, css, "text/css; charset=utf-8", httpkit.ETag(css))
 		return true
 	}
 	return false
@@ -131,7 +122,7 @@ func serveVersioned(c *gin.Context, body []byte, ctype, etag string) {
 	h := c.Writer.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, no-cache")
-	if autoconfig.ETagMatches(c.GetHeader("If-None-Match"), etag) {
+	if httpkit.ETagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // QR code sizes in pixels: large enough to scan from a screen, small enough
@@ -30,8 +31,8 @@ func (w *Wizard) qr(c *gin.Context) {
 	// base URL and raw query), so a repeated request is answered before
 	// any parsing. Only valid requests are ever stored, and the cache
 	// empties when the configuration changes.
-	cfg := w.svc.Store.Config()
-	base := w.svc.BaseURL(c.Request)
+	cfg := w.deps.Resolver.Config()
+	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
 	key := base + "?" + c.Request.URL.RawQuery
 	if doc, ok := w.qrCodes.Lookup(cfg, key); ok {
 		writeImage(c, doc)
@@ -54,18 +55,19 @@ func (w *Wizard) qr(c *gin.Context) {
 	}
 	addr, err := autoconfig.ParseAddress(req.email)
 	if err != nil {
-		w.plainError(c, autoconfig.StatusOf(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
+		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
 		return
 	}
-	if _, err := w.svc.ResolveIn(c.Request.Context(), cfg, addr); err != nil {
-		w.plainError(c, autoconfig.StatusOf(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
+	httpkit.TellAddress(c, addr)
+	if _, err := w.deps.Resolver.ProviderIn(c.Request.Context(), cfg, addr.Domain); err != nil {
+		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
 		return
 	}
 	// The short link, which people can also type: it carries no language,
 	// since the phone's own Accept-Language is the better guess.
 	target := links{base: base, email: addr.String(), name: req.name}.Short(cl.ID)
 	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
-		return autoconfig.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
+		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
 	})
 	if err != nil {
 		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
@@ -108,7 +110,7 @@ var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: newPNGB
 
 // pngBuffers reuses the PNG encoder's scratch buffers (a deflate writer of
 // about 600 KB each) between images. It keeps at most as many as images
-// are drawn at once (autoconfig.LimitCPU): a sync.Pool keeps twice that
+// are drawn at once (httpkit.LimitCPU): a sync.Pool keeps twice that
 // per processor, megabytes that a small server does not have to spare.
 type pngBuffers struct{ free chan *png.EncoderBuffer }
 
@@ -135,7 +137,7 @@ func (p *pngBuffers) Put(b *png.EncoderBuffer) {
 // writeImage sends an image that depends only on its URL (and the Host
 // header when no public URL is configured). The URL names an address, so
 // only the user's browser may keep it, not shared caches.
-func writeImage(c *gin.Context, doc autoconfig.Document) {
+func writeImage(c *gin.Context, doc httpkit.Document) {
 	h := c.Writer.Header()
 	// The code encodes the address: like the pages that name it, it is not
 	// kept in the browser's cache (shared computers); the ETag still lets

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -77,7 +78,7 @@ func TestShortLink_RedirectsToTheClientsTarget(t *testing.T) {
 	tests := []struct{ path, acceptLanguage, want string }{
 		{"/s/apple-ios/jane@example.com", "de-CH,de;q=0.9", profiles.DownloadPath + "?email=jane%40example.com&lang=de"},
 		{"/s/apple-mac/jane@example.com?name=Jane+Doe", "", profiles.DownloadPath + "?email=jane%40example.com&lang=en&name=Jane+Doe"},
-		{"/s/thunderbird/Jane@Example.COM", "fr", "/setup/thunderbird?email=Jane%40example.com&lang=fr"},
+		{"/s/thunderbird/Jane@Example.COM", "fr", "/setup/thunderbird?email=jane%40example.com&lang=fr"},
 		{"/s/gmail/%22%3Cscript%3E%22@example.com", "", "/setup/gmail?email=%22%3Cscript%3E%22%40example.com&lang=en"},
 	}
 	for _, tt := range tests {
@@ -164,8 +165,8 @@ func TestQR_Errors(t *testing.T) {
 func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
 	cfg, err := autoconfig.Parse("test", []byte(testConfig))
 	require.NoError(t, err)
-	svc := &autoconfig.Service{Store: autoconfig.NewStore(cfg)}
-	w, err := New(svc, Options{})
+	deps := testkit.Deps(cfg)
+	w, err := New(deps, Options{})
 	require.NoError(t, err)
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
@@ -179,6 +180,6 @@ func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
 
 	other, err := autoconfig.Parse("other", []byte(strings.Replace(testConfig, "[example.com, ", "[", 1)))
 	require.NoError(t, err)
-	svc.Store.Swap(other)
+	deps.Resolver.Store.Swap(other)
 	assert.Equal(t, http.StatusNotFound, get(t, e, target).Code, "the new configuration no longer serves example.com")
 }

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"net/http"
+	"log/slog"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/templates"
 )
 
@@ -20,12 +21,13 @@ var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpd
 // cloned per language: the clones share the parse trees, a quarter of the
 // memory of parsing it four times.
 type renderer struct {
-	cats  catalogs
-	pages map[string]map[string]*template.Template // lang → page → template
+	cats   catalogs
+	pages  map[string]map[string]*template.Template // lang → page → template
+	logger *slog.Logger                             // a failed page is a logged 500
 }
 
-func newRenderer(cats catalogs) (*renderer, error) {
-	r := &renderer{cats: cats, pages: map[string]map[string]*template.Template{}}
+func newRenderer(cats catalogs, logger *slog.Logger) (*renderer, error) {
+	r := &renderer{cats: cats, pages: map[string]map[string]*template.Template{}, logger: logger}
 	for _, lang := range langCodes {
 		r.pages[lang] = map[string]*template.Template{}
 	}
@@ -65,8 +67,7 @@ const (
 func (r *renderer) render(c *gin.Context, status int, page string, data *pageData, cache cacheControl) {
 	var buf bytes.Buffer
 	if err := r.pages[data.Lang][page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		_ = c.Error(fmt.Errorf("rendering %s: %w", page, err))
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+		httpkit.WriteError(c, r.logger, fmt.Errorf("rendering %s: %w", page, err))
 		return
 	}
 	h := c.Writer.Header()

@@ -33,37 +33,46 @@ type serverView struct {
 	RoleKey     string // catalog key: recommended or fallback
 }
 
-func newAccountView(a autoconfig.Account) accountView {
+// newAccountView shows a's decisions. A page about an Apple profile shows
+// the one SMTP server the profile installs as the recommended one, so that
+// the page and the profile agree.
+func newAccountView(a autoconfig.Account, appleProfile bool) accountView {
 	v := accountView{Address: a.Address.String(), Provider: a.Provider.DisplayName}
-	imap, hasIMAP := a.FirstIncoming(autoconfig.IMAP)
-	pop3, hasPOP3 := a.FirstIncoming(autoconfig.POP3)
-	switch {
-	case hasIMAP:
-		v.Incoming = newServerView(imap, 0)
-		if hasPOP3 {
-			p := newServerView(pop3, 0)
+	in := a.PreferredIncoming()
+	v.Incoming = newServerView(in, 0)
+	if in.Protocol == autoconfig.IMAP {
+		if pop, ok := a.First(autoconfig.POP3); ok {
+			p := newServerView(pop, 0)
 			v.POP3 = &p
 		}
-	case hasPOP3:
-		v.Incoming = newServerView(pop3, 0)
 	}
-	i := 0
-	for _, s := range a.Outgoing {
-		if s.Protocol == autoconfig.SMTP {
-			v.Outgoing = append(v.Outgoing, newServerView(s, i))
-			i++
-		}
+	outgoing := a.Outgoing
+	if appleProfile {
+		outgoing = append([]autoconfig.Server{a.Apple}, withoutServer(a.Outgoing, a.Apple)...)
 	}
-	incoming, _ := a.FirstIncoming(autoconfig.Protocol(strings.ToLower(v.Incoming.Protocol)))
-	v.Username = incoming.Username
-	v.UsernameIsAddress = v.Username == a.Address.String()
-	for _, s := range a.Outgoing {
-		if s.Protocol == autoconfig.SMTP && s.Username != v.Username {
+	for i, s := range outgoing {
+		v.Outgoing = append(v.Outgoing, newServerView(s, i))
+	}
+	v.Username = in.Username
+	v.UsernameIsAddress = v.Username == a.LoginAddress()
+	for _, s := range outgoing {
+		if s.Username != v.Username {
 			v.OutgoingUsername = s.Username
 			break
 		}
 	}
 	return v
+}
+
+// withoutServer is servers without s.
+func withoutServer(servers []autoconfig.Server, s autoconfig.Server) []autoconfig.Server {
+	out := make([]autoconfig.Server, 0, len(servers))
+	for _, x := range servers {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func newServerView(s autoconfig.Server, rank int) serverView {

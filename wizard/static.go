@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/templates"
 )
 
@@ -45,7 +45,7 @@ func loadAssets() (map[string]asset, error) {
 		if strings.HasPrefix(ctype, "text/") && !strings.Contains(ctype, "charset") {
 			ctype += "; charset=utf-8"
 		}
-		assets[e.Name()] = asset{body: body, contentType: ctype, etag: autoconfig.ETag(body)}
+		assets[e.Name()] = asset{body: body, contentType: ctype, etag: httpkit.ETag(body)}
 	}
 	return assets, nil
 }
@@ -63,7 +63,7 @@ func (w *Wizard) static(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "public, max-age=86400")
-	if autoconfig.ETagMatches(c.GetHeader("If-None-Match"), a.etag) {
+	if httpkit.ETagMatches(c.GetHeader("If-None-Match"), a.etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}

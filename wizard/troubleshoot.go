@@ -63,21 +63,16 @@ func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, ho
 		set = cl.labels
 	}
 	v := &troubleView{Host: host}
-	incoming, ok := acct.FirstIncoming(autoconfig.IMAP)
-	if !ok {
-		incoming, _ = acct.FirstIncoming(autoconfig.POP3)
-	}
+	incoming := acct.PreferredIncoming()
 	v.Username = incoming.Username
 	v.Incoming = w.serverFields(lang, set, "incoming", incoming)
-	var smtp []autoconfig.Server
-	for _, s := range acct.Outgoing {
-		if s.Protocol == autoconfig.SMTP {
-			smtp = append(smtp, s)
-		}
+	// The Resolver's order; an Apple profile installs its one server, the
+	// others are what to change it to by hand.
+	smtp := acct.Outgoing
+	if cl != nil && cl.Profile() {
+		smtp = append([]autoconfig.Server{acct.Apple}, withoutServer(acct.Outgoing, acct.Apple)...)
 	}
-	if len(smtp) > 0 {
-		v.Outgoing = w.serverFields(lang, set, "outgoing", smtp[0])
-	}
+	v.Outgoing = w.serverFields(lang, set, "outgoing", smtp[0])
 	// The first alternative on another port: networks block ports, not hosts.
 	for _, s := range smtp[min(1, len(smtp)):] {
 		if s.Port != smtp[0].Port {

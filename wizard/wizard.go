@@ -1,18 +1,18 @@
 // Package wizard serves the setup wizard: the start page, the device and
 // client choice, numbered steps per client with the settings table, the
 // printable sheet, QR codes and the helpdesk page. Every value shown comes
-// from the Account that autoconfig.Service resolves; templates hold none.
+// from the Account that autoconfig.Resolver resolves; templates hold none.
 package wizard
 
 import (
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // Options configure the wizard.
@@ -27,13 +27,14 @@ type Options struct {
 
 // Wizard serves the wizard's pages.
 type Wizard struct {
-	svc    *autoconfig.Service
+	deps   httpkit.Deps
+	logger *slog.Logger
 	cats   catalogs
 	pages  *renderer
 	assets map[string]asset
 	// qrCodes holds drawn QR codes by URL and size: drawing one takes a
 	// millisecond and a page shows the same one on every visit.
-	qrCodes *autoconfig.DocumentCache[string]
+	qrCodes *httpkit.DocumentCache[string]
 	// helpdeskTokenHash is the SHA-256 of the helpdesk token, nil when the
 	// helpdesk is disabled. Comparing hashes keeps the comparison constant
 	// time even when the lengths differ.
@@ -47,13 +48,15 @@ type Wizard struct {
 // of about 1 KB.
 const qrCacheSize = 256
 
-// New loads the embedded templates, catalogs and assets.
-func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
+// New loads the embedded templates, catalogs and assets. The wizard resolves
+// addresses with deps.Resolver and links to deps.PublicURL.
+func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	cats, err := loadCatalogs()
 	if err != nil {
 		return nil, err
 	}
-	pages, err := newRenderer(cats)
+	logger := httpkit.Logger(deps.Logger)
+	pages, err := newRenderer(cats, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +64,8 @@ func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Wizard{svc: svc, cats: cats, pages: pages, assets: assets,
-		qrCodes:  autoconfig.NewDocumentCache[string](qrCacheSize),
+	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
+		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
 		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks)}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
@@ -76,8 +79,8 @@ func New(svc *autoconfig.Service, opts Options) (*Wizard, error) {
 // (the server rate-limits that group). The templates, catalogs and assets
 // are embedded and parsed by the tests, so a failure here is a build
 // defect, not a run-time condition.
-func Register(pages, generating gin.IRouter, svc *autoconfig.Service, opts Options) {
-	w, err := New(svc, opts)
+func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) {
+	w, err := New(deps, opts)
 	if err != nil {
 		panic(fmt.Sprintf("wizard: embedded templates are broken: %v", err))
 	}
@@ -97,6 +100,8 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	// An image needs none of the page headers (the server's nosniff is
 	// enough), and every one costs on each response.
 	generating.GET("/qr.png", w.qr)
+	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
+	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
@@ -105,6 +110,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 		if w.dnsCheck != nil {
 			h.POST("/dns", w.helpdeskDNS)
 		}
+		w.deps.Declare(httpkit.FormatWizard, helpdeskPath, helpdeskPath+"/dns")
 	}
 }
 
@@ -192,7 +198,7 @@ type clientChoice struct {
 
 // newPage fills what the layout needs: language, switcher and title.
 func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...any) *pageData {
-	cfg := w.svc.Store.Config()
+	cfg := w.deps.Resolver.Config()
 	page := &pageData{
 		Lang:    lang,
 		Langs:   w.langLinks(r, lang),

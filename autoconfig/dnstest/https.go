@@ -23,7 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
 // HTTPSServer is a TLS server on loopback with a certificate from a test CA,
@@ -119,7 +122,7 @@ providers:
 	require.NoError(t, err)
 	good := engineFor(autoconfig.Default())
 	bad := engineFor(wrong)
-	autodiscover, err := os.ReadFile(golden.Testdata(t, "dns/autodiscover-response.xml"))
+	autodiscover, err := os.ReadFile(testkit.Testdata(t, "dns/autodiscover-response.xml"))
 	require.NoError(t, err)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.URL.Path, "/autodiscover/autodiscover.xml") && r.Method == http.MethodPost {
@@ -141,6 +144,8 @@ providers:
 func engineFor(cfg *autoconfig.Config) http.Handler {
 	gin.SetMode(gin.TestMode)
 	e := gin.New()
-	(&autoconfig.Service{Store: autoconfig.NewStore(cfg)}).Register(e)
+	deps := httpkit.Deps{Resolver: &autoconfig.Resolver{Store: autoconfig.NewStore(cfg)}}
+	thunderbird.New(deps).Register(e)
+	pacc.New(deps).Register(e)
 	return e
 }

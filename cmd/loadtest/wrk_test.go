@@ -9,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
 
 // wrkOutput is what wrk 4.1 prints with --latency (trimmed).
@@ -31,7 +29,6 @@ Transfer/sec:    100.70MB
 `
 
 func TestParseWrk(t *testing.T) {
-	_ = golden.Updating
 	r, err := parseWrk(wrkOutput)
 	require.NoError(t, err)
 	assert.InDelta(t, 63500.25, r.rps, 0.001)

@@ -16,22 +16,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func TestGenerateAutodiscover(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"generate", "autodiscover", "--email", "jane.doe@example.ch"}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
-	golden.Assert(t, "autodiscover/default.xml", stdout.Bytes())
+	testkit.Golden(t, "autodiscover/default.xml", stdout.Bytes())
 }
 
 func TestGenerateAutodiscover_WithConfig(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	cfg := golden.Testdata(t, "config/crossformat/legacy-pop3-only.yaml")
+	cfg := testkit.Testdata(t, "config/crossformat/legacy-pop3-only.yaml")
 	code := run([]string{"generate", "autodiscover", "--email", "dave@legacy.example.com", "--config", cfg}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
-	golden.Assert(t, "autodiscover/legacy-pop3-only.xml", stdout.Bytes())
+	testkit.Golden(t, "autodiscover/legacy-pop3-only.xml", stdout.Bytes())
 }
 
 func TestGenerateAutodiscover_Errors(t *testing.T) {
@@ -49,7 +49,7 @@ func TestGenerateAutodiscover_Errors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for i, a := range tt.args {
 				if a == "CONFIG" {
-					tt.args[i] = golden.Testdata(t, "config/crossformat/starttls-imap.yaml")
+					tt.args[i] = testkit.Testdata(t, "config/crossformat/starttls-imap.yaml")
 				}
 			}
 			var stdout, stderr bytes.Buffer
@@ -70,7 +70,7 @@ func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
 		logger:    slog.New(slog.NewTextHandler(&logs, nil)),
 		logOutput: &logs,
 	})
-	body, err := os.ReadFile(golden.Testdata(t, "requests/thunderbird.xml"))
+	body, err := os.ReadFile(testkit.Testdata(t, "requests/thunderbird.xml"))
 	require.NoError(t, err)
 	for _, path := range []string{"/Autodiscover/Autodiscover.xml", "/AutoDiscover/AutoDiscover.xml", "/AUTODISCOVER/AUTODISCOVER.XML", "/autodiscover/autodiscover.xml"} {
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))

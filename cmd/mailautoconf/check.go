@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
@@ -23,8 +25,8 @@ func init() {
 
 // newChecker builds the live checker; tests replace it to trust a test CA
 // and reach loopback servers.
-var newChecker = func(resolver string) *autoconfig.Checker {
-	return &autoconfig.Checker{Resolver: resolver}
+var newChecker = func(resolver string) *dnscheck.Checker {
+	return &dnscheck.Checker{Resolver: resolver}
 }
 
 // The helpdesk's live check runs inside a request: each DNS query and HTTPS
@@ -42,10 +44,10 @@ const (
 func newDNSCheck(resolver string, store *autoconfig.Store) wizard.DNSCheckFunc {
 	checker := newChecker(resolver)
 	checker.Timeout = dnsCheckStepTimeout
-	return func(ctx context.Context, p *autoconfig.Provider, domain string) autoconfig.Report {
+	return func(ctx context.Context, d autoconfig.Domain) dnscheck.Report {
 		ctx, cancel := context.WithTimeout(ctx, dnsCheckBudget)
 		defer cancel()
-		return checker.Check(ctx, p, domain, store.Config().ServiceHost)
+		return checker.Check(ctx, d, store.Config().ServiceHost)
 	}
 }
 
@@ -82,13 +84,13 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *resolver == "" {
-		if *resolver, err = autoconfig.SystemResolver(); err != nil {
+		if *resolver, err = mxlookup.SystemResolver(); err != nil {
 			return fmt.Errorf("finding a DNS resolver (pass --resolver HOST:PORT): %w", err)
 		}
 	} else if err := checkHostPort(*resolver); err != nil {
 		return fmt.Errorf("--resolver: %w", err)
 	}
-	rep := newChecker(*resolver).Check(context.Background(), p, domain, cfg.ServiceHost)
+	rep := newChecker(*resolver).Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -131,17 +133,17 @@ func checkConfigFile(path string, stdout, stderr io.Writer) error {
 
 // writeReport prints the report for a person: one line per record and
 // endpoint, with what was found when it is not what it should be.
-func writeReport(w io.Writer, rep autoconfig.Report) {
+func writeReport(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\nDNS records:\n", rep.Domain, rep.Provider, rep.Resolver)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, r := range rep.Records {
 		line := fmt.Sprintf("  %s\t%s\t%s\t%s", r.Status, r.Type, r.Name, strings.Join(r.Want, ", "))
 		switch r.Status {
-		case autoconfig.CheckWrong:
+		case dnscheck.CheckWrong:
 			line += "\t(found " + strings.Join(r.Found, ", ") + ")"
-		case autoconfig.CheckMissing:
+		case dnscheck.CheckMissing:
 			line += "\t(not published)"
-		case autoconfig.CheckError:
+		case dnscheck.CheckError:
 			line += "\t(" + r.Detail + ")"
 		}
 		fmt.Fprintln(tw, line)

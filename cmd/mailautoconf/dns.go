@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	records := autoconfig.DomainRecords(p, domain, cfg.ServiceHost)
+	records := dnsrecords.ForDomain(autoconfig.NewDomain(p, domain), cfg.ServiceHost)
 	if cfg.ServiceHost == "" {
 		fmt.Fprintln(stderr, "note: the configuration sets no service_host: the CNAME and _autodiscover._tcp records are left out")
 	}
@@ -51,7 +52,7 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(records)
 	}
-	_, err = stdout.Write(autoconfig.ZoneFile(domain, records))
+	_, err = stdout.Write(dnsrecords.ZoneFile(domain, records))
 	return err
 }
 

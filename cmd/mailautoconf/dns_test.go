@@ -14,8 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
@@ -26,7 +29,7 @@ func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
 	} {
 		code, out, errOut := runCLI(args...)
 		require.Equal(t, 0, code, errOut)
-		want, err := os.ReadFile(golden.Path(t, "dns/example.ch.zone"))
+		want, err := os.ReadFile(testkit.Path(t, "dns/example.ch.zone"))
 		require.NoError(t, err)
 		assert.Equal(t, string(want), out, "%v", args)
 	}
@@ -35,9 +38,9 @@ func TestDNSCommand_PrintsTheGoldenZone(t *testing.T) {
 func TestDNSCommand_JSON(t *testing.T) {
 	code, out, errOut := runCLI("dns", "example.ch", "--format", "json")
 	require.Equal(t, 0, code, errOut)
-	var records []autoconfig.DNSRecord
+	var records []dnsrecords.Record
 	require.NoError(t, json.Unmarshal([]byte(out), &records))
-	assert.Equal(t, autoconfig.DomainRecords(autoconfig.Default().Providers[0], "example.ch", "autoconfig.infomaniak.com"), records)
+	assert.Equal(t, dnsrecords.ForDomain(autoconfig.NewDomain(autoconfig.Default().Providers[0], "example.ch"), "autoconfig.infomaniak.com"), records)
 }
 
 func TestDNSCommand_Errors(t *testing.T) {
@@ -81,15 +84,15 @@ providers:
 func useTestChecker(t *testing.T) {
 	sites := dnstest.CustomerSites(t)
 	orig := newChecker
-	newChecker = func(resolver string) *autoconfig.Checker {
-		return &autoconfig.Checker{Resolver: resolver, HTTPClient: sites.Client()}
+	newChecker = func(resolver string) *dnscheck.Checker {
+		return &dnscheck.Checker{Resolver: resolver, HTTPClient: sites.Client()}
 	}
 	t.Cleanup(func() { newChecker = orig })
 }
 
 func TestCheckDomain_CorrectZonePasses(t *testing.T) {
 	useTestChecker(t)
-	srv := dnstest.Start(t, golden.Testdata(t, "dns/example.ch.zone"))
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
 	code, out, errOut := runCLI("check", "example.ch", "--resolver", srv.Addr)
 	assert.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "OK: everything is published as it should be.")
@@ -98,7 +101,7 @@ func TestCheckDomain_CorrectZonePasses(t *testing.T) {
 
 func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 	useTestChecker(t)
-	srv := dnstest.Start(t, golden.Testdata(t, "dns/broken.example.zone"))
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/broken.example.zone"))
 	code, out, _ := runCLI("check", "--resolver", srv.Addr, "broken.example")
 	assert.Equal(t, 1, code)
 	for _, want := range []string{
@@ -113,7 +116,7 @@ func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 
 	code, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "broken.example")
 	assert.Equal(t, 1, code)
-	var rep autoconfig.Report
+	var rep dnscheck.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.False(t, rep.OK)
 	assert.Equal(t, "broken.example", rep.Domain)
@@ -159,7 +162,7 @@ func TestResolverFlagMustBeHostPort(t *testing.T) {
 // TestEngine_AcceptMX goes through the engine as serve builds it, with the
 // resolver pointed at the loopback DNS server.
 func TestEngine_AcceptMX(t *testing.T) {
-	srv := dnstest.Start(t, golden.Testdata(t, "dns/mx-acceptance.zone"))
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/mx-acceptance.zone"))
 	cfg, err := autoconfig.Parse("accept.yaml", []byte(`
 providers:
   - id: infomaniak.com
@@ -181,8 +184,8 @@ providers:
 	}{
 		{"autoconfig.customer.test", "/mail/config-v1.1.xml", http.StatusOK},
 		{"autoconfig.other.test", "/mail/config-v1.1.xml", http.StatusNotFound},
-		{"ua-auto-config.customer.test", autoconfig.PACCPath, http.StatusOK},
-		{"ua-auto-config.other.test", autoconfig.PACCPath, http.StatusNotFound},
+		{"ua-auto-config.customer.test", pacc.Path, http.StatusOK},
+		{"ua-auto-config.other.test", pacc.Path, http.StatusNotFound},
 	} {
 		req := httptest.NewRequest(http.MethodGet, tt.path, nil)
 		req.Host = tt.host

@@ -16,6 +16,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/health"
@@ -39,9 +44,12 @@ type site struct {
 	// the logger's writer and format (nil: not written).
 	logOutput io.Writer
 	logFormat accesslog.Format
-	metrics   *metrics.Metrics       // nil: a fresh registry
-	signer    *profiles.Signer       // nil: Apple profiles are served unsigned
-	mx        *autoconfig.MXResolver // nil: no accept.mx lookups
+	metrics   *metrics.Metrics // nil: a fresh registry
+	// formats learns the format of each route as packages register them,
+	// for the metrics\' format label; nil: a fresh one.
+	formats *httpkit.Formats
+	signer  *profiles.Signer   // nil: Apple profiles are served unsigned
+	mx      *mxlookup.Resolver // nil: no accept.mx lookups
 
 	trustedProxies []netip.Prefix // clients whose X-Forwarded-* headers count
 	logAddresses   bool           // log whole addresses, not only domains
@@ -73,8 +81,11 @@ const acmeChallengePrefix = "/.well-known/acme-challenge/"
 // owns its routes; this function only decides which are mounted.
 func newEngine(s site) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
+	if s.formats == nil {
+		s.formats = &httpkit.Formats{}
+	}
 	if s.metrics == nil {
-		s.metrics = metrics.New(versionString(), formatOf)
+		s.metrics = metrics.New(versionString(), s.formats.Of)
 	}
 	if s.maxBodyBytes == 0 {
 		s.maxBodyBytes = DefaultMaxBodyBytes
@@ -106,7 +117,7 @@ func newEngine(s site) *gin.Engine {
 	}
 	// The Autodiscover POX handler caps its body lower itself and answers
 	// 413 as a POX document, which Autodiscover clients can read.
-	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes, autoconfig.AutodiscoverPOXPath))
+	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes, autodiscover.POXPath))
 	e.NoRoute(func(c *gin.Context) {
 		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
 	})
@@ -114,15 +125,22 @@ func newEngine(s site) *gin.Engine {
 		c.Data(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", []byte("method not allowed\n"))
 	})
 
-	autoconf := &autoconfig.Service{Store: s.store, PublicURL: s.publicURL, MX: s.mx}
-	autoconf.Register(e)
+	deps := httpkit.Deps{
+		Resolver:  &autoconfig.Resolver{Store: s.store, MX: s.mxLookup()},
+		PublicURL: s.publicURL,
+		Logger:    s.logger,
+		Formats:   s.formats,
+	}
+	thunderbird.New(deps).Register(e)
+	autodiscover.New(deps).Register(e)
+	pacc.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
 	// CPU on every request and cannot be cached: they are mounted on this
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
-	profiles.Register(generating, autoconf, s.signer)
-	wizard.Register(e, generating, autoconf, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
+	profiles.New(deps, s.signer).Register(generating)
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
 	if s.reloader != nil && s.adminToken != "" {
 		// Limited too: it slows down guessing the token.
 		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
@@ -135,7 +153,17 @@ func newEngine(s site) *gin.Engine {
 	if s.acmeChallenge != nil {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
+	s.formats.Declare(httpkit.FormatOperations, health.LivePath, health.ReadyPath, "/metrics",
+		reload.AdminPath, acmeChallengePrefix+":token")
 	return e
+}
+
+// mxLookup is the MX resolver as the Resolver takes it: nil stays nil.
+func (s site) mxLookup() autoconfig.MXLookup {
+	if s.mx == nil {
+		return nil
+	}
+	return s.mx
 }
 
 // logPanic answers a recovered panic with 500 and logs it at error level
@@ -164,7 +192,7 @@ func (s site) accessLog() *accesslog.Logger {
 // newHandler is the engine behind the path rewrites that must happen before
 // gin routes: Autodiscover paths are case-insensitive.
 func newHandler(s site) http.Handler {
-	return autoconfig.CanonicalPaths(newEngine(s))
+	return autodiscover.CanonicalPaths(newEngine(s))
 }
 
 // rateLimit is the per-client limit of the generating group, or nothing
@@ -181,33 +209,9 @@ func (s site) rateLimit() gin.HandlerFunc {
 // ACME challenges (fetched over http by definition) and the health probes.
 // Everything else, Autodiscover included, is redirected to HTTPS.
 func servedOverPlainHTTP(path string) bool {
-	return slices.Contains(autoconfig.ThunderbirdPaths, path) ||
+	return slices.Contains(thunderbird.Paths, path) ||
 		strings.HasPrefix(path, acmeChallengePrefix) ||
 		path == health.LivePath || path == health.ReadyPath
-}
-
-// formatOf names the document format a route serves, for the metrics'
-// format label. It matches by path so that every package's routes are
-// classified without registering anything here.
-func formatOf(route string) string {
-	lower := strings.ToLower(route)
-	switch {
-	case route == metrics.NoRoute:
-		return "none"
-	case slices.Contains(autoconfig.ThunderbirdPaths, route):
-		return "thunderbird"
-	case strings.HasPrefix(lower, "/autodiscover/"):
-		return "autodiscover"
-	case strings.HasSuffix(lower, ".mobileconfig"):
-		return "apple"
-	case strings.HasPrefix(lower, "/.well-known/user-agent-configuration"):
-		return "pacc"
-	case route == health.LivePath, route == health.ReadyPath, route == "/metrics",
-		route == reload.AdminPath, strings.HasPrefix(route, acmeChallengePrefix):
-		return "operations"
-	default:
-		return "other"
-	}
 }
 
 func configLoaded(store *autoconfig.Store) health.Check {

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // FuzzEngineQuery sends any path, query and Host through the full engine:
 // no input may cause a 5xx or a panic, or be reflected raw.
 func FuzzEngineQuery(f *testing.F) {
-	for _, seed := range golden.FuzzSeeds(f, "FuzzEngineQuery") {
+	for _, seed := range testkit.FuzzSeeds(f, "FuzzEngineQuery") {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	e := newEngine(testSite(&bytes.Buffer{}))

@@ -16,8 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 )
@@ -29,7 +30,7 @@ func testSite(logs *bytes.Buffer) site {
 		logger:       slog.New(slog.NewJSONHandler(logs, nil)),
 		logOutput:    logs,
 		logFormat:    accesslog.JSON,
-		metrics:      metrics.New("test", formatOf),
+		metrics:      nil, // newEngine makes one that reads the declared formats
 		serveMetrics: true,
 	}
 }
@@ -95,21 +96,30 @@ func TestMetrics_ScrapeAfterRequestsFillsEveryLabel(t *testing.T) {
 	}
 }
 
-func TestFormatOf(t *testing.T) {
+// Each package declares the format of the routes it registers; the server
+// classifies no path itself.
+func TestFormats_DeclaredByEachPackage(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.formats = &httpkit.Formats{}
+	s.reloader, s.adminToken = &reload.Reloader{}, "admin-token-for-tests"
+	s.acmeChallenge = http.NotFoundHandler()
+	newEngine(s)
 	for route, want := range map[string]string{
 		"/mail/config-v1.1.xml":                        "thunderbird",
 		"/.well-known/autoconfig/mail/config-v1.1.xml": "thunderbird",
 		"/autodiscover/autodiscover.xml":               "autodiscover",
-		"/Autodiscover/Autodiscover.json":              "autodiscover",
+		"/autodiscover/autodiscover.json":              "autodiscover",
 		"/apple/mail.mobileconfig":                     "apple",
 		"/.well-known/user-agent-configuration.json":   "pacc",
 		"/healthz":                           "operations",
 		"/admin/reload":                      "operations",
 		"/.well-known/acme-challenge/:token": "operations",
-		metrics.NoRoute:                      "none",
-		"/setup":                             "other",
+		"":                                   "none",
+		"/setup":                             "wizard",
+		"/qr.png":                            "wizard",
+		"/undeclared":                        "other",
 	} {
-		assert.Equal(t, want, formatOf(route), route)
+		assert.Equal(t, want, s.formats.Of(route), route)
 	}
 }
 
@@ -223,5 +233,38 @@ func TestRecovery_PanicIsLoggedWithRouteNotURL(t *testing.T) {
 	assert.Contains(t, logged["stack"], "goroutine ", "with the stack")
 	for _, secret := range []string{"s3cr3t-query", "s3cr3t-header", "/boom/42"} {
 		assert.NotContains(t, logs.String(), secret, "never the raw URL or headers")
+	}
+}
+
+// Every handler tells the access log what its request was about, the
+// Autodiscover POX handler included (its address is in the body, cached
+// answers too): the server parses no address itself.
+func TestAccessLog_EachFormatTellsItsDomain(t *testing.T) {
+	logs := &bytes.Buffer{}
+	s := testSite(logs)
+	s.logAddresses = true
+	e := newEngine(s)
+	pox := testkit.OutlookRequest("jane@Shop.Example.ORG")
+	tests := []struct {
+		name, method, target, body, want string
+	}{
+		{"thunderbird", http.MethodGet, "/mail/config-v1.1.xml?emailaddress=jane@shop.example.org", "", "jane@shop.example.org"},
+		{"autodiscover POX", http.MethodPost, "/autodiscover/autodiscover.xml", pox, "jane@shop.example.org"},
+		{"autodiscover POX, cached answer", http.MethodPost, "/autodiscover/autodiscover.xml", pox, "jane@shop.example.org"},
+		{"autodiscover JSON", http.MethodGet, "/autodiscover/autodiscover.json?Email=jane@shop.example.org&Protocol=AutodiscoverV1", "", "jane@shop.example.org"},
+		{"profile", http.MethodGet, "/apple/mail.mobileconfig?email=jane@shop.example.org", "", "jane@shop.example.org"},
+		{"pacc", http.MethodGet, "/.well-known/user-agent-configuration.json?emailaddress=jane@shop.example.org", "", "jane@shop.example.org"},
+		{"qr", http.MethodGet, "/qr.png?email=jane@shop.example.org&client=apple-ios", "", "jane@shop.example.org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			w := testkit.DoBody(e, tt.method, tt.target, "", http.Header{"Content-Type": {"text/xml"}}, tt.body)
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			var line map[string]any
+			require.NoError(t, json.Unmarshal(logs.Bytes(), &line), logs.String())
+			assert.Equal(t, "shop.example.org", line["domain"])
+			assert.Equal(t, tt.want, line["address"], "the address, its domain in ASCII")
+		})
 	}
 }

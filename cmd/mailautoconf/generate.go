@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
 // generator writes one document format for a resolved account, for the
@@ -28,7 +30,7 @@ func init() {
 	}
 	generators["autodiscover"] = generator{
 		summary: "Outlook Autodiscover POX response (autodiscover.xml)",
-		run:     accountDocument("autodiscover", autoconfig.AutodiscoverResponse),
+		run:     accountDocument("autodiscover", autodiscover.Response),
 	}
 }
 
@@ -73,8 +75,9 @@ func addResolveFlags(fs interface {
 	}
 }
 
-// account validates the address and resolves it with the configuration.
-func (f resolveFlags) account() (autoconfig.Account, error) {
+// account validates the address and resolves it with the configuration,
+// with the person's name ("" when unknown).
+func (f resolveFlags) account(displayName string) (autoconfig.Account, error) {
 	if *f.email == "" {
 		return autoconfig.Account{}, fmt.Errorf("--email is required")
 	}
@@ -86,7 +89,11 @@ func (f resolveFlags) account() (autoconfig.Account, error) {
 	if err != nil {
 		return autoconfig.Account{}, err
 	}
-	return cfg.Resolve(addr)
+	p, err := cfg.Lookup(addr.Domain)
+	if err != nil {
+		return autoconfig.Account{}, err
+	}
+	return autoconfig.NewAccount(p, addr, displayName), nil
 }
 
 // accountDocument is a generator for a format that is a function of the
@@ -98,7 +105,7 @@ func accountDocument(format string, render func(autoconfig.Account) []byte) func
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
-		acct, err := rf.account()
+		acct, err := rf.account("")
 		if err != nil {
 			return err
 		}
@@ -110,5 +117,5 @@ func accountDocument(format string, render func(autoconfig.Account) []byte) func
 // thunderbirdDocument is the placeholder form Thunderbird is served: it
 // depends on the account's provider and domain only.
 func thunderbirdDocument(acct autoconfig.Account) []byte {
-	return autoconfig.ThunderbirdConfig(acct.Provider, acct.Address.Domain)
+	return thunderbird.Render(autoconfig.NewDomain(acct.Provider, acct.Address.Domain))
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
 
@@ -39,7 +39,7 @@ func postHelpdeskDNS(t *testing.T, rs *runningServer, domain string) (int, strin
 // mistakes planted in testdata/dns/broken.example.zone.
 func TestHelpdeskDNS_PlantedMistakesOnThePage(t *testing.T) {
 	useTestChecker(t)
-	zone := dnstest.Start(t, golden.Testdata(t, "dns/broken.example.zone"))
+	zone := dnstest.Start(t, testkit.Testdata(t, "dns/broken.example.zone"))
 	o := testOptions(t)
 	o.resolver = zone.Addr
 	o.helpdeskToken = helpdeskTestToken
@@ -73,7 +73,7 @@ func TestHelpdeskDNS_PlantedMistakesOnThePage(t *testing.T) {
 
 func TestHelpdeskDNS_CorrectZonePassesOnThePage(t *testing.T) {
 	useTestChecker(t)
-	zone := dnstest.Start(t, golden.Testdata(t, "dns/example.ch.zone"))
+	zone := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
 	o := testOptions(t)
 	o.resolver = zone.Addr
 	o.helpdeskToken = helpdeskTestToken

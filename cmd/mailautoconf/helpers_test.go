@@ -14,11 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating
 
 // syncBuffer is a log destination shared by the server's goroutines and
 // the test.

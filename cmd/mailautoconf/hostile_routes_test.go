@@ -1,14 +1,15 @@
 package main
 
 import (
-	"encoding/xml"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // hostileConfig serves example.com with what every format needs (PACC
@@ -25,25 +26,17 @@ const hostileConfig = `providers:
 
 // Paths of the routes the cases below cover.
 const (
-	pox      = autoconfig.AutodiscoverPOXPath
-	poxLink  = autoconfig.AutodiscoverPOXLink
-	adJSON   = autoconfig.AutodiscoverJSONPath
-	pacc     = autoconfig.PACCPath
+	pox      = autodiscover.POXPath
+	poxLink  = autodiscover.POXLink
+	adJSON   = autodiscover.JSONPath
+	paccPath = pacc.Path
 	profile  = "/apple/mail.mobileconfig"
 	qr       = "/qr.png"
 	helpdesk = "/helpdesk"
 )
 
 // poxBody is an Outlook request for address (escaped as XML text).
-func poxBody(address string) string {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="` + autoconfig.AutodiscoverRequestNS +
-		`"><Request><EMailAddress>`)
-	_ = xml.EscapeText(&b, []byte(address))
-	b.WriteString(`</EMailAddress><AcceptableResponseSchema>` + autoconfig.AutodiscoverOutlookNS +
-		`</AcceptableResponseSchema></Request></Autodiscover>`)
-	return b.String()
-}
+var poxBody = testkit.OutlookRequest
 
 var (
 	xmlType = map[string]string{"Content-Type": "text/xml"}
@@ -172,17 +165,17 @@ var autodiscoverHostileCases = []hostileCase{
 }
 
 var paccHostileCases = []hostileCase{
-	{name: "PACC: valid Host", target: pacc, host: "ua-auto-config.example.com", want: 200, msg: `"submit"`},
-	{name: "PACC: unserved Host", target: pacc, host: "ua-auto-config.example.net", want: 404, msg: `"error"`, check: contentType("application/json; charset=utf-8")},
+	{name: "PACC: valid Host", target: paccPath, host: "ua-auto-config.example.com", want: 200, msg: `"submit"`},
+	{name: "PACC: unserved Host", target: paccPath, host: "ua-auto-config.example.net", want: 404, msg: `"error"`, check: contentType("application/json; charset=utf-8")},
 	// net/http refuses a Host header with characters no host name has.
-	{name: "PACC: script in Host", target: pacc, host: "ua-auto-config.<script>.com", want: 400},
-	{name: "PACC: quote in Host", target: pacc, host: `ua-auto-config.a"b.com`, want: 400},
-	{name: "PACC: bare IP Host", target: pacc, host: "192.0.2.1", want: 400, msg: `"error"`},
-	{name: "PACC: Host of 300 characters", target: pacc, host: strings.Repeat("a.", 150) + "com", want: 400, msg: `"error"`},
-	{name: "PACC: script emailaddress", target: pacc + "?emailaddress=" + script + "%40example.com", want: 400, msg: `"error"`},
-	{name: "PACC: CR LF in emailaddress", target: pacc + "?emailaddress=jane%40example.com%0D%0AX-Injected:%201", want: 400, msg: `"error"`},
-	{name: "PACC: valid emailaddress", target: pacc + "?emailaddress=jane%40example.com", host: "autoconfig.example.org", want: 200, msg: `"imap"`},
-	{name: "PACC: POST", method: "POST", target: pacc, host: "ua-auto-config.example.com", want: 405},
+	{name: "PACC: script in Host", target: paccPath, host: "ua-auto-config.<script>.com", want: 400},
+	{name: "PACC: quote in Host", target: paccPath, host: `ua-auto-config.a"b.com`, want: 400},
+	{name: "PACC: bare IP Host", target: paccPath, host: "192.0.2.1", want: 400, msg: `"error"`},
+	{name: "PACC: Host of 300 characters", target: paccPath, host: strings.Repeat("a.", 150) + "com", want: 400, msg: `"error"`},
+	{name: "PACC: script emailaddress", target: paccPath + "?emailaddress=" + script + "%40example.com", want: 400, msg: `"error"`},
+	{name: "PACC: CR LF in emailaddress", target: paccPath + "?emailaddress=jane%40example.com%0D%0AX-Injected:%201", want: 400, msg: `"error"`},
+	{name: "PACC: valid emailaddress", target: paccPath + "?emailaddress=jane%40example.com", host: "autoconfig.example.org", want: 200, msg: `"imap"`},
+	{name: "PACC: POST", method: "POST", target: paccPath, host: "ua-auto-config.example.com", want: 405},
 }
 
 var profileHostileCases = []hostileCase{

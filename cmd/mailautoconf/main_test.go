@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // runCLI runs the command line in-process and returns its exit status and
@@ -57,7 +57,7 @@ func TestCLI_Version(t *testing.T) {
 }
 
 func TestCLI_CheckValidConfig(t *testing.T) {
-	code, stdout, stderr := runCLI("check", "--config", golden.Testdata(t, "config/example.yaml"))
+	code, stdout, stderr := runCLI("check", "--config", testkit.Testdata(t, "config/example.yaml"))
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "OK: 2 provider(s), 5 domain(s)")
 }
@@ -65,7 +65,7 @@ func TestCLI_CheckValidConfig(t *testing.T) {
 func TestCLI_CheckBrokenConfigNamesTheLine(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "broken.yaml")
-	data, err := os.ReadFile(golden.Testdata(t, "config/example.yaml"))
+	data, err := os.ReadFile(testkit.Testdata(t, "config/example.yaml"))
 	require.NoError(t, err)
 	broken := strings.Replace(string(data), "port: 993", "port: 99300", 1)
 	broken = strings.Replace(broken, "security: starttls", "security: STARTTTLS", 1)
@@ -91,11 +91,11 @@ func TestCLI_CheckNeedsConfig(t *testing.T) {
 func TestCLI_GenerateThunderbird(t *testing.T) {
 	code, stdout, stderr := runCLI("generate", "thunderbird", "--email", "Jane.Doe@Example.CH")
 	require.Equal(t, 0, code, stderr)
-	golden.Assert(t, "thunderbird/default-example.ch.xml", []byte(stdout))
+	testkit.Golden(t, "thunderbird/default-example.ch.xml", []byte(stdout))
 
-	code, stdout, _ = runCLI("generate", "thunderbird", "--email", "jane@example.net", "--config", golden.Testdata(t, "config/example.yaml"))
+	code, stdout, _ = runCLI("generate", "thunderbird", "--email", "jane@example.net", "--config", testkit.Testdata(t, "config/example.yaml"))
 	require.Equal(t, 0, code)
-	golden.Assert(t, "thunderbird/legacy-example.net.xml", []byte(stdout))
+	testkit.Golden(t, "thunderbird/legacy-example.net.xml", []byte(stdout))
 }
 
 func TestCLI_GenerateErrors(t *testing.T) {

@@ -62,7 +62,7 @@ func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	acct, err := rf.account()
+	acct, err := rf.account(displayName)
 	if err != nil {
 		return err
 	}

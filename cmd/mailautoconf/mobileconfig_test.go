@@ -23,7 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -34,16 +34,16 @@ func TestGenerateMobileconfig_MatchesGolden(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	got, err := os.ReadFile(out)
 	require.NoError(t, err)
-	golden.Assert(t, "mobileconfig/default-imap-587.mobileconfig", got)
+	testkit.Golden(t, "mobileconfig/default-imap-587.mobileconfig", got)
 	assert.Empty(t, stdout.String())
 }
 
 func TestGenerateMobileconfig_StdoutWithConfigAndInclude(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"generate", "mobileconfig", "--email", "jane@example.net", "--name", "Jane Doe",
-		"--include", "mail,calendar,contacts", "--config", golden.Testdata(t, "config/apple-dav.yaml")}, &stdout, &stderr)
+		"--include", "mail,calendar,contacts", "--config", testkit.Testdata(t, "config/apple-dav.yaml")}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
-	golden.Assert(t, "mobileconfig/dav-all-465.mobileconfig", stdout.Bytes())
+	testkit.Golden(t, "mobileconfig/dav-all-465.mobileconfig", stdout.Bytes())
 }
 
 func TestGenerateMobileconfig_Signed(t *testing.T) {

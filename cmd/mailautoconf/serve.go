@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
@@ -201,12 +203,13 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, err
 	}
 	s := &server{opts: o, logger: logger, store: autoconfig.NewStore(cfg)}
-	s.metrics = metrics.New(versionString(), formatOf)
+	formats := &httpkit.Formats{}
+	s.metrics = metrics.New(versionString(), formats.Of)
 	s.metrics.ConfigLoaded(time.Now())
 	s.reloader = &reload.Reloader{Load: reloadConfig(o.configPath, mx != nil), Store: s.store, Metrics: s.metrics, Logger: logger}
 
 	site := site{
-		store: s.store, publicURL: base, logger: logger, metrics: s.metrics,
+		store: s.store, publicURL: base, logger: logger, metrics: s.metrics, formats: formats,
 		logOutput: stderr, logFormat: accessFormat,
 		trustedProxies: trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: limiter, reloader: s.reloader, adminToken: o.adminToken,
@@ -447,10 +450,10 @@ func parsePublicURL(s string) (*url.URL, error) {
 // newMXResolver builds the resolver of accept.mx lookups. It is built even
 // when the configuration in force has no accept.mx, so that a reloaded one
 // can use it.
-func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*autoconfig.MXResolver, error) {
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*mxlookup.Resolver, error) {
 	if server == "" {
 		var err error
-		if server, err = autoconfig.SystemResolver(); err != nil {
+		if server, err = mxlookup.SystemResolver(); err != nil {
 			if cfg.AcceptsMX() {
 				return nil, fmt.Errorf("%w (%v)", errMXNeedsResolver, err)
 			}
@@ -463,7 +466,7 @@ func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (
 	if cfg.AcceptsMX() {
 		logger.Info("accepting domains by MX", "resolver", server)
 	}
-	return autoconfig.NewMXResolver(server, autoconfig.DefaultMXCacheSize, logger), nil
+	return mxlookup.New(server, mxlookup.DefaultCacheSize, logger), nil
 }
 
 // checkHostPort accepts HOST:PORT with a numeric port.

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
@@ -398,7 +399,7 @@ func TestReload_AcceptMXWithoutResolverIsRefused(t *testing.T) {
 			cfg, err := loadConfig(path)
 			require.NoError(t, err)
 			logs := &bytes.Buffer{}
-			m := metrics.New("test", formatOf)
+			m := metrics.New("test", (&httpkit.Formats{}).Of)
 			r := &reload.Reloader{
 				Load: reloadConfig(path, tc.haveResolver), Store: autoconfig.NewStore(cfg),
 				Metrics: m, Logger: slog.New(slog.NewTextHandler(logs, nil)),

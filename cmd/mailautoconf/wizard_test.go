@@ -10,10 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating
 
 func TestEngine_MountsWizardAndHelpdesk(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

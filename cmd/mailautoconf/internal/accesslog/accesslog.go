@@ -24,16 +24,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // NoRoute is the route logged for requests that matched no route.
 const NoRoute = "(no route)"
-
-// addressParams are the query parameters that carry the user's address:
-// Thunderbird's emailaddress, Outlook's Email (autodiscover.json) and the
-// email of the profile, QR and wizard pages.
-var addressParams = []string{"emailaddress", "email", "Email", "emailAddress"}
 
 // Format is the encoding of log lines.
 type Format int
@@ -94,7 +89,11 @@ type entry struct {
 func (l *Logger) Middleware(observe func(route string, status int, d time.Duration)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
+		// The handler tells what the request was about: it has parsed the
+		// address already, and nothing here parses it again.
+		done := httpkit.Track(c)
 		c.Next()
+		subject := done()
 		d := time.Since(start)
 		e := entry{
 			time:     start.Add(d),
@@ -114,7 +113,10 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 		} else {
 			e.client = c.ClientIP()
 		}
-		e.domain, e.address = subject(c, l.opts.LogAddresses)
+		e.domain = subject.Domain
+		if l.opts.LogAddresses {
+			e.address = subject.Address
+		}
 		l.write(c.Request.Context(), e)
 	}
 }
@@ -199,32 +201,6 @@ func (l *Logger) peerIP(c *gin.Context) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return ap.Addr().Unmap(), true
-}
-
-// subject is the ASCII domain the request is about, from the address in
-// the query or else from the Host header, and, when withAddress, the
-// validated address when there is one. Invalid input yields nothing: it is
-// never logged raw.
-func subject(c *gin.Context, withAddress bool) (domain, address string) {
-	for _, name := range addressParams {
-		raw, _ := autoconfig.QueryValue(c.Request.URL.RawQuery, name)
-		if raw == "" {
-			continue
-		}
-		addr, err := autoconfig.ParseAddress(raw)
-		if err != nil {
-			return "", ""
-		}
-		if withAddress {
-			address = addr.ASCII()
-		}
-		return addr.Domain, address
-	}
-	domain, err := autoconfig.DomainFromHost(c.Request.Host)
-	if err != nil {
-		return "", ""
-	}
-	return domain, ""
 }
 
 // encoder appends attributes as slog's text or JSON handler does, for the

@@ -14,13 +14,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating
 
 // logged serves one request and returns the JSON line logged for it.
 func logged(t *testing.T, opts Options, r *http.Request) (map[string]any, string) {
@@ -29,7 +26,13 @@ func logged(t *testing.T, opts Options, r *http.Request) (map[string]any, string
 	var buf bytes.Buffer
 	e := gin.New()
 	e.Use(New(&buf, JSON, opts).Middleware(nil))
-	e.Any("/mail/config-v1.1.xml", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	// A handler tells what the request was about, as the format packages'
+	// handlers do.
+	e.Any("/mail/config-v1.1.xml", func(c *gin.Context) {
+		_, _ = httpkit.RequestedDomain(c, "emailaddress")
+		c.String(http.StatusOK, "ok")
+	})
+	e.Any("/silent", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	e.ServeHTTP(httptest.NewRecorder(), r)
 	var line map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &line), buf.String())
@@ -64,9 +67,9 @@ func TestAccessLog_LogAddressesLogsTheAddressButNoSecret(t *testing.T) {
 
 func TestAccessLog_DomainSources(t *testing.T) {
 	for _, tc := range []struct{ name, target, host, want string }{
-		{"Outlook's Email parameter", "/mail/config-v1.1.xml?Email=a@example.org", "x", "example.org"},
-		{"email parameter", "/mail/config-v1.1.xml?email=a@example.net", "x", "example.net"},
+		{"address told by the handler", "/mail/config-v1.1.xml?emailaddress=a@example.org", "x", "example.org"},
 		{"Host header without address", "/mail/config-v1.1.xml", "autoconfig.example.com", "example.com"},
+		{"a handler that tells nothing", "/silent?emailaddress=a@example.org", "autoconfig.example.com", ""},
 		{"invalid address is not logged", "/mail/config-v1.1.xml?emailaddress=%22%0d%0aevil", "autoconfig.example.com", ""},
 		{"IP host has no domain", "/mail/config-v1.1.xml", "192.0.2.1:8080", ""},
 	} {

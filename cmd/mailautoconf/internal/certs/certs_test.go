@@ -10,11 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
 )
-
-var _ = golden.Updating
 
 func served(t *testing.T, f *File) string {
 	t.Helper()

@@ -15,11 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating
 
 func serve(e *gin.Engine, r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()

@@ -9,11 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating // registers -update for `go test ./... -update`
 
 // lockedBuffer is a bytes.Buffer safe for the flusher and the test.
 type lockedBuffer struct {

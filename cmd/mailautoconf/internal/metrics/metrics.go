@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,7 +114,8 @@ func (m *Metrics) seriesFor(route string, status int) *requestSeries {
 	if s, ok := m.series.Load(key); ok {
 		return s.(*requestSeries)
 	}
-	format := m.formatForRoute(route)
+	// The format of a request that matched no route is asked for as "".
+	format := m.formatForRoute(strings.TrimPrefix(route, NoRoute))
 	s, _ := m.series.LoadOrStore(key, &requestSeries{
 		requests: m.requests.WithLabelValues(route, format, strconv.Itoa(status)),
 		duration: m.duration.WithLabelValues(route, format),

@@ -8,11 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mailautoconf/mailautoconf/autoconfig/golden"
 )
-
-var _ = golden.Updating
 
 func leaf(notAfter time.Time, cn string, dnsNames ...string) *x509.Certificate {
 	return &x509.Certificate{Subject: pkix.Name{CommonName: cn}, DNSNames: dnsNames, NotAfter: notAfter}

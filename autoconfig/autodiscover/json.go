@@ -1,0 +1,56 @@
+package autodiscover
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// V1 is the only protocol the v2 JSON endpoint answers: it
+// points Outlook 2016+ at the POX endpoint.
+const V1 = "AutodiscoverV1"
+
+// JSON error codes of the v2 endpoint. InvalidProtocol is Exchange's; the
+// others name the problem for people reading logs, Outlook only reads the
+// status.
+const (
+	jsonInvalidProtocol = "InvalidProtocol"
+	jsonInvalidUser     = "InvalidUser"
+	jsonUserNotFound    = "UserNotFound"
+)
+
+// JSONResult is the v2 endpoint's answer for V1.
+type JSONResult struct {
+	Protocol string `json:"Protocol"`
+	URL      string `json:"Url"`
+}
+
+// JSONError is the v2 endpoint's error body.
+type JSONError struct {
+	ErrorCode    string `json:"ErrorCode"`
+	ErrorMessage string `json:"ErrorMessage"`
+}
+
+// JSON renders the V1 answer: the POX endpoint
+// under baseURL, spelled as Outlook spells it.
+func JSON(baseURL string) []byte {
+	return mustJSON(JSONResult{Protocol: V1, URL: baseURL + POXLink})
+}
+
+// IsV1 compares case-insensitively: Outlook sends
+// "Autodiscoverv1".
+func IsV1(protocol string) bool {
+	return strings.EqualFold(protocol, V1)
+}
+
+func jsonError(code, message string) []byte {
+	return mustJSON(JSONError{ErrorCode: code, ErrorMessage: message})
+}
+
+func mustJSON(v any) []byte {
+	out, err := json.Marshal(v)
+	if err != nil {
+		// Only strings are marshalled: this cannot fail.
+		panic("marshalling autodiscover JSON: " + err.Error())
+	}
+	return out
+}

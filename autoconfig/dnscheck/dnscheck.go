@@ -1,0 +1,450 @@
+// Package dnscheck checks a customer domain live: its DNS records against
+// what dnsrecords says it should publish, and its discovery documents,
+// fetched over HTTPS, against the resolved settings.
+package dnscheck
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/miekg/dns"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
+)
+
+// CheckStatus is the verdict on one record or endpoint.
+type CheckStatus string
+
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckMissing CheckStatus = "missing" // no such record
+	CheckWrong   CheckStatus = "wrong"   // published, but not what the model says
+	CheckError   CheckStatus = "error"   // could not be checked (timeout, SERVFAIL, connection refused)
+	CheckSkipped CheckStatus = "skipped" // not applicable to this provider
+)
+
+// Report is the result of checking one customer domain: what `mailautoconf
+// check DOMAIN` prints and what the helpdesk page shows.
+type Report struct {
+	Domain      string          `json:"domain"`
+	Provider    string          `json:"provider"`
+	ServiceHost string          `json:"service_host"`
+	Resolver    string          `json:"resolver"`
+	OK          bool            `json:"ok"`
+	Records     []RecordCheck   `json:"records"`
+	Endpoints   []EndpointCheck `json:"endpoints"`
+}
+
+// RecordCheck is one DNS name and type: the values the model wants there
+// and the values found.
+type RecordCheck struct {
+	Name   string      `json:"name"`
+	Type   string      `json:"type"`
+	Want   []string    `json:"want"`
+	Found  []string    `json:"found,omitempty"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail,omitempty"`
+}
+
+// EndpointCheck is one HTTPS fetch of a discovery document.
+type EndpointCheck struct {
+	Name   string      `json:"name"` // autoconfig, autodiscover or pacc
+	URL    string      `json:"url"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail,omitempty"`
+}
+
+// Problems counts the records and endpoints that are not ok or skipped.
+func (r Report) Problems() int {
+	n := 0
+	for _, c := range r.Records {
+		if c.Status != CheckOK && c.Status != CheckSkipped {
+			n++
+		}
+	}
+	for _, c := range r.Endpoints {
+		if c.Status != CheckOK && c.Status != CheckSkipped {
+			n++
+		}
+	}
+	return n
+}
+
+// Checker looks a customer domain's records up live and fetches its
+// discovery documents over HTTPS.
+type Checker struct {
+	// Resolver is the DNS server asked (host:port), recursive or
+	// authoritative for the domain.
+	Resolver string
+	// HTTPClient fetches the documents; nil means a client with Timeout
+	// and the system's roots. Tests give one trusting a test CA and dialing
+	// loopback.
+	HTTPClient *http.Client
+	// Timeout bounds each DNS query and each fetch (default 5 s).
+	Timeout time.Duration
+}
+
+// maxDocument bounds what is read of a fetched document.
+const maxDocument = 1 << 20
+
+// checkAddressLocal is the mailbox asked for: RFC 2142 makes postmaster
+// exist in every mail domain.
+const checkAddressLocal = "postmaster"
+
+// Check checks the records and documents of a resolved domain against its
+// decisions and the service host.
+func (c *Checker) Check(ctx context.Context, d autoconfig.Domain, serviceHost string) Report {
+	domain := d.Name
+	rep := Report{Domain: domain, Provider: d.Provider.ID, ServiceHost: serviceHost, Resolver: c.Resolver}
+	for _, g := range groupRecords(dnsrecords.ForDomain(d, serviceHost)) {
+		rep.Records = append(rep.Records, c.checkRecord(ctx, g))
+	}
+	rep.Endpoints = []EndpointCheck{
+		c.checkAutoconfig(ctx, d),
+		c.checkAutodiscover(ctx, d),
+		c.checkPACC(ctx, d, rep.Records),
+	}
+	rep.OK = rep.Problems() == 0
+	return rep
+}
+
+func (c *Checker) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return 5 * time.Second
+}
+
+// recordGroup is every wanted value of one name and type.
+type recordGroup struct {
+	name, typ string
+	want      []string
+	// txtPrefix selects the TXT records that matter: a domain has other
+	// TXT records (site verifications) that are none of our business.
+	txtPrefix string
+}
+
+func groupRecords(records []dnsrecords.Record) []recordGroup {
+	var out []recordGroup
+	index := map[string]int{}
+	for _, r := range records {
+		key := r.Name + " " + r.Type
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			g := recordGroup{name: r.Name, typ: r.Type}
+			if r.Type == "TXT" {
+				g.txtPrefix, _, _ = strings.Cut(r.Text, " ")
+			}
+			out = append(out, g)
+		}
+		out[i].want = append(out[i].want, normalizeRDATA(r.Type, r.Value))
+	}
+	return out
+}
+
+func (c *Checker) checkRecord(ctx context.Context, g recordGroup) RecordCheck {
+	rc := RecordCheck{Name: g.name, Type: g.typ, Want: g.want}
+	found, err := c.query(ctx, g)
+	if err != nil {
+		rc.Status, rc.Detail = CheckError, err.Error()
+		return rc
+	}
+	rc.Found = found
+	switch {
+	case len(found) == 0:
+		rc.Status = CheckMissing
+	case sameSet(found, g.want):
+		rc.Status = CheckOK
+	default:
+		rc.Status = CheckWrong
+		rc.Detail = "found " + strings.Join(found, ", ")
+	}
+	return rc
+}
+
+// query asks for one name and type and returns the values in the form
+// normalizeRDATA gives the wanted ones.
+func (c *Checker) query(ctx context.Context, g recordGroup) ([]string, error) {
+	qtype := dns.StringToType[g.typ]
+	m := new(dns.Msg)
+	m.SetQuestion(g.name, qtype)
+	m.SetEdns0(dns.DefaultMsgSize, false)
+	qctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	client := &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize}
+	resp, _, err := client.ExchangeContext(qctx, m, c.Resolver)
+	if err == nil && resp.Truncated {
+		resp, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(qctx, m, c.Resolver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up %s %s: %w", g.name, g.typ, err)
+	}
+	switch resp.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		return nil, fmt.Errorf("looking up %s %s: the resolver answered %s", g.name, g.typ, dns.RcodeToString[resp.Rcode])
+	}
+	var found []string
+	for _, rr := range resp.Answer {
+		h := rr.Header()
+		if !strings.EqualFold(h.Name, g.name) {
+			continue
+		}
+		switch {
+		case h.Rrtype == qtype:
+			v := rdataOf(rr)
+			if g.txtPrefix == "" || strings.HasPrefix(strings.Trim(v, `"`), g.txtPrefix) {
+				found = append(found, v)
+			}
+		case h.Rrtype == dns.TypeCNAME:
+			// A CNAME where another type is wanted hides every record of
+			// the name (RFC 1034 §3.6.2): report it as what was found.
+			found = append(found, "CNAME "+rdataOf(rr))
+		}
+	}
+	return found, nil
+}
+
+// rdataOf is the record data in presentation format, normalized.
+func rdataOf(rr dns.RR) string {
+	if txt, ok := rr.(*dns.TXT); ok {
+		// Long values are split into 255-byte strings; clients join them.
+		return strconv.Quote(strings.Join(txt.Txt, ""))
+	}
+	typ := dns.TypeToString[rr.Header().Rrtype]
+	return normalizeRDATA(typ, strings.TrimPrefix(rr.String(), rr.Header().String()))
+}
+
+// normalizeRDATA lower-cases the names of MX, CNAME and SRV data, as DNS
+// names compare case-insensitively.
+func normalizeRDATA(typ, value string) string {
+	if typ == "TXT" {
+		return value
+	}
+	return strings.ToLower(value)
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// fetch gets one URL and returns the body of a 200 answer, or a verdict.
+func (c *Checker) fetch(ctx context.Context, method, rawURL, contentType string, body []byte) ([]byte, CheckStatus, string) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, CheckError, err.Error()
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	client := c.HTTPClient
+	if client == nil {
+		client = &http.Client{
+			Timeout: c.timeout(),
+			// The endpoints must answer themselves: following redirects would
+			// let a domain's DNS send the server to any address.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return nil, CheckWrong, fmt.Sprintf("the certificate is not valid for %s: %v", req.URL.Hostname(), certErr.Err)
+		}
+		return nil, CheckError, err.Error()
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
+	if err != nil {
+		return nil, CheckError, fmt.Sprintf("reading the answer: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, CheckWrong, fmt.Sprintf("HTTP status %d, want 200", resp.StatusCode)
+	}
+	return data, CheckOK, ""
+}
+
+func (c *Checker) checkAutoconfig(ctx context.Context, d autoconfig.Domain) EndpointCheck {
+	q := url.Values{"emailaddress": {checkAddressLocal + "@" + d.Name}}
+	ec := EndpointCheck{Name: "autoconfig", URL: "https://autoconfig." + d.Name + thunderbird.Paths[0] + "?" + q.Encode()}
+	body, status, detail := c.fetch(ctx, http.MethodGet, ec.URL, "", nil)
+	if status != CheckOK {
+		ec.Status, ec.Detail = status, detail
+		return ec
+	}
+	got, err := ThunderbirdServers(body)
+	if err != nil {
+		ec.Status, ec.Detail = CheckWrong, err.Error()
+		return ec
+	}
+	ec.Status, ec.Detail = compareServers(got, WantThunderbird(d))
+	return ec
+}
+
+// WantThunderbird is what ThunderbirdServers must read from the domain's
+// document: every server, in the resolved order.
+func WantThunderbird(d autoconfig.Domain) []string {
+	var want []string
+	for _, s := range append(slices.Clone(d.Incoming), d.Outgoing...) {
+		want = append(want, fmt.Sprintf("%s %s:%d %s", s.Protocol, s.Host, s.Port, thunderbird.SocketType(s.Security)))
+	}
+	return want
+}
+
+// ThunderbirdServers lists the servers of a config-v1.1.xml document as
+// "type host:port socketType", in document order.
+func ThunderbirdServers(body []byte) ([]string, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(body); err != nil {
+		return nil, fmt.Errorf("the document is not XML: %v", err)
+	}
+	var out []string
+	for _, el := range doc.FindElements("//emailProvider/*") {
+		if el.Tag != "incomingServer" && el.Tag != "outgoingServer" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s:%s %s", el.SelectAttrValue("type", ""),
+			strings.ToLower(childText(el, "hostname")), childText(el, "port"), childText(el, "socketType")))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the document lists no server")
+	}
+	return out, nil
+}
+
+func childText(el *etree.Element, tag string) string {
+	if c := el.SelectElement(tag); c != nil {
+		return strings.TrimSpace(c.Text())
+	}
+	return ""
+}
+
+func compareServers(got, want []string) (CheckStatus, string) {
+	if slices.Equal(got, want) {
+		return CheckOK, ""
+	}
+	return CheckWrong, fmt.Sprintf("served servers [%s] differ from the model [%s]", strings.Join(got, ", "), strings.Join(want, ", "))
+}
+
+// autodiscoverRequest is the POX request Outlook sends.
+const autodiscoverRequest = `<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>%s</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>
+`
+
+func (c *Checker) checkAutodiscover(ctx context.Context, d autoconfig.Domain) EndpointCheck {
+	ec := EndpointCheck{Name: "autodiscover", URL: "https://autodiscover." + d.Name + autodiscover.POXPath}
+	reqBody := fmt.Sprintf(autodiscoverRequest, checkAddressLocal+"@"+d.Name)
+	body, status, detail := c.fetch(ctx, http.MethodPost, ec.URL, "text/xml; charset=utf-8", []byte(reqBody))
+	if status != CheckOK {
+		ec.Status, ec.Detail = status, detail
+		return ec
+	}
+	got, err := AutodiscoverServers(body)
+	if err != nil {
+		ec.Status, ec.Detail = CheckWrong, err.Error()
+		return ec
+	}
+	ec.Status, ec.Detail = compareServers(got, WantAutodiscover(d))
+	return ec
+}
+
+// WantAutodiscover is what AutodiscoverServers must read from an answer
+// for an address of the domain: the resolved Autodiscover list, POP3
+// included where it is the incoming server.
+func WantAutodiscover(d autoconfig.Domain) []string {
+	var want []string
+	for _, s := range d.Autodiscover {
+		_, enc := autodiscover.Encryption(s.Security)
+		want = append(want, fmt.Sprintf("%s %s:%d %s", strings.ToUpper(string(s.Protocol)), s.Host, s.Port, enc))
+	}
+	return want
+}
+
+// AutodiscoverServers lists the Protocol elements of a POX response as
+// "TYPE host:port Encryption"; Encryption overrides SSL, as in Outlook.
+func AutodiscoverServers(body []byte) ([]string, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(body); err != nil {
+		return nil, fmt.Errorf("the response is not XML: %v", err)
+	}
+	if e := doc.FindElement("//Error"); e != nil {
+		return nil, fmt.Errorf("the response is an error: %s", childText(e, "Message"))
+	}
+	var out []string
+	for _, el := range doc.FindElements("//Protocol") {
+		typ := childText(el, "Type")
+		if typ == "" {
+			continue
+		}
+		enc := childText(el, "Encryption")
+		if enc == "" {
+			enc = "SSL"
+			if strings.EqualFold(childText(el, "SSL"), "off") {
+				enc = "None"
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %s:%s %s", strings.ToUpper(typ), strings.ToLower(childText(el, "Server")), childText(el, "Port"), enc))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the response lists no server")
+	}
+	return out, nil
+}
+
+func (c *Checker) checkPACC(ctx context.Context, d autoconfig.Domain, records []RecordCheck) EndpointCheck {
+	domain := d.Name
+	ec := EndpointCheck{Name: "pacc", URL: "https://" + pacc.Prefix + domain + pacc.Path}
+	want, err := pacc.Render(d)
+	if err != nil {
+		ec.Status, ec.Detail = CheckSkipped, err.Error()
+		return ec
+	}
+	body, status, detail := c.fetch(ctx, http.MethodGet, ec.URL, "", nil)
+	if status != CheckOK {
+		ec.Status, ec.Detail = status, detail
+		return ec
+	}
+	if !bytes.Equal(body, want) {
+		ec.Status, ec.Detail = CheckWrong, "the served document differs from the model's"
+		return ec
+	}
+	// A client rejects the document unless the published digest matches
+	// the bytes it received.
+	digest := strconv.Quote(pacc.DigestRecord(body))
+	for _, r := range records {
+		if r.Name == pacc.Label+"."+domain+"." && r.Type == "TXT" && !slices.Contains(r.Found, digest) {
+			ec.Status, ec.Detail = CheckWrong, "no _ua-auto-config TXT record carries the digest of the served document"
+			return ec
+		}
+	}
+	ec.Status = CheckOK
+	return ec
+}

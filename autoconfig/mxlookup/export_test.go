@@ -1,0 +1,12 @@
+package mxlookup
+
+import "time"
+
+// Test hooks: the clock of the MX cache, its size, and resolv.conf parsing
+// from a test file.
+
+func SetClock(r *Resolver, now func() time.Time) { r.now = now }
+
+func CacheLen(r *Resolver) int { return r.cache.len() }
+
+var ResolverFromFile = resolverFromFile

@@ -1,0 +1,265 @@
+package wizard
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"howett.net/plist"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
+	"github.com/mailautoconf/mailautoconf/profiles"
+)
+
+// The cross-format test: for every configuration under testdata/config and
+// every address of its providers, each consumer of the model (Thunderbird
+// autoconfig, Autodiscover, the Apple profile, PACC, the DNS records, the
+// wizard's settings views, the checker's expectations), read back as its
+// client reads it, agrees with the Account on host, port, security and login
+// of the preferred and the fallback servers. The wizard package is the one
+// that sees every consumer.
+
+// conn is a server as a client reads it.
+type conn struct {
+	Proto, Host string
+	Port        int
+	Security    autoconfig.Security
+	Login       string
+}
+
+func (c conn) String() string {
+	return c.Proto + " " + c.Host + ":" + strconv.Itoa(c.Port) + " " + string(c.Security) + " " + c.Login
+}
+
+func connOf(s autoconfig.Server) conn {
+	return conn{string(s.Protocol), s.Host, s.Port, s.Security, s.Username}
+}
+
+func connsOf(servers []autoconfig.Server) []conn {
+	out := make([]conn, len(servers))
+	for i, s := range servers {
+		out[i] = connOf(s)
+	}
+	return out
+}
+
+// crossFormatCases are every provider's addresses in every configuration:
+// each exact domain, with a mixed-case local part, and an IDN domain where
+// the provider serves any domain (catch_all).
+func crossFormatCases(t *testing.T) map[string][]string {
+	t.Helper()
+	root := testkit.Testdata(t, "config")
+	cases := map[string][]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".yaml" {
+			return err
+		}
+		cfg, err := autoconfig.LoadFile(path)
+		require.NoError(t, err, path)
+		name, _ := filepath.Rel(root, path)
+		for _, p := range cfg.Providers {
+			for _, domain := range p.Domains {
+				if !strings.HasPrefix(domain, "*.") {
+					cases[name] = append(cases[name], "Jane.Doe@"+autoconfig.UnicodeDomain(domain))
+				} else {
+					cases[name] = append(cases[name], "jane@shop"+domain[1:])
+				}
+			}
+		}
+		if cfg.CatchAll != nil {
+			cases[name] = append(cases[name], "Jane.Doe@Bücher.ch", "jane@xn--bcher-kva.ch")
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	cases["(embedded default)"] = []string{"Jane.Doe@Example.CH", "jane@bücher.ch", "jane@xn--bcher-kva.ch"}
+	return cases
+}
+
+func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
+	for name, addresses := range crossFormatCases(t) {
+		cfg := autoconfig.Default()
+		if name != "(embedded default)" {
+			cfg = testkit.Config(t, name)
+		}
+		for _, address := range addresses {
+			t.Run(name+"/"+address, func(t *testing.T) {
+				addr := testkit.Address(t, address)
+				p := testkit.Provider(t, cfg, addr.Domain)
+				acct := autoconfig.NewAccount(p, addr, "Jane Doe")
+				d := autoconfig.NewDomain(p, addr.Domain)
+				checkThunderbird(t, acct, d)
+				checkAutodiscover(t, acct, d)
+				checkAppleProfile(t, acct)
+				checkPACC(t, acct, d)
+				checkDNSRecords(t, acct, d)
+				checkWizardViews(t, acct)
+			})
+		}
+	}
+}
+
+// checkThunderbird reads the per-domain document as Thunderbird does,
+// substituting the placeholders with the address it was set up with.
+func checkThunderbird(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	body := thunderbird.Render(d)
+	doc := etree.NewDocument()
+	require.NoError(t, doc.ReadFromBytes(body))
+	read := func(tag string) []conn {
+		var out []conn
+		for _, el := range doc.FindElements("//" + tag) {
+			port, err := strconv.Atoi(el.SelectElement("port").Text())
+			require.NoError(t, err)
+			sec := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "STARTTLS": autoconfig.SecuritySTARTTLS, "plain": autoconfig.SecurityNone}[el.SelectElement("socketType").Text()]
+			login := strings.NewReplacer(autoconfig.PlaceholderAddress, acct.LoginAddress(),
+				autoconfig.PlaceholderLocalPart, acct.Address.Local).Replace(el.SelectElement("username").Text())
+			assert.NotContains(t, login, "%", "every placeholder is one Thunderbird's readers fill in")
+			out = append(out, conn{el.SelectAttrValue("type", ""), el.SelectElement("hostname").Text(), port, sec, login})
+		}
+		return out
+	}
+	assert.Equal(t, connsOf(acct.Incoming), read("incomingServer"), "Thunderbird incoming, preferred first")
+	assert.Equal(t, connsOf(acct.Outgoing), read("outgoingServer"), "Thunderbird outgoing, preferred first")
+
+	// The checker expects what the document says.
+	got, err := dnscheck.ThunderbirdServers(body)
+	require.NoError(t, err)
+	assert.Equal(t, dnscheck.WantThunderbird(d), got, "checker's Thunderbird expectation")
+}
+
+// checkAutodiscover reads the POX answer as Outlook does: Encryption
+// overrides SSL, one Protocol per type.
+func checkAutodiscover(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	body := autodiscover.Response(acct)
+	var r struct {
+		DisplayName             string `xml:"Response>User>DisplayName"`
+		AutoDiscoverSMTPAddress string `xml:"Response>User>AutoDiscoverSMTPAddress"`
+		Protocols               []struct {
+			Type, Server, LoginName, SSL, Encryption string
+			Port                                     int
+		} `xml:"Response>Account>Protocol"`
+	}
+	require.NoError(t, xml.Unmarshal(body, &r))
+	var got []conn
+	for _, p := range r.Protocols {
+		sec := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "TLS": autoconfig.SecuritySTARTTLS, "None": autoconfig.SecurityNone}[p.Encryption]
+		got = append(got, conn{strings.ToLower(p.Type), p.Server, p.Port, sec, p.LoginName})
+	}
+	assert.Equal(t, connsOf(acct.Autodiscover), got, "Autodiscover protocols")
+	require.NotEmpty(t, got)
+	assert.Equal(t, connOf(acct.PreferredIncoming()), got[0], "Autodiscover incoming is the preferred one")
+	assert.Equal(t, connOf(acct.PreferredOutgoing()), got[len(got)-1], "Autodiscover SMTP is the preferred one")
+	assert.Equal(t, acct.LoginAddress(), r.AutoDiscoverSMTPAddress)
+	assert.Equal(t, acct.DisplayName, r.DisplayName)
+
+	got2, err := dnscheck.AutodiscoverServers(body)
+	require.NoError(t, err)
+	assert.Equal(t, dnscheck.WantAutodiscover(d), got2, "checker's Autodiscover expectation")
+}
+
+// checkAppleProfile reads the mail payload: no STARTTLS key, UseSSL and the
+// port say it; one SMTP server.
+func checkAppleProfile(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	body, err := profiles.Render(acct, profiles.Options{Include: profiles.IncludeMail})
+	require.NoError(t, err)
+	var prof struct {
+		PayloadContent []profiles.MailPayload
+	}
+	_, err = plist.Unmarshal(body, &prof)
+	require.NoError(t, err)
+	require.Len(t, prof.PayloadContent, 1)
+	m := prof.PayloadContent[0]
+	in, out := acct.PreferredIncoming(), acct.Apple
+	assert.Equal(t, map[autoconfig.Protocol]string{autoconfig.IMAP: profiles.EmailTypeIMAP, autoconfig.POP3: profiles.EmailTypePOP}[in.Protocol], m.EmailAccountType)
+	assert.Equal(t, []any{in.Host, in.Port, in.Security != autoconfig.SecurityNone, in.Username},
+		[]any{m.IncomingMailServerHostName, m.IncomingMailServerPortNumber, m.IncomingMailServerUseSSL, m.IncomingMailServerUsername}, "Apple incoming")
+	assert.Equal(t, []any{out.Host, out.Port, out.Security != autoconfig.SecurityNone, out.Username},
+		[]any{m.OutgoingMailServerHostName, m.OutgoingMailServerPortNumber, m.OutgoingMailServerUseSSL, m.OutgoingMailServerUsername}, "Apple outgoing")
+	assert.Equal(t, acct.DisplayName, m.EmailAccountName)
+}
+
+// checkPACC: PACC implies implicit TLS on the default ports and has no
+// login field, so it lists the preferred server when it can say it.
+func checkPACC(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	body, err := pacc.Render(d)
+	if err != nil {
+		assert.ErrorIs(t, err, pacc.ErrUnexpressible)
+		return
+	}
+	var doc struct {
+		Protocols map[string]struct{ Host string } `json:"protocols"`
+	}
+	require.NoError(t, json.Unmarshal(body, &doc))
+	in := acct.PreferredIncoming()
+	if in.Security == autoconfig.SecurityTLS && (in.Port == 993 || in.Port == 995) {
+		assert.Equal(t, in.Host, doc.Protocols[string(in.Protocol)].Host, "PACC incoming is the preferred one")
+	}
+	if out := acct.PreferredOutgoing(); out.Security == autoconfig.SecurityTLS && out.Port == 465 {
+		assert.Equal(t, out.Host, doc.Protocols["submit"].Host, "PACC submission is the preferred one")
+	}
+}
+
+// checkDNSRecords: among the SRV records, the preferred servers have the
+// best (lowest) priority of their direction (RFC 6186 §3.4).
+func checkDNSRecords(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	best := map[bool]dnsrecords.Record{} // outgoing → best SRV
+	for _, r := range dnsrecords.ForDomain(d, "svc.example") {
+		if r.Type != "SRV" || r.Target == "." || strings.HasPrefix(r.Name, "_autodiscover.") {
+			continue
+		}
+		out := strings.HasPrefix(r.Name, "_submission")
+		if b, ok := best[out]; !ok || r.Priority < b.Priority {
+			best[out] = r
+		}
+	}
+	for out, want := range map[bool]autoconfig.Server{false: acct.PreferredIncoming(), true: acct.PreferredOutgoing()} {
+		if want.Security == autoconfig.SecurityNone {
+			continue
+		}
+		r, ok := best[out]
+		require.True(t, ok, "an SRV record announces %v", want)
+		assert.Equal(t, []any{want.Host + ".", want.Port}, []any{r.Target, r.Port}, "best SRV record is the preferred server")
+	}
+}
+
+// checkWizardViews: the settings table recommends the preferred servers,
+// and on an Apple profile's page the SMTP server the profile installs.
+func checkWizardViews(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	for _, apple := range []bool{false, true} {
+		v := newAccountView(acct, apple)
+		in := acct.PreferredIncoming()
+		assert.Equal(t, []any{strings.ToUpper(string(in.Protocol)), in.Host, in.Port, "security." + string(in.Security)},
+			[]any{v.Incoming.Protocol, v.Incoming.Host, v.Incoming.Port, v.Incoming.SecurityKey}, "wizard incoming")
+		assert.Equal(t, in.Username, v.Username)
+		wantOut := acct.PreferredOutgoing()
+		if apple {
+			wantOut = acct.Apple
+		}
+		require.NotEmpty(t, v.Outgoing)
+		assert.Equal(t, []any{wantOut.Host, wantOut.Port, "security." + string(wantOut.Security), "settings.role.recommended"},
+			[]any{v.Outgoing[0].Host, v.Outgoing[0].Port, v.Outgoing[0].SecurityKey, v.Outgoing[0].RoleKey}, "wizard recommended SMTP (apple page: %v)", apple)
+		assert.Len(t, v.Outgoing, len(acct.Outgoing), "every SMTP server is shown, fallbacks after")
+		if wantOut.Username != in.Username {
+			assert.Equal(t, wantOut.Username, v.OutgoingUsername)
+		}
+	}
+}
