@@ -145,6 +145,8 @@ func TestTroubleshooting_AdaptedToTheClient(t *testing.T) {
 		assert.Equal(t, c.Profile(), strings.Contains(body, inHTML(msg["ts.unverified.title"])), "%s: Not Verified", c.ID)
 		has(t, body, inHTML(msg["ts.where."+c.ID]))
 		has(t, body, inHTML(msg["ts.support.none"]), "no support contact configured")
+		has(t, body, inHTML(msg["ts.password.account.nowebmail"]), "no webmail to check the password with")
+		hasNot(t, body, inHTML(msg["ts.password.account"]))
 	}
 	sheet := get(t, e, "/sheet?email=jane@example.com&lang=en").Body.String()
 	for _, key := range []string{"ts.cloud.title", "ts.unverified.title", "ts.where.sheet"} {
