@@ -84,7 +84,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	email, name := c.PostForm("email"), c.PostForm("name")
+	email, name := strings.TrimSpace(c.PostForm("email")), c.PostForm("name")
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
 	page.Email, page.Name = email, name
