@@ -34,7 +34,7 @@ type troubleView struct {
 // fieldView is one field of a mail app: its label there and the value.
 type fieldView struct{ Label, Value string }
 
-// labelsFor returns the client's word for a field or a security choice,
+// labelFor returns the client's word for a field or a security choice,
 // or the generic one (labels.default.*) when the client has none of its own.
 func (w *Wizard) labelFor(lang, set, field string) string {
 	key := "labels." + set + "." + field
@@ -57,48 +57,55 @@ func (w *Wizard) serverFields(lang, set, role string, s autoconfig.Server) []fie
 // newTroubleView builds the section for cl, or for every client (the
 // sheet) when cl is nil.
 func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, host string) *troubleView {
-	lang := l.lang
-	set := "default"
+	set, whereKey := "default", "ts.where.sheet"
 	if cl != nil {
-		set = cl.labels
+		set, whereKey = cl.labels, "ts.where."+cl.ID
 	}
-	v := &troubleView{Host: host}
-	incoming := acct.PreferredIncoming()
-	v.Username = incoming.Username
-	v.Incoming = w.serverFields(lang, set, "incoming", incoming)
-	// The Resolver's order; an Apple profile installs its one server, the
-	// others are what to change it to by hand.
+	v := &troubleView{
+		Host:       host,
+		Username:   acct.PreferredIncoming().Username,
+		Where:      w.cats.translate(l.lang, whereKey),
+		Cloud:      cl == nil || cl.cloud,
+		Unverified: cl == nil || cl.Profile(),
+	}
+	w.fillServers(v, acct, cl, l.lang, set)
+	if v.Cloud {
+		v.Alternatives = directAlternatives(cl, l)
+	}
+	return v
+}
+
+// fillServers sets the fields to correct and the SMTP fallback, in the
+// Resolver's order. An Apple profile installs its one SMTP server: the
+// others are what to change it to by hand.
+func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *Client, lang, set string) {
+	v.Incoming = w.serverFields(lang, set, "incoming", acct.PreferredIncoming())
 	smtp := acct.Outgoing
 	if cl != nil && cl.Profile() {
 		smtp = append([]autoconfig.Server{acct.Apple}, withoutServer(acct.Outgoing, acct.Apple)...)
 	}
 	v.Outgoing = w.serverFields(lang, set, "outgoing", smtp[0])
 	// The first alternative on another port: networks block ports, not hosts.
-	for _, s := range smtp[min(1, len(smtp)):] {
+	for _, s := range smtp[1:] {
 		if s.Port != smtp[0].Port {
 			v.Fallback = w.serverFields(lang, set, "outgoing", s)
 			v.FallbackText = w.cats.translate(lang, "ts.send.fallback", smtp[0].Port)
-			break
+			return
 		}
 	}
-	whereKey := "ts.where.sheet"
-	if cl != nil {
-		whereKey = "ts.where." + cl.ID
+}
+
+// directAlternatives are the apps that connect to the provider themselves,
+// on the same kind of device as cl (a computer for the sheet).
+func directAlternatives(cl *Client, l links) []clientChoice {
+	direct := []string{"outlook-classic", "thunderbird", "emclient"}
+	if cl != nil && cl.Mobile {
+		direct = []string{"apple-ios", "android", "thunderbird"}
 	}
-	v.Where = w.cats.translate(lang, whereKey)
-	v.Cloud = cl == nil || cl.cloud
-	v.Unverified = cl == nil || cl.Profile()
-	if v.Cloud {
-		// Apps that connect to the provider themselves, on the same kind
-		// of device.
-		direct := []string{"outlook-classic", "thunderbird", "emclient"}
-		if cl != nil && cl.Mobile {
-			direct = []string{"apple-ios", "android", "thunderbird"}
-		}
-		for _, id := range direct {
-			alt, _ := clientByID(id)
-			v.Alternatives = append(v.Alternatives, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id)})
-		}
+	out := make([]clientChoice, 0, len(direct))
+	for _, id := range direct {
+		alt, _ := clientByID(id)
+		out = append(out, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id)})
 	}
-	return v
+	return out
 }
