@@ -2,7 +2,6 @@ package autoconfig_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,18 +209,12 @@ func TestLoadFile_Missing(t *testing.T) {
 }
 
 func TestConfigLookup_ManyDomains(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("providers:\n  - id: example.com\n    display_name: Example\n    domains:\n")
-	for i := range 5000 {
-		fmt.Fprintf(&b, "      - d%d.example\n", i)
-	}
-	b.WriteString(strings.SplitN(minimal, "    domains: [example.com]\n", 2)[1])
-	c, err := autoconfig.Parse("many.yaml", []byte(b.String()))
+	c, err := autoconfig.Parse("many.yaml", []byte(testkit.BigConfig(5000)))
 	require.NoError(t, err)
-	p, err := c.Lookup("d4999.example")
+	p, err := c.Lookup("customer4999.example")
 	require.NoError(t, err)
 	assert.Equal(t, "example.com", p.ID)
 	assert.Len(t, p.Domains, 5000)
-	_, err = c.Lookup("d5000.example")
+	_, err = c.Lookup("customer5000.example")
 	assert.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
 }

@@ -99,6 +99,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
 	}
+	httpkit.TellAddress(c, addr)
 	if _, err := w.deps.Resolver.Provider(c.Request.Context(), addr.Domain); err != nil {
 		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)

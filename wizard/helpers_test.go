@@ -75,8 +75,7 @@ func newTestEngineFor(t testing.TB, cfg *autoconfig.Config, opts ...engineOption
 	for _, opt := range opts {
 		opt(&deps, &o)
 	}
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	w, err := New(deps, o)
 	require.NoError(t, err)
 	w.Register(e, e)

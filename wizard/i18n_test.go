@@ -46,6 +46,8 @@ func TestCatalogs_TranslationsAreNotEnglish(t *testing.T) {
 		"helpdesk.client": true, "settings.password": true, "helpdesk.page": true,
 		"helpdesk.name":         true, // German "Name (optional)"
 		"helpdesk.dns.document": true, // French "Document"
+		// Product names.
+		"check.client.thunderbird": true, "check.client.deltachat": true, "check.client.apple": true,
 		// The apps' own words and store names, the same in every language.
 		"labels.default.security.starttls": true, "labels.outlook-mobile.security.starttls": true,
 		"labels.emclient.incoming.server": true, "labels.emclient.outgoing.server": true,

@@ -174,6 +174,7 @@ func (w *Wizard) resolve(c *gin.Context, req request) (autoconfig.Account, bool)
 		w.invalidAddress(c, req, err)
 		return autoconfig.Account{}, false
 	}
+	httpkit.TellAddress(c, addr)
 	acct, err := w.deps.Resolver.Account(c.Request.Context(), addr, req.name)
 	if err != nil {
 		w.unserved(c, req, addr, err)

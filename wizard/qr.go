@@ -156,6 +156,5 @@ var (
 
 // plainError answers a non-HTML endpoint with one line of text.
 func (w *Wizard) plainError(c *gin.Context, status int, msg string) {
-	c.Header("Cache-Control", "no-store")
-	c.Data(status, "text/plain; charset=utf-8", []byte(msg+"\n"))
+	httpkit.WriteText(c, status, msg)
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
@@ -168,8 +167,7 @@ func TestQR_CachedCodeIsNotServedAfterAReloadDropsTheDomain(t *testing.T) {
 	deps := testkit.Deps(cfg)
 	w, err := New(deps, Options{})
 	require.NoError(t, err)
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	w.Register(e, e)
 
 	target := "/qr.png?email=jane%40example.com&client=apple-ios"

@@ -57,7 +57,7 @@ func (w *Wizard) static(c *gin.Context) {
 	}
 	a, ok := w.assets[c.Param("file")]
 	if !ok {
-		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+		httpkit.WriteText(c, http.StatusNotFound, "not found")
 		return
 	}
 	h := c.Writer.Header()

@@ -15,13 +15,19 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
+// customerZone serves testdata/dns/<zone> and the names of the loopback web
+// (testdata/dns/clients.zone) on loopback DNS.
+func customerZone(t *testing.T, zone string) *dnstest.Server {
+	t.Helper()
+	return dnstest.Start(t, testkit.Testdata(t, "dns/"+zone), testkit.Testdata(t, "dns/clients.zone"))
+}
+
 // checkDomain runs the checker against the loopback DNS server serving
-// testdata/dns/<zone> and the loopback HTTPS customer sites.
+// testdata/dns/<zone> and the loopback customer sites.
 func checkDomain(t *testing.T, zone, domain string) (dnscheck.Report, *dnstest.Server) {
 	t.Helper()
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/"+zone))
-	sites := dnstest.CustomerSites(t)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: sites.Client()}
+	srv := customerZone(t, zone)
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	return c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), domain), testServiceHost), srv
 }
 
@@ -81,8 +87,8 @@ func TestCheck_PlantedMistakesAreReported(t *testing.T) {
 	}
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["autoconfig"].Status)
 	assert.Contains(t, endpoints["autoconfig"].Detail, "imap imap.wrong.example:993 SSL")
-	assert.Equal(t, dnscheck.CheckWrong, endpoints["autodiscover"].Status)
-	assert.Contains(t, endpoints["autodiscover"].Detail, "certificate is not valid for autodiscover.broken.example")
+	assert.Equal(t, dnscheck.CheckError, endpoints["autodiscover"].Status, "no autodiscover name: nothing to connect to")
+	assert.Contains(t, endpoints["autodiscover"].Detail, "autodiscover.broken.example has no address")
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["pacc"].Status)
 	assert.Contains(t, endpoints["pacc"].Detail, "differs")
 }
@@ -90,9 +96,8 @@ func TestCheck_PlantedMistakesAreReported(t *testing.T) {
 func TestCheck_ModelChangedSincePublishing(t *testing.T) {
 	// The model changed (a new help URL) but neither the service nor the
 	// zone did: the served document and the published digest are stale.
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
-	sites := dnstest.CustomerSites(t)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: sites.Client()}
+	srv := customerZone(t, "example.ch.zone")
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	p := defaultProvider(t)
 	rep := c.Check(context.Background(), autoconfig.NewDomain(p, "example.ch"), testServiceHost)
 	require.True(t, rep.OK)
@@ -113,31 +118,47 @@ func TestCheck_ModelChangedSincePublishing(t *testing.T) {
 }
 
 func TestCheck_ServfailAndTimeoutAreErrors(t *testing.T) {
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
+	srv := customerZone(t, "example.ch.zone")
 	srv.SetRcode(dns.RcodeServerFailure)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: dnstest.CustomerSites(t).Client()}
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	rep := c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	assert.False(t, rep.OK)
 	require.NotEmpty(t, rep.Records)
 	assert.Equal(t, dnscheck.CheckError, rep.Records[0].Status)
 	assert.Contains(t, rep.Records[0].Detail, "SERVFAIL")
+	failed := findingsOf(rep, "lookup-failed")
+	require.Len(t, failed, len(rep.Records), "SERVFAIL comes from the domain's name servers: one finding per record")
+	assert.Equal(t, dnscheck.FaultOwner, failed[0].Fault)
+	assert.True(t, failed[0].Required, "the MX could not be verified")
 
-	c = &dnscheck.Checker{Resolver: dnstest.StartSilent(t), HTTPClient: dnstest.CustomerSites(t).Client(), Timeout: 50 * time.Millisecond}
+	c = dnstest.CustomerWeb(t).Checker(dnstest.StartSilent(t), testISPDB)
+	c.Timeout = 50 * time.Millisecond
 	rep = c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	assert.False(t, rep.OK)
 	assert.Equal(t, dnscheck.CheckError, rep.Records[0].Status)
 }
 
 func TestCheck_UntrustedCertificateIsWrong(t *testing.T) {
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
-	sites := dnstest.CustomerSites(t)
-	otherCA := dnstest.CustomerSites(t).Roots
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: dnstest.Client(sites.Addr, otherCA)}
+	srv := customerZone(t, "example.ch.zone")
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
+	c.RootCAs = dnstest.CustomerSites(t).Roots // another CA
 	rep := c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	for _, e := range rep.Endpoints {
 		assert.Equal(t, dnscheck.CheckWrong, e.Status, e.Name)
 		assert.Contains(t, e.Detail, "the certificate is not valid for ", e.Name)
 	}
+	// The names point at us: the certificate is ours to fix.
+	failed := findingsOf(rep, "service-failed")
+	require.Len(t, failed, 3)
+	for _, f := range failed {
+		assert.Equal(t, dnscheck.FaultOurs, f.Fault)
+	}
+	assert.Equal(t, dnscheck.VerdictOurs, rep.Verdict)
+	// Thunderbird for Android asks the user to approve what an untrusted
+	// certificate serves; Thunderbird desktop goes on down its chain.
+	android := clientsOf(rep)[dnscheck.ClientThunderbirdAndroid]
+	assert.Equal(t, dnscheck.OutcomeOurs, android.Outcome)
+	assert.Contains(t, noteKeys(android), "approval-certificate")
 }
 
 const testServiceHost = "autoconfig.infomaniak.com"

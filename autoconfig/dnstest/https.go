@@ -2,15 +2,10 @@ package dnstest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,47 +35,15 @@ type HTTPSServer struct {
 // only, until the test ends.
 func StartHTTPS(t testing.TB, handler http.Handler, names ...string) *HTTPSServer {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mailautoconf test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	require.NoError(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	require.NoError(t, err)
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: names[0]},
-		DNSNames:     names,
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
-	require.NoError(t, err)
-
+	pki := testkit.MustPKI(t, testkit.LeafOptions{Names: names})
 	srv := httptest.NewUnstartedServer(handler)
 	// Handshake failures are what some tests are about: keep them out of
 	// the test log.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pki.TLSCertificate()}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	return &HTTPSServer{Addr: srv.Listener.Addr().String(), Roots: roots}
+	return &HTTPSServer{Addr: srv.Listener.Addr().String(), Roots: pki.Pool()}
 }
 
 // Client returns a client that trusts the test CA and connects to the
@@ -111,6 +74,17 @@ func Client(addr string, roots *x509.CertPool) *http.Client {
 // these tests do not depend on the Autodiscover renderer.
 func CustomerSites(t testing.TB) *HTTPSServer {
 	t.Helper()
+	return StartHTTPS(t, customerHandler(t), customerNames...)
+}
+
+// customerNames are the names the customer sites' certificate covers.
+var customerNames = []string{
+	"autoconfig.example.ch", "autodiscover.example.ch", "ua-auto-config.example.ch",
+	"autoconfig.broken.example", "ua-auto-config.broken.example",
+}
+
+func customerHandler(t testing.TB) http.Handler {
+	t.Helper()
 	wrong, err := autoconfig.Parse("wrong.yaml", []byte(`
 catch_all: wrong.example
 providers:
@@ -124,7 +98,7 @@ providers:
 	bad := engineFor(wrong)
 	autodiscover, err := os.ReadFile(testkit.Testdata(t, "dns/autodiscover-response.xml"))
 	require.NoError(t, err)
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.URL.Path, "/autodiscover/autodiscover.xml") && r.Method == http.MethodPost {
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Write(autodiscover)
@@ -136,9 +110,6 @@ providers:
 		}
 		good.ServeHTTP(w, r)
 	})
-	return StartHTTPS(t, handler,
-		"autoconfig.example.ch", "autodiscover.example.ch", "ua-auto-config.example.ch",
-		"autoconfig.broken.example", "ua-auto-config.broken.example")
 }
 
 func engineFor(cfg *autoconfig.Config) http.Handler {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // memoryRun loads the unsigned instance for 60 s at 256 connections with
@@ -122,7 +124,7 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 // `check` takes to load and validate it, and its peak memory.
 func scaleRun(binary, work string, w io.Writer) error {
 	path := filepath.Join(work, "100k.yaml")
-	if err := os.WriteFile(path, []byte(bigConfig(100000)), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(testkit.BigConfig(100000)), 0o644); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -140,24 +142,4 @@ func scaleRun(binary, work string, w io.Writer) error {
 	fmt.Fprintf(w, "\nscale: 100,000 domains loaded and validated in %s, peak RSS %.1f MB (targets < 2 s, < 150 MB): %s\n",
 		elapsed.Round(time.Millisecond), mb(maxRSS), verdict)
 	return nil
-}
-
-func bigConfig(domains int) string {
-	var b strings.Builder
-	b.WriteString("providers:\n  - id: example.com\n    display_name: Example\n    domains:\n")
-	for i := 0; i < domains; i++ {
-		fmt.Fprintf(&b, "      - customer%d.example\n", i)
-	}
-	b.WriteString(`    incoming:
-      - protocol: imap
-        host: imap.example.com
-        port: 993
-        security: tls
-    outgoing:
-      - protocol: smtp
-        host: smtp.example.com
-        port: 587
-        security: starttls
-`)
-	return b.String()
 }

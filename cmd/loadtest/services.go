@@ -1,22 +1,15 @@
 package main
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // services are the running mailautoconf instances, by name.
@@ -96,51 +89,17 @@ func waitReady(base string) error {
 	return fmt.Errorf("not ready after 15 s")
 }
 
-// writeSigningPair makes a throwaway CA and a leaf of the given key type and
-// writes the leaf+CA chain and the leaf key as PEM.
+// writeSigningPair makes a throwaway CA and a leaf of the given key type
+// ("rsa" or "ecdsa") and writes the leaf+intermediate chain and the leaf key
+// as PEM.
 func writeSigningPair(dir, kind string) (certPath, keyPath string, err error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", "", err
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loadtest CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return "", "", err
-	}
-	var leafKey crypto.Signer
+	k := testkit.ECDSA
 	if kind == "rsa" {
-		leafKey, err = rsa.GenerateKey(rand.Reader, 2048)
-	} else {
-		leafKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		k = testkit.RSA
 	}
+	pki, err := testkit.NewPKI(testkit.LeafOptions{Kind: k, Names: []string{"autoconfig.example.ch"}})
 	if err != nil {
 		return "", "", err
 	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "autoconfig.example.ch"},
-		DNSNames:  []string{"autoconfig.example.ch"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caTmpl, leafKey.Public(), caKey)
-	if err != nil {
-		return "", "", err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
-	if err != nil {
-		return "", "", err
-	}
-	certPath = filepath.Join(dir, kind+"-chain.pem")
-	keyPath = filepath.Join(dir, kind+"-key.pem")
-	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
-	if err := os.WriteFile(certPath, chain, 0o600); err != nil {
-		return "", "", err
-	}
-	return certPath, keyPath, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return pki.WriteFiles(dir, kind+"-chain.pem", kind+"-key.pem")
 }

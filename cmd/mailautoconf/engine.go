@@ -119,10 +119,10 @@ func newEngine(s site) *gin.Engine {
 	// 413 as a POX document, which Autodiscover clients can read.
 	e.Use(guard.WellFormedQuery(), guard.BodyLimit(s.maxBodyBytes, autodiscover.POXPath))
 	e.NoRoute(func(c *gin.Context) {
-		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+		httpkit.WriteText(c, http.StatusNotFound, "not found")
 	})
 	e.NoMethod(func(c *gin.Context) {
-		c.Data(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", []byte("method not allowed\n"))
+		httpkit.WriteText(c, http.StatusMethodNotAllowed, "method not allowed")
 	})
 
 	deps := httpkit.Deps{

@@ -255,6 +255,8 @@ func TestAccessLog_EachFormatTellsItsDomain(t *testing.T) {
 		{"profile", http.MethodGet, "/apple/mail.mobileconfig?email=jane@shop.example.org", "", "jane@shop.example.org"},
 		{"pacc", http.MethodGet, "/.well-known/user-agent-configuration.json?emailaddress=jane@shop.example.org", "", "jane@shop.example.org"},
 		{"qr", http.MethodGet, "/qr.png?email=jane@shop.example.org&client=apple-ios", "", "jane@shop.example.org"},
+		{"thunderbird import code", http.MethodGet, "/qr/thunderbird.png?email=jane@shop.example.org", "", "jane@shop.example.org"},
+		{"wizard page", http.MethodGet, "/setup/thunderbird?email=jane@shop.example.org", "", "jane@shop.example.org"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,21 +2,14 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/smallstep/pkcs7"
 	"github.com/stretchr/testify/assert"
@@ -101,28 +94,11 @@ func TestEngine_ServesSignedProfiles(t *testing.T) {
 	}
 }
 
-// writeSigningFiles writes a self-signed CA and a leaf it issued, as
-// fullchain.pem (leaf only) and privkey.pem; it returns the CA.
+// writeSigningFiles writes a signing chain and key as fullchain.pem and
+// privkey.pem; it returns the root CA.
 func writeSigningFiles(t *testing.T, dir string) (certPath, keyPath string, root *x509.Certificate) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	require.NoError(t, err)
-	root, err = x509.ParseCertificate(caDER)
-	require.NoError(t, err)
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "autoconfig.example.ch"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, root, leafKey.Public(), caKey)
-	require.NoError(t, err)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
-	require.NoError(t, err)
-	certPath, keyPath = filepath.Join(dir, "fullchain.pem"), filepath.Join(dir, "privkey.pem")
-	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), 0o600))
-	require.NoError(t, os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
-	return certPath, keyPath, root
+	pki := testkit.MustPKI(t, testkit.LeafOptions{Names: []string{"autoconfig.example.ch"}})
+	certPath, keyPath = pki.MustWriteFiles(t, dir)
+	return certPath, keyPath, pki.Root
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
@@ -67,6 +68,7 @@ type serveOptions struct {
 	sign          signFlags
 	resolver      string
 	helpdeskToken string
+	check         checkOptions // the helpdesk's live check (resolver: --resolver)
 }
 
 // serveFlags defines serve's flags on fs, with their defaults.
@@ -101,6 +103,8 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
 	o.sign = addSignFlags(fs)
 	fs.StringVar(&o.resolver, "resolver", "", "DNS server for accept.mx lookups and the helpdesk's DNS check, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	fs.StringVar(&o.check.ispdb, "check-ispdb", dnscheck.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
+	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	return o
 }
 
@@ -171,6 +175,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--trusted-proxies: %w", err)
 	}
+	if err := checkISPDB("--check-ispdb", o.check.ispdb); err != nil {
+		return nil, err
+	}
 	limiter, err := newLimiter(o.rateLimit, o.rateBurst)
 	if err != nil {
 		return nil, err
@@ -218,7 +225,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	if mx != nil {
 		// The helpdesk checks domains through the same resolver.
-		site.dnsCheck = newDNSCheck(mx.Server(), s.store)
+		check := o.check
+		check.resolver = mx.Server()
+		site.dnsCheck = newDNSCheck(check, s.store)
 	}
 	tlsConfig, err := s.tlsSetup(&site, base)
 	if err != nil {

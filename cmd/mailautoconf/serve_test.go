@@ -22,16 +22,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
 )
 
 func TestServe_FlagCombinationsAreChecked(t *testing.T) {
@@ -68,7 +67,7 @@ func tlsClient(pool *x509.CertPool, serverName string) *http.Client {
 
 func TestServe_TLSCertificateRenewedOnDiskIsServed(t *testing.T) {
 	dir := t.TempDir()
-	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	o := testOptions(t)
 	o.tlsCert, o.tlsKey = certPath, keyPath
 	rs := startServer(t, o)
@@ -89,7 +88,7 @@ func TestServe_TLSCertificateRenewedOnDiskIsServed(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
 
-	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	_, _, second := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	later := time.Now().Add(time.Minute)
 	require.NoError(t, os.Chtimes(certPath, later, later))
 	assert.Equal(t, second.SerialNumber, served().SerialNumber, "renewed without restart or signal")
@@ -100,7 +99,7 @@ func TestServe_TLSCertificateRenewedOnDiskIsServed(t *testing.T) {
 
 func TestServe_ReadyzFailsWithExpiredCertificate(t *testing.T) {
 	now := time.Now()
-	certPath, keyPath, cert := testcert.Write(t, t.TempDir(), now.Add(-48*time.Hour), now.Add(-time.Hour), "autoconfig.example.com")
+	certPath, keyPath, cert := testkit.WriteServerCert(t, t.TempDir(), now.Add(-48*time.Hour), now.Add(-time.Hour), "autoconfig.example.com")
 	o := testOptions(t)
 	o.tlsCert, o.tlsKey = certPath, keyPath
 	rs := startServer(t, o)
@@ -115,7 +114,7 @@ func TestServe_ReadyzFailsWithExpiredCertificate(t *testing.T) {
 }
 
 func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
-	certPath, keyPath, _ := testcert.Valid(t, t.TempDir(), "autoconfig.example.com")
+	certPath, keyPath, _ := testkit.WriteValidServerCert(t, t.TempDir(), "autoconfig.example.com")
 	o := testOptions(t)
 	o.tlsCert, o.tlsKey = certPath, keyPath
 	o.httpListen = "127.0.0.1:0"
@@ -352,7 +351,7 @@ func certificateExpirySeries(t *testing.T, scrape string) map[string]float64 {
 func TestServe_CertificateExpiryFollowsRenewalOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
-	certPath, keyPath, first := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(24*time.Hour), "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteServerCert(t, dir, now.Add(-time.Hour), now.Add(24*time.Hour), "autoconfig.example.com")
 	o := testOptions(t)
 	o.tlsCert, o.tlsKey = certPath, keyPath
 	rs := startServer(t, o)
@@ -364,7 +363,7 @@ func TestServe_CertificateExpiryFollowsRenewalOnDisk(t *testing.T) {
 	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(first.NotAfter.Unix())}, scrape())
 
 	// Renewed on disk, no signal: the next handshake reads it.
-	_, _, second := testcert.Write(t, dir, now.Add(-time.Hour), now.Add(90*24*time.Hour), "autoconfig.example.com")
+	_, _, second := testkit.WriteServerCert(t, dir, now.Add(-time.Hour), now.Add(90*24*time.Hour), "autoconfig.example.com")
 	later := now.Add(time.Minute)
 	require.NoError(t, os.Chtimes(certPath, later, later))
 	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(second.NotAfter.Unix())}, scrape(),
@@ -384,7 +383,6 @@ const configAcceptMX = `providers:
 `
 
 func TestReload_AcceptMXWithoutResolverIsRefused(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	path := configFile(t, configA)
 	for _, tc := range []struct {
 		name         string
@@ -405,7 +403,7 @@ func TestReload_AcceptMXWithoutResolverIsRefused(t *testing.T) {
 				Metrics: m, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 			}
 			before := r.Store.Config()
-			e := gin.New()
+			e := testkit.Engine(t)
 			e.POST(reload.AdminPath, r.AdminHandler("s3cret-token"))
 
 			writeFile(t, path, configAcceptMX)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,9 +23,8 @@ import (
 // logged serves one request and returns the JSON line logged for it.
 func logged(t *testing.T, opts Options, r *http.Request) (map[string]any, string) {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
 	var buf bytes.Buffer
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(New(&buf, JSON, opts).Middleware(nil))
 	// A handler tells what the request was about, as the format packages'
 	// handlers do.

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func served(t *testing.T, f *File) string {
@@ -22,12 +22,12 @@ func served(t *testing.T, f *File) string {
 
 func TestGetCertificate_RenewedFilesAreServedWithoutReload(t *testing.T) {
 	dir := t.TempDir()
-	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	f, err := Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 	require.Equal(t, first.SerialNumber.String(), served(t, f))
 
-	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	_, _, second := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	// Same-second renewals keep the mtime on coarse file systems; the size
 	// or the explicit mtime below tells them apart.
 	later := time.Now().Add(time.Minute)
@@ -37,13 +37,13 @@ func TestGetCertificate_RenewedFilesAreServedWithoutReload(t *testing.T) {
 
 func TestGetCertificate_HalfWrittenRenewalKeepsServingTheOldOne(t *testing.T) {
 	dir := t.TempDir()
-	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	f, err := Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 
 	// The key is replaced but not yet the certificate: they do not match.
 	other := t.TempDir()
-	_, otherKey, _ := testcert.Valid(t, other, "autoconfig.example.com")
+	_, otherKey, _ := testkit.WriteValidServerCert(t, other, "autoconfig.example.com")
 	data, err := os.ReadFile(otherKey)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(keyPath, data, 0o600))
@@ -75,7 +75,7 @@ func TestCheck_ExpiredAndNotYetValid(t *testing.T) {
 		"valid":         {now.Add(-time.Hour), now.Add(time.Hour), ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			certPath, keyPath, _ := testcert.Write(t, t.TempDir(), tc.from, tc.to, "autoconfig.example.com")
+			certPath, keyPath, _ := testkit.WriteServerCert(t, t.TempDir(), tc.from, tc.to, "autoconfig.example.com")
 			f, err := Load(certPath, keyPath, nil)
 			require.NoError(t, err)
 			err = f.Check(now)
@@ -90,7 +90,7 @@ func TestCheck_ExpiredAndNotYetValid(t *testing.T) {
 
 func TestLoad_OnLoadHearsOfEveryCertificateRead(t *testing.T) {
 	dir := t.TempDir()
-	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	var loaded []string
 	f, err := Load(certPath, keyPath, func(leaf *x509.Certificate) { loaded = append(loaded, leaf.SerialNumber.String()) })
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func TestLoad_OnLoadHearsOfEveryCertificateRead(t *testing.T) {
 	served(t, f)
 	assert.Len(t, loaded, 1, "unchanged files are not read again")
 
-	_, _, second := testcert.Valid(t, dir, "autoconfig.example.com")
+	_, _, second := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	later := time.Now().Add(time.Minute)
 	require.NoError(t, os.Chtimes(certPath, later, later))
 	served(t, f)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,8 +25,7 @@ func serve(e *gin.Engine, r *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestSecurityHeaders_HSTSOnlyOverHTTPS(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(ForwardedScheme(nil), SecurityHeaders())
 	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 
@@ -39,10 +39,9 @@ func TestSecurityHeaders_HSTSOnlyOverHTTPS(t *testing.T) {
 }
 
 func TestForwardedScheme_OnlyFromTrustedProxies(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	trusted, err := ParseCIDRs("10.0.0.0/8, 192.0.2.1")
 	require.NoError(t, err)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(ForwardedScheme(trusted), SecurityHeaders())
 	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, c.Request.URL.Scheme) })
 
@@ -82,8 +81,7 @@ func TestParseCIDRs(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(BodyLimit(10))
 	e.POST("/", func(c *gin.Context) {
 		_, err := io.ReadAll(c.Request.Body)
@@ -109,8 +107,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestBodyLimit_SelfCappedRouteAnswersItself(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(BodyLimit(10, "/own"))
 	handler := func(c *gin.Context) {
 		if c.Request.ContentLength > 5 {
@@ -131,9 +128,8 @@ func TestBodyLimit_SelfCappedRouteAnswersItself(t *testing.T) {
 }
 
 func TestRedirectPlain(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	route := func(port int) *gin.Engine {
-		e := gin.New()
+		e := testkit.Engine(t)
 		e.Use(RedirectPlain(port, func(p string) bool { return p == "/mail/config-v1.1.xml" }))
 		e.Any("/*path", func(c *gin.Context) { c.String(http.StatusOK, "served") })
 		return e
@@ -168,8 +164,7 @@ func TestRedirectPlain(t *testing.T) {
 }
 
 func TestWellFormedQuery(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.Use(WellFormedQuery())
 	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, c.Query("emailaddress")) })
 	for query, want := range map[string]int{

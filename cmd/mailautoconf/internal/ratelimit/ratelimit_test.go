@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -80,10 +81,9 @@ func TestTable_BoundedWithLeastRecentlySeenEvicted(t *testing.T) {
 }
 
 func TestMiddleware_429WithRetryAfter(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	l, _ := newTestLimiter(0.25, 1, 10)
 	var rejected []string
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.GET("/qr", l.Middleware(func(route string) { rejected = append(rejected, route) }), func(c *gin.Context) {
 		c.String(http.StatusOK, "ok")
 	})
@@ -134,9 +134,8 @@ func TestClientKey_IPv6ByItsSlash64(t *testing.T) {
 }
 
 func TestMiddleware_OneBucketPerIPv6Slash64(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	l, _ := newTestLimiter(0.25, 1, 10)
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.GET("/qr", l.Middleware(nil), func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	from := func(remote string) int {
 		w := httptest.NewRecorder()

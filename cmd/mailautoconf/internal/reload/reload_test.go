@@ -13,15 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/testcert"
 )
 
 const goodConfig = `providers:
@@ -109,7 +108,7 @@ func TestReload_BrokenFileChangesNothing(t *testing.T) {
 func TestReload_BrokenCertificateKeepsConfigAndCertificate(t *testing.T) {
 	f := newFixture(t, "example.com")
 	dir := t.TempDir()
-	certPath, keyPath, first := testcert.Valid(t, dir, "autoconfig.example.com")
+	certPath, keyPath, first := testkit.WriteValidServerCert(t, dir, "autoconfig.example.com")
 	cf, err := certs.Load(certPath, keyPath, nil)
 	require.NoError(t, err)
 	f.r.Certs = cf
@@ -151,9 +150,8 @@ func TestWatch_EachSignalReloads(t *testing.T) {
 }
 
 func TestAdminHandler(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	f := newFixture(t, "example.com")
-	e := gin.New()
+	e := testkit.Engine(t)
 	e.POST(AdminPath, f.r.AdminHandler("s3cret-token"))
 	post := func(auth string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
