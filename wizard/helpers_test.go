@@ -49,6 +49,10 @@ func withPublicURL(raw string) engineOption {
 	}
 }
 
+func withSignedProfiles() engineOption {
+	return func(_ *httpkit.Deps, o *Options) { o.ProfilesSigned = true }
+}
+
 func withHelpdesk(token string) engineOption {
 	return func(_ *httpkit.Deps, o *Options) { o.HelpdeskToken = token }
 }

@@ -239,3 +239,13 @@ func TestTroubleshooting_OutlookCloudOffersDirectApps(t *testing.T) {
 		has(t, list, `<li><a href="https://webmail.example.net/">`, "the webmail")
 	}
 }
+
+// TestTroubleshooting_NotVerifiedOnlyForUnsignedProfiles: a signed profile
+// shows as Verified, so its pages do not explain "Not Verified".
+func TestTroubleshooting_NotVerifiedOnlyForUnsignedProfiles(t *testing.T) {
+	title := inHTML(testCatalogs(t)["en"]["ts.unverified.title"])
+	for _, path := range []string{"/setup/apple-ios", "/setup/apple-mac", "/sheet"} {
+		has(t, get(t, newTestEngine(t), path+"?email=jane@example.com&lang=en").Body.String(), title, path)
+		hasNot(t, get(t, newTestEngine(t, withSignedProfiles()), path+"?email=jane@example.com&lang=en").Body.String(), title, path)
+	}
+}

@@ -24,7 +24,7 @@ type troubleView struct {
 	// the clients that connect directly.
 	Cloud        bool
 	Alternatives []clientChoice
-	// Unverified: the client installs an Apple profile.
+	// Unverified: the client installs an Apple profile, served unsigned.
 	Unverified bool
 	Host       string // this service's host, to say where a profile comes from
 	// Where is where the client keeps the password (after a change).
@@ -66,7 +66,7 @@ func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, ho
 		Username:   acct.PreferredIncoming().Username,
 		Where:      w.cats.translate(l.lang, whereKey),
 		Cloud:      cl == nil || cl.cloud,
-		Unverified: cl == nil || cl.Profile(),
+		Unverified: !w.profilesSigned && (cl == nil || cl.Profile()),
 	}
 	w.fillServers(v, acct, cl, l.lang, set)
 	if v.Cloud {

@@ -23,6 +23,9 @@ type Options struct {
 	// DNSCheck, with the helpdesk enabled, offers the helpdesk a live
 	// check of a user's domain (POST /helpdesk/dns). Nil: not offered.
 	DNSCheck DNSCheckFunc
+	// ProfilesSigned: Apple profiles are signed, so iOS shows them as
+	// Verified and troubleshooting need not explain "Not Verified".
+	ProfilesSigned bool
 }
 
 // Wizard serves the wizard's pages.
@@ -40,6 +43,7 @@ type Wizard struct {
 	// time even when the lengths differ.
 	helpdeskTokenHash []byte
 	dnsCheck          DNSCheckFunc
+	profilesSigned    bool
 	// dnsSlots holds one value per DNS check running (maxDNSChecks).
 	dnsSlots chan struct{}
 }
@@ -66,7 +70,7 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	}
 	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
 		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
-		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks)}
+		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]

@@ -140,7 +140,7 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil})
 	if s.reloader != nil && s.adminToken != "" {
 		// Limited too: it slows down guessing the token.
 		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
