@@ -37,6 +37,8 @@ type Config struct {
 	// Warnings are what the file says that works but that some clients
 	// refuse: `check --config` prints them.
 	Warnings ConfigErrors
+	// Site is the wizard's name, logo and accent colour.
+	Site Site
 
 	// loaded orders configurations by when they were parsed, so that a
 	// cache can tell the one a reload put in force from the one it replaced.

@@ -15,6 +15,7 @@ type rawConfig struct {
 	CatchAll    pos[string]   `yaml:"catch_all"`
 	ServiceHost pos[string]   `yaml:"service_host"`
 	Providers   []rawProvider `yaml:"providers"`
+	Site        rawSite       `yaml:"site"`
 }
 
 type rawProvider struct {
@@ -34,6 +35,10 @@ type rawProvider struct {
 	Autodiscover rawAutodiscover `yaml:"autodiscover"`
 	Apple        rawApple        `yaml:"apple"`
 	Accept       rawAccept       `yaml:"accept"`
+	Passwords    rawPasswords    `yaml:"passwords"`
+	Support      rawSupport      `yaml:"support"`
+	Texts        rawTexts        `yaml:"texts"`
+	Apps         []rawApp        `yaml:"apps"`
 	Login        rawLogin        `yaml:"login"`
 }
 
@@ -180,6 +185,7 @@ func (v *validator) config(raw *rawConfig) *Config {
 		cfg.Providers = append(cfg.Providers, p)
 	}
 	v.serviceHost(cfg, raw.ServiceHost)
+	v.site(cfg, raw.Site)
 	if raw.CatchAll.Set {
 		for _, p := range cfg.Providers {
 			if p.ID == raw.CatchAll.Value {
@@ -250,6 +256,7 @@ func (v *validator) provider(rp *rawProvider, path string) *Provider {
 	p.CardDAVURL = v.davURL(rp.CardDAV, path+".carddav_url")
 	p.WebmailURL = v.url(rp.Webmail, path+".webmail_url")
 	p.HelpURL = v.url(rp.Help, path+".help_url")
+	v.policy(p, rp, path)
 	for j, mx := range rp.MX {
 		f := fmt.Sprintf("%s.mx[%d]", path, j)
 		host, err := NormalizeHost(mx.Host.Value)

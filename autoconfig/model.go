@@ -99,6 +99,13 @@ type Provider struct {
 	// IMAP. Off by default: Outlook has no fallback list, only one
 	// Protocol per type, and POP3 is discouraged.
 	AutodiscoverPOP3 bool
+	// Passwords, Support, Texts and Apps are the provider's policy and its
+	// own words, shown by the wizard and the Apple profile.
+	Passwords Passwords
+	Support   Support
+	Texts     ProviderTexts
+	Apps      []App
+
 	// AppleSMTPPort chooses the one SMTP server an Apple profile can hold;
 	// 0: the preferred SMTP server.
 	AppleSMTPPort int

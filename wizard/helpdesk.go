@@ -84,7 +84,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	email, name := c.PostForm("email"), c.PostForm("name")
+	email, name := strings.TrimSpace(c.PostForm("email")), c.PostForm("name")
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
 	page.Email, page.Name = email, name
@@ -107,10 +107,11 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	}
 	l := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: lang, email: addr.String(), name: name}
 	view := &helpdeskView{
-		Address:    addr.String(),
-		ChooseURL:  l.Choose(),
-		SheetURL:   l.Sheet(),
-		ProfileURL: l.Profile(),
+		Address:   addr.String(),
+		ChooseURL: l.Choose(),
+		SheetURL:  l.Sheet(),
+		// Without a language: the profile speaks the user's device's.
+		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
 		Commands:   generateCommands(addr.String(), name),
 	}
 	for _, cl := range clients {

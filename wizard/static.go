@@ -52,6 +52,9 @@ func loadAssets() (map[string]asset, error) {
 
 // static serves /static/NAME from the embedded assets.
 func (w *Wizard) static(c *gin.Context) {
+	if w.siteFile(c, c.Param("file")) {
+		return
+	}
 	a, ok := w.assets[c.Param("file")]
 	if !ok {
 		httpkit.WriteText(c, http.StatusNotFound, "not found")

@@ -126,6 +126,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		return nil, err
 	}
 	logConfig(logger, cfg)
+	if why := phoneUnreachable(o.listen); v.base == nil && why != "" {
+		logger.Warn("QR codes and links for phones may not work: set --public-url to the name phones reach", "reason", why)
+	}
 	signer, err := o.sign.signer()
 	if err != nil {
 		return nil, err

@@ -146,7 +146,7 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {
