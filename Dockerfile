@@ -18,7 +18,7 @@ COPY --from=build /out/mailautoconf /usr/local/bin/mailautoconf
 USER nonroot:nonroot
 # 8080: HTTP (behind a TLS-terminating proxy), or with TLS the plain-HTTP
 # listener (--http-listen :8080); 8443: HTTPS (--listen :8443); 9090:
-# metrics (--metrics-listen :9090). Unprivileged ports: no capability needed.
+# /metrics and /admin/* (--private-listen :9090). Unprivileged ports: no capability needed.
 EXPOSE 8080 8443 9090
 ENTRYPOINT ["/usr/local/bin/mailautoconf"]
 # Without --config, the embedded default answers for ANY domain: mount a

@@ -34,6 +34,11 @@ type Config struct {
 	// point their autoconfig/autodiscover/ua-auto-config CNAMEs at ("" when
 	// the file sets none).
 	ServiceHost string
+	// Warnings are what the file says that works but that some clients
+	// refuse: `check --config` prints them.
+	Warnings ConfigErrors
+	// Site is the wizard's name, logo and accent colour.
+	Site Site
 
 	// loaded orders configurations by when they were parsed, so that a
 	// cache can tell the one a reload put in force from the one it replaced.
@@ -174,6 +179,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
+	cfg.Warnings = v.warnings
 	cfg.loaded = loads.Add(1)
 	return cfg, nil
 }

@@ -15,6 +15,7 @@ type rawConfig struct {
 	CatchAll    pos[string]   `yaml:"catch_all"`
 	ServiceHost pos[string]   `yaml:"service_host"`
 	Providers   []rawProvider `yaml:"providers"`
+	Site        rawSite       `yaml:"site"`
 }
 
 type rawProvider struct {
@@ -34,6 +35,10 @@ type rawProvider struct {
 	Autodiscover rawAutodiscover `yaml:"autodiscover"`
 	Apple        rawApple        `yaml:"apple"`
 	Accept       rawAccept       `yaml:"accept"`
+	Passwords    rawPasswords    `yaml:"passwords"`
+	Support      rawSupport      `yaml:"support"`
+	Texts        rawTexts        `yaml:"texts"`
+	Apps         []rawApp        `yaml:"apps"`
 	Login        rawLogin        `yaml:"login"`
 }
 
@@ -132,13 +137,27 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 // validator collects every problem of a file instead of stopping at the
 // first, so that an operator fixes a file in one pass.
 type validator struct {
-	file string
-	errs ConfigErrors
+	file     string
+	errs     ConfigErrors
+	warnings ConfigErrors
 }
 
 func (v *validator) add(line int, field, format string, args ...any) {
 	v.errs = append(v.errs, ConfigError{File: v.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
+
+// warn records what works but what some clients refuse.
+func (v *validator) warn(line int, field, msg string) {
+	v.warnings = append(v.warnings, ConfigError{File: v.file, Line: line, Field: field, Msg: msg})
+}
+
+// plainRefused is the warning of an IMAP or SMTP server without TLS.
+// Thunderbird for Android rejects a whole autoconfig document when any
+// IMAP or SMTP server has a socketType other than SSL or STARTTLS (its
+// autoconfig parser), so none of its users gets settings from this
+// provider; Thunderbird desktop sets such a server up only after the user
+// confirms an insecure-connection warning.
+const plainRefused = "security: none sends passwords in clear text: Thunderbird for Android refuses this provider's whole autoconfig document (none of its users gets settings), and Thunderbird desktop makes the user accept a security warning"
 
 func (v *validator) config(raw *rawConfig) *Config {
 	cfg := &Config{
@@ -166,6 +185,7 @@ func (v *validator) config(raw *rawConfig) *Config {
 		cfg.Providers = append(cfg.Providers, p)
 	}
 	v.serviceHost(cfg, raw.ServiceHost)
+	v.site(cfg, raw.Site)
 	if raw.CatchAll.Set {
 		for _, p := range cfg.Providers {
 			if p.ID == raw.CatchAll.Value {
@@ -236,6 +256,7 @@ func (v *validator) provider(rp *rawProvider, path string) *Provider {
 	p.CardDAVURL = v.davURL(rp.CardDAV, path+".carddav_url")
 	p.WebmailURL = v.url(rp.Webmail, path+".webmail_url")
 	p.HelpURL = v.url(rp.Help, path+".help_url")
+	v.policy(p, rp, path)
 	for j, mx := range rp.MX {
 		f := fmt.Sprintf("%s.mx[%d]", path, j)
 		host, err := NormalizeHost(mx.Host.Value)
@@ -318,7 +339,11 @@ func (v *validator) server(rs *rawServer, path string, allowed []Protocol) Serve
 		v.add(rs.Port.Line, path+".port", "must be between 1 and 65535 (it is %d)", s.Port)
 	}
 	switch s.Security {
-	case SecurityTLS, SecuritySTARTTLS, SecurityNone:
+	case SecurityTLS, SecuritySTARTTLS:
+	case SecurityNone:
+		if s.Protocol == IMAP || s.Protocol == SMTP {
+			v.warn(rs.Security.Line, path+".security", plainRefused)
+		}
 	case "":
 		v.add(rs.Line, path+".security", "is required: tls, starttls or none")
 	default:

@@ -13,7 +13,16 @@ type DAVEndpoint struct {
 	Port int
 	TLS  bool
 	URL  string
+	// Path is the URL's path, "/" when it has none: the context path that
+	// RFC 6764 §4 publishes in TXT "path=".
+	Path string
+	// Username is the login name, as in Server: every client that sets up
+	// DAV (Apple profiles, PACC, eM Client) logs in with the full address.
+	Username string
 }
+
+// Offered reports whether the provider has this DAV service.
+func (e DAVEndpoint) Offered() bool { return e.URL != "" }
 
 // ParseDAVURL validates a CalDAV or CardDAV URL. The configuration is
 // checked with it at load, so renderers never meet an invalid one.
@@ -26,7 +35,10 @@ func ParseDAVURL(raw string) (DAVEndpoint, error) {
 	if err != nil {
 		return DAVEndpoint{}, err
 	}
-	ep := DAVEndpoint{Host: host, TLS: u.Scheme == "https", URL: u.String()}
+	ep := DAVEndpoint{Host: host, TLS: u.Scheme == "https", URL: u.String(), Path: u.EscapedPath()}
+	if ep.Path == "" {
+		ep.Path = "/"
+	}
 	switch {
 	case u.Port() != "":
 		if ep.Port, err = strconv.Atoi(u.Port()); err != nil || ep.Port < 1 || ep.Port > 65535 {

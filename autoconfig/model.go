@@ -99,6 +99,13 @@ type Provider struct {
 	// IMAP. Off by default: Outlook has no fallback list, only one
 	// Protocol per type, and POP3 is discouraged.
 	AutodiscoverPOP3 bool
+	// Passwords, Support, Texts and Apps are the provider's policy and its
+	// own words, shown by the wizard and the Apple profile.
+	Passwords Passwords
+	Support   Support
+	Texts     ProviderTexts
+	Apps      []App
+
 	// AppleSMTPPort chooses the one SMTP server an Apple profile can hold;
 	// 0: the preferred SMTP server.
 	AppleSMTPPort int
@@ -153,6 +160,9 @@ type Settings struct {
 	// preferred incoming server; POP3 after IMAP only when the provider
 	// enables it; the preferred SMTP server.
 	Autodiscover []Server
+	// CalDAV and CardDAV are the provider's calendar and contacts servers
+	// (not Offered when it has none), logged in to with the full address.
+	CalDAV, CardDAV DAVEndpoint
 }
 
 // PreferredIncoming is the incoming server every client uses by default.
@@ -215,7 +225,23 @@ func Decide(p *Provider) Settings {
 		}
 	}
 	s.Autodiscover = append(s.Autodiscover, s.Outgoing[0])
+	s.CalDAV, s.CardDAV = davEndpoint(p.CalDAVURL), davEndpoint(p.CardDAVURL)
 	return s
+}
+
+// davEndpoint is a configured DAV URL's endpoint, logged in to with the
+// full address; the zero endpoint (not offered) when raw is empty. The
+// configuration validated the URL at load.
+func davEndpoint(raw string) DAVEndpoint {
+	if raw == "" {
+		return DAVEndpoint{}
+	}
+	ep, err := ParseDAVURL(raw)
+	if err != nil {
+		return DAVEndpoint{}
+	}
+	ep.Username = PlaceholderAddress
+	return ep
 }
 
 // preferenceOrder sorts servers by rank, keeping the configured order
@@ -259,6 +285,22 @@ func NewDomain(p *Provider, domain string) Domain {
 	}
 	d.Settings = p.decisions().withUsernames(expand)
 	return d
+}
+
+// LoginIsAddress reports whether srv's login name, in this domain, is the
+// full address a user types: formats without a username field (PACC) can
+// describe only such servers.
+func (d Domain) LoginIsAddress(srv Server) bool {
+	if srv.Username == PlaceholderAddress {
+		return true
+	}
+	// %EMAILLOCALPART%@%EMAILDOMAIN%, with the domain expanded as the
+	// full address writes it (ASCII unless the provider chose Unicode).
+	domain := d.Name
+	if d.Provider.Login.UnicodeDomain {
+		domain = d.UnicodeName
+	}
+	return srv.Username == PlaceholderLocalPart+"@"+domain
 }
 
 // Account is a provider's decisions for one address: everything a client
@@ -327,11 +369,20 @@ func (s Settings) withUsernames(expand func(string) string) Settings {
 	}
 	apple := s.Apple
 	apple.Username = expand(apple.Username)
+	caldav, carddav := s.CalDAV, s.CardDAV
+	if caldav.Offered() {
+		caldav.Username = expand(caldav.Username)
+	}
+	if carddav.Offered() {
+		carddav.Username = expand(carddav.Username)
+	}
 	return Settings{
 		Incoming:     conv(s.Incoming),
 		Outgoing:     conv(s.Outgoing),
 		Apple:        apple,
 		Autodiscover: conv(s.Autodiscover),
+		CalDAV:       caldav,
+		CardDAV:      carddav,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/templates"
 )
 
 // ContentType makes Safari on iOS offer to install the profile (Settings →
@@ -60,7 +61,8 @@ type Request struct {
 
 // ParseRequest validates the raw query of a profile download:
 // email=ADDR, optional name=…, optional include=mail,calendar,contacts
-// (repeated include parameters are joined).
+// (repeated include parameters are joined), optional lang=en|fr|de|it (the
+// wizard's page language; an unknown one is ignored).
 func ParseRequest(rawQuery string) (Request, error) {
 	raw, _ := httpkit.QueryValue(rawQuery, "email")
 	if raw == "" {
@@ -79,13 +81,18 @@ func ParseRequest(rawQuery string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	return Request{Address: addr, Options: Options{Name: name, Include: include}}, nil
+	lang, _ := httpkit.QueryValue(rawQuery, "lang")
+	if !templates.IsLangCode(lang) {
+		lang = "" // the handler falls back to Accept-Language
+	}
+	return Request{Address: addr, Options: Options{Name: name, Include: include, Lang: lang}}, nil
 }
 
 // Header values shared by every response.
 var (
 	contentType    = []string{ContentType}
 	privateNoStore = []string{"private, no-store"}
+	varyLanguage   = []string{"Accept-Language"}
 )
 
 func (h *Handler) download(c *gin.Context) {
@@ -93,6 +100,10 @@ func (h *Handler) download(c *gin.Context) {
 	if err != nil {
 		httpkit.WriteError(c, h.logger, err)
 		return
+	}
+	if req.Options.Lang == "" {
+		// A direct download (a link typed or mailed) speaks the device's language.
+		req.Options.Lang = templates.MatchAcceptLanguage(c.GetHeader("Accept-Language"))
 	}
 	httpkit.TellAddress(c, req.Address)
 	cfg := h.deps.Resolver.Config()
@@ -122,6 +133,7 @@ func (h *Handler) download(c *gin.Context) {
 	hdr["Content-Disposition"] = []string{`attachment; filename="` + FileName(req.Address) + `"`}
 	// The profile names the user's address: keep it out of shared caches.
 	hdr["Cache-Control"] = privateNoStore
+	hdr["Vary"] = varyLanguage
 	doc.Write(c.Writer, contentType)
 }
 

@@ -7,6 +7,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/templates"
 )
 
 // ErrNothingToInclude means none of the requested payloads exists for the
@@ -41,7 +42,7 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 	var content []any
 	var services []string
 	if opts.Include.Mail {
-		mail, err := newMailPayload(acct, id)
+		mail, err := newMailPayload(acct, id, opts.Lang)
 		if err != nil {
 			return Profile{}, err
 		}
@@ -49,7 +50,7 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 		services = append(services, "mail")
 	}
 	if opts.Include.Calendar && prov.CalDAVURL != "" {
-		cal, err := newCalDAVPayload(acct, id)
+		cal, err := newCalDAVPayload(acct, id, opts.Lang)
 		if err != nil {
 			return Profile{}, err
 		}
@@ -57,7 +58,7 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 		services = append(services, "calendar")
 	}
 	if opts.Include.Contacts && prov.CardDAVURL != "" {
-		card, err := newCardDAVPayload(acct, id)
+		card, err := newCardDAVPayload(acct, id, opts.Lang)
 		if err != nil {
 			return Profile{}, err
 		}
@@ -69,18 +70,35 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 	}
 	addr := acct.Address.String()
 	return Profile{
-		PayloadType:        TypeConfiguration,
-		PayloadVersion:     1,
-		PayloadIdentifier:  id.ProfileIdentifier(),
-		PayloadUUID:        id.UUID(kindProfile),
-		PayloadDisplayName: prov.DisplayName + " (" + addr + ")",
-		// No password is in the profile (Apple allows them only in encrypted
-		// profiles), so iOS asks at install: say which password that is.
-		PayloadDescription: fmt.Sprintf("Sets up %s for %s. When asked for a password, enter a device password created for this address in the %s manager, not your login password.",
-			joinWords(services), addr, prov.ShortName),
+		PayloadType:         TypeConfiguration,
+		PayloadVersion:      1,
+		PayloadIdentifier:   id.ProfileIdentifier(),
+		PayloadUUID:         id.UUID(kindProfile),
+		PayloadDisplayName:  prov.DisplayName + " (" + addr + ")",
+		PayloadDescription:  description(acct, services, opts.Lang),
 		PayloadOrganization: prov.DisplayName,
 		PayloadContent:      content,
 	}, nil
+}
+
+// description says what the profile sets up and, since no password is in
+// the profile (Apple allows them only in encrypted profiles) and iOS asks
+// at install, which password that is: the provider's policy decides.
+func description(acct autoconfig.Account, services []string, lang string) string {
+	words := make([]string, len(services))
+	for i, s := range services {
+		words[i] = texts.Translate(lang, "profile.service."+s)
+	}
+	what := joinWords(words, texts.Translate(lang, "profile.and"))
+	addr := acct.Address.String()
+	pw := acct.Provider.Passwords
+	switch {
+	case pw.Device() && pw.CreateURL != "":
+		return texts.Translate(lang, "profile.description.device.url", what, addr, pw.CreateURL)
+	case pw.Device():
+		return texts.Translate(lang, "profile.description.device", what, addr)
+	}
+	return texts.Translate(lang, "profile.description.account", what, addr)
 }
 
 func header(acct autoconfig.Account, id identity, payloadType, kind, displayName, description string) PayloadHeader {
@@ -95,7 +113,7 @@ func header(acct autoconfig.Account, id identity, payloadType, kind, displayName
 	}
 }
 
-func newMailPayload(acct autoconfig.Account, id identity) (MailPayload, error) {
+func newMailPayload(acct autoconfig.Account, id identity, lang string) (MailPayload, error) {
 	in, accountType, err := incomingServer(acct)
 	if err != nil {
 		return MailPayload{}, err
@@ -105,7 +123,8 @@ func newMailPayload(acct autoconfig.Account, id identity) (MailPayload, error) {
 	out := acct.Apple
 	addr := acct.Address.String()
 	return MailPayload{
-		PayloadHeader:           header(acct, id, TypeMail, kindMail, "Mail", "Mail account "+addr),
+		PayloadHeader: header(acct, id, TypeMail, kindMail,
+			texts.Translate(lang, "profile.mail.name"), texts.Translate(lang, "profile.mail.description", addr)),
 		EmailAccountType:        accountType,
 		EmailAccountDescription: addr,
 		EmailAccountName:        acct.DisplayName,
@@ -143,15 +162,16 @@ func incomingServer(acct autoconfig.Account) (autoconfig.Server, string, error) 
 	return autoconfig.Server{}, "", fmt.Errorf("provider %s: no IMAP or POP3 server", acct.Provider.ID)
 }
 
-func newCalDAVPayload(acct autoconfig.Account, id identity) (CalDAVPayload, error) {
+func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) (CalDAVPayload, error) {
 	ep, err := autoconfig.ParseDAVURL(acct.Provider.CalDAVURL)
 	if err != nil {
 		return CalDAVPayload{}, fmt.Errorf("provider %s caldav_url: %w", acct.Provider.ID, err)
 	}
 	addr := acct.Address.String()
 	return CalDAVPayload{
-		PayloadHeader:            header(acct, id, TypeCalDAV, kindCalDAV, "Calendar", "Calendar account "+addr),
-		CalDAVAccountDescription: acct.Provider.ShortName + " Calendar",
+		PayloadHeader: header(acct, id, TypeCalDAV, kindCalDAV,
+			texts.Translate(lang, "profile.calendar.name"), texts.Translate(lang, "profile.calendar.description", addr)),
+		CalDAVAccountDescription: texts.Translate(lang, "profile.calendar.account", acct.Provider.ShortName),
 		CalDAVHostName:           ep.Host,
 		CalDAVPort:               ep.Port,
 		CalDAVPrincipalURL:       ep.URL,
@@ -160,15 +180,16 @@ func newCalDAVPayload(acct autoconfig.Account, id identity) (CalDAVPayload, erro
 	}, nil
 }
 
-func newCardDAVPayload(acct autoconfig.Account, id identity) (CardDAVPayload, error) {
+func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) (CardDAVPayload, error) {
 	ep, err := autoconfig.ParseDAVURL(acct.Provider.CardDAVURL)
 	if err != nil {
 		return CardDAVPayload{}, fmt.Errorf("provider %s carddav_url: %w", acct.Provider.ID, err)
 	}
 	addr := acct.Address.String()
 	return CardDAVPayload{
-		PayloadHeader:             header(acct, id, TypeCardDAV, kindCardDAV, "Contacts", "Contacts account "+addr),
-		CardDAVAccountDescription: acct.Provider.ShortName + " Contacts",
+		PayloadHeader: header(acct, id, TypeCardDAV, kindCardDAV,
+			texts.Translate(lang, "profile.contacts.name"), texts.Translate(lang, "profile.contacts.description", addr)),
+		CardDAVAccountDescription: texts.Translate(lang, "profile.contacts.account", acct.Provider.ShortName),
 		CardDAVHostName:           ep.Host,
 		CardDAVPort:               ep.Port,
 		CardDAVPrincipalURL:       ep.URL,
@@ -178,9 +199,20 @@ func newCardDAVPayload(acct autoconfig.Account, id identity) (CardDAVPayload, er
 }
 
 // joinWords is "a", "a and b", "a, b and c".
-func joinWords(words []string) string {
+func joinWords(words []string, and string) string {
 	if len(words) <= 1 {
 		return strings.Join(words, "")
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+	return strings.Join(words[:len(words)-1], ", ") + " " + and + " " + words[len(words)-1]
 }
+
+// texts are the wizard's catalogs, whose profile.* messages are the
+// profile's display texts. They are embedded and tested: a failure to
+// load them is a build defect.
+var texts = func() templates.Catalogs {
+	cats, err := templates.LoadCatalogs()
+	if err != nil {
+		panic("profiles: embedded catalogs are broken: " + err.Error())
+	}
+	return cats
+}()

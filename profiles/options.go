@@ -32,6 +32,9 @@ type Options struct {
 	// user. Use ParseName on untrusted input.
 	Name    string
 	Include Include
+	// Lang is the language of the profile's display texts (one of
+	// templates.LangCodes); "" is English.
+	Lang string
 }
 
 // RequestError is a rejected request parameter. Its message never contains

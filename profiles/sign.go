@@ -10,40 +10,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/smallstep/pkcs7"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/pempair"
 )
 
 // Signer signs profiles with a certificate and key read from PEM files.
 //
 // It re-reads the files when they change (ACME renewals every 60–90 days
-// replace them), checking with two stat calls per signature; the parsed key
-// is kept between calls, so signing does no parsing. A change that does not
-// load (e.g. the certificate written but not yet its key) keeps the previous
-// pair in use until both files load together. Safe for concurrent use.
+// replace them) through pempair, looking at them at most once per
+// DefaultCheckInterval; the parsed key is kept between calls, so signing
+// does no parsing. Safe for concurrent use.
 type Signer struct {
-	certPath, keyPath string
-
-	current atomic.Pointer[signingPair]
-	// reloadMu makes one goroutine reload while the others keep signing
-	// with the current pair.
-	reloadMu sync.Mutex
-	// failed are the file versions that last failed to load, so that a
-	// broken file is parsed once, not on every request.
-	failed atomic.Pointer[fileVersions]
-
-	// checkEvery spaces out the stat calls: under load, two syscalls per
-	// profile cost more than the rest of a cached response.
-	checkEvery time.Duration
-	nextCheck  atomic.Int64 // unix nanoseconds
+	files *pempair.Pair[*signingPair]
 }
 
 // DefaultCheckInterval is how often a Signer looks at its files; a
 // renewed certificate is in use at most this long after it is written.
+// Under load, two stat calls per profile would cost more than the rest of
+// a cached response.
 const DefaultCheckInterval = time.Second
 
 // signingPair is a loaded certificate chain and its key.
@@ -51,7 +39,6 @@ type signingPair struct {
 	leaf          *x509.Certificate
 	intermediates []*x509.Certificate // in file order, after the leaf
 	key           crypto.Signer
-	versions      fileVersions
 	// generation is unique per loaded pair: cached signed profiles are
 	// keyed by it, so a renewed certificate is used at once.
 	generation uint64
@@ -59,39 +46,26 @@ type signingPair struct {
 
 var pairGenerations atomic.Uint64
 
-// fileVersions identify the versions of the certificate and key files.
-type fileVersions struct{ cert, key os.FileInfo }
-
-// changedFrom reports whether either file differs from old: another file
-// (ACME clients replace files or symlinks), another size or modification
-// time.
-func (v fileVersions) changedFrom(old fileVersions) bool {
-	return fileChanged(v.cert, old.cert) || fileChanged(v.key, old.key)
-}
-
-func fileChanged(a, b os.FileInfo) bool {
-	return !os.SameFile(a, b) || a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime())
-}
-
 // NewSigner loads a certificate file (PEM: the signing certificate first,
 // then its intermediates) and a private key file (PEM: PKCS #8, PKCS #1 or
 // SEC 1; RSA or ECDSA). A TLS certificate and key work as they are.
 func NewSigner(certPath, keyPath string) (*Signer, error) {
-	s := &Signer{certPath: certPath, keyPath: keyPath, checkEvery: DefaultCheckInterval}
-	versions, err := s.stat()
+	files, err := pempair.Load(certPath, keyPath, parsePair, pempair.Options[*signingPair]{
+		CheckEvery: DefaultCheckInterval,
+		OnError: func(err error) {
+			// Logged once per file version: the next change is tried again.
+			slog.Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
+		},
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("signing certificate and key: %w", err)
 	}
-	pair, err := loadPair(certPath, keyPath, versions)
-	if err != nil {
-		return nil, err
-	}
-	s.current.Store(pair)
+	s := &Signer{files: files}
 	return s, nil
 }
 
 // Certificate returns the certificate profiles are signed with now.
-func (s *Signer) Certificate() *x509.Certificate { return s.current.Load().leaf }
+func (s *Signer) Certificate() *x509.Certificate { return s.pair().leaf }
 
 // Sign returns content as a CMS SignedData in DER, content attached and
 // intermediates included, which is what iOS verifies.
@@ -99,52 +73,10 @@ func (s *Signer) Sign(content []byte) ([]byte, error) {
 	return s.pair().sign(content)
 }
 
-// pair returns the pair to sign with, reloading it first when the files
+// pair returns the pair to sign with, reloaded first when the files
 // changed since it was loaded.
 func (s *Signer) pair() *signingPair {
-	cur := s.current.Load()
-	if s.checkEvery > 0 {
-		now := time.Now().UnixNano()
-		next := s.nextCheck.Load()
-		if now < next || !s.nextCheck.CompareAndSwap(next, now+int64(s.checkEvery)) {
-			return cur // checked recently, or another goroutine checks now
-		}
-	}
-	versions, err := s.stat()
-	if err != nil || !versions.changedFrom(cur.versions) {
-		// A file briefly missing during a renewal: keep signing.
-		return cur
-	}
-	if f := s.failed.Load(); f != nil && !versions.changedFrom(*f) {
-		return cur
-	}
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	if cur = s.current.Load(); !versions.changedFrom(cur.versions) {
-		return cur // another goroutine reloaded meanwhile
-	}
-	next, err := loadPair(s.certPath, s.keyPath, versions)
-	if err != nil {
-		// Logged once per file version: the next change is tried again.
-		slog.Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
-		s.failed.Store(&versions)
-		return cur
-	}
-	slog.Info("signing certificate reloaded", "subject", next.leaf.Subject.String(), "not_after", next.leaf.NotAfter)
-	s.current.Store(next)
-	return next
-}
-
-func (s *Signer) stat() (fileVersions, error) {
-	cert, err := os.Stat(s.certPath)
-	if err != nil {
-		return fileVersions{}, fmt.Errorf("signing certificate: %w", err)
-	}
-	key, err := os.Stat(s.keyPath)
-	if err != nil {
-		return fileVersions{}, fmt.Errorf("signing key: %w", err)
-	}
-	return fileVersions{cert: cert, key: key}, nil
+	return s.files.Current()
 }
 
 func (p *signingPair) sign(content []byte) ([]byte, error) {
@@ -168,35 +100,31 @@ func (p *signingPair) sign(content []byte) ([]byte, error) {
 	return der, nil
 }
 
-// loadPair reads and checks both files: the key must match the certificate
-// and each certificate must be signed by the next one.
-func loadPair(certPath, keyPath string, versions fileVersions) (*signingPair, error) {
-	certs, err := readCertificates(certPath)
+// parsePair reads and checks both files: the key must match the
+// certificate and each certificate must be signed by the next one.
+func parsePair(certPEM, keyPEM []byte) (*signingPair, error) {
+	certs, err := readCertificates(certPEM)
 	if err != nil {
 		return nil, err
 	}
-	key, err := readPrivateKey(keyPath)
+	key, err := readPrivateKey(keyPEM)
 	if err != nil {
 		return nil, err
 	}
 	pub, ok := certs[0].PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(key.Public()) {
-		return nil, fmt.Errorf("signing key %s does not belong to the first certificate in %s", keyPath, certPath)
+		return nil, errors.New("the signing key does not belong to the first certificate")
 	}
 	for i := 0; i+1 < len(certs); i++ {
 		if err := certs[i].CheckSignatureFrom(certs[i+1]); err != nil {
-			return nil, fmt.Errorf("signing certificate %s: certificate %d is not issued by the one after it (order: signing certificate, then intermediates): %w", certPath, i+1, err)
+			return nil, fmt.Errorf("signing certificate %d is not issued by the one after it (order: signing certificate, then intermediates): %w", i+1, err)
 		}
 	}
-	return &signingPair{leaf: certs[0], intermediates: certs[1:], key: key, versions: versions,
+	return &signingPair{leaf: certs[0], intermediates: certs[1:], key: key,
 		generation: pairGenerations.Add(1)}, nil
 }
 
-func readCertificates(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading signing certificate: %w", err)
-	}
+func readCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for rest := data; ; {
 		var block *pem.Block
@@ -209,33 +137,29 @@ func readCertificates(path string) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("parsing signing certificate %s: %w", path, err)
+			return nil, fmt.Errorf("parsing signing certificate: %w", err)
 		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("signing certificate %s: no PEM CERTIFICATE block", path)
+		return nil, errors.New("no PEM CERTIFICATE block in the signing certificate")
 	}
 	return certs, nil
 }
 
-func readPrivateKey(path string) (crypto.Signer, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading signing key: %w", err)
-	}
+func readPrivateKey(data []byte) (crypto.Signer, error) {
 	for rest := data; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, fmt.Errorf("signing key %s: no PEM PRIVATE KEY block", path)
+			return nil, errors.New("no PEM PRIVATE KEY block in the signing key")
 		}
 		if !bytes.HasSuffix([]byte(block.Type), []byte("PRIVATE KEY")) {
 			continue // e.g. EC PARAMETERS before an EC key
 		}
 		key, err := parsePrivateKey(block)
 		if err != nil {
-			return nil, fmt.Errorf("parsing signing key %s: %w", path, err)
+			return nil, fmt.Errorf("parsing signing key: %w", err)
 		}
 		return key, nil
 	}

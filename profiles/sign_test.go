@@ -33,7 +33,7 @@ func TestSigner_RoundTripVerifiesInGo(t *testing.T) {
 			pki := newTestPKI(t, kind)
 			s, err := NewSigner(pki.writeFiles(t, t.TempDir()))
 			require.NoError(t, err)
-			s.checkEvery = 0 // see every file change at once
+			s.files.SetCheckEvery(0) // see every file change at once
 			content := testProfile(t)
 			der, err := s.Sign(content)
 			require.NoError(t, err)
@@ -85,7 +85,7 @@ func TestSigner_RoundTripVerifiesWithOpenSSL(t *testing.T) {
 				pki := newTestPKIWithUsage(t, kind, leaf.usage)
 				s, err := NewSigner(pki.writeFiles(t, dir))
 				require.NoError(t, err)
-				s.checkEvery = 0 // see every file change at once
+				s.files.SetCheckEvery(0) // see every file change at once
 				content := testProfile(t)
 				der, err := s.Sign(content)
 				require.NoError(t, err)
@@ -117,7 +117,7 @@ func TestSigner_TamperedContentFailsVerification(t *testing.T) {
 	pki := newTestPKI(t, keyECDSA)
 	s, err := NewSigner(pki.writeFiles(t, t.TempDir()))
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 	der, err := s.Sign(testProfile(t))
 	require.NoError(t, err)
 	i := bytes.Index(der, []byte("mail.infomaniak.com"))
@@ -135,7 +135,7 @@ func TestSigner_ReloadsRenewedFiles(t *testing.T) {
 	first := newTestPKI(t, keyECDSA)
 	s, err := NewSigner(first.writeFiles(t, dir))
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 	assert.Equal(t, first.leaf.Raw, s.Certificate().Raw)
 
 	renewed := newTestPKI(t, keyRSA) // a renewal may change the key type
@@ -156,7 +156,7 @@ func TestSigner_ReloadsFilesRewrittenInPlace(t *testing.T) {
 	certPath, keyPath := first.writeFiles(t, dir)
 	s, err := NewSigner(certPath, keyPath)
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 
 	renewed := newTestPKI(t, keyECDSA)
 	require.NoError(t, os.WriteFile(certPath, certPEM(renewed.leaf, renewed.intermediate), 0o600))
@@ -178,7 +178,7 @@ func TestSigner_KeepsOldPairWhileRenewalIsHalfWritten(t *testing.T) {
 	certPath, keyPath := first.writeFiles(t, dir)
 	s, err := NewSigner(certPath, keyPath)
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 
 	renewed := newTestPKI(t, keyECDSA)
 	writeFile(t, certPath, certPEM(renewed.leaf, renewed.intermediate))
@@ -200,7 +200,7 @@ func TestSigner_KeepsSigningWhenFilesDisappear(t *testing.T) {
 	certPath, keyPath := pki.writeFiles(t, dir)
 	s, err := NewSigner(certPath, keyPath)
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 	require.NoError(t, os.Remove(keyPath))
 	_, err = s.Sign([]byte("x"))
 	assert.NoError(t, err)
@@ -212,7 +212,7 @@ func TestSigner_ConcurrentSignAndReload(t *testing.T) {
 	pkis := []testPKI{newTestPKI(t, keyECDSA), newTestPKI(t, keyECDSA)}
 	s, err := NewSigner(pkis[0].writeFiles(t, dir))
 	require.NoError(t, err)
-	s.checkEvery = 0 // see every file change at once
+	s.files.SetCheckEvery(0) // see every file change at once
 	content := testProfile(t)
 	var wg sync.WaitGroup
 	for range 4 {
@@ -258,7 +258,7 @@ func TestNewSigner_KeyFormats(t *testing.T) {
 			writeFile(t, keyPath, tc.key)
 			s, err := NewSigner(certPath, keyPath)
 			require.NoError(t, err)
-			s.checkEvery = 0 // see every file change at once
+			s.files.SetCheckEvery(0) // see every file change at once
 			der, err := s.Sign([]byte("x"))
 			require.NoError(t, err)
 			p7, err := pkcs7.Parse(der)
@@ -302,18 +302,4 @@ func TestNewSigner_BadFiles(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-}
-
-func TestSigner_ChecksFilesAtMostOncePerInterval(t *testing.T) {
-	dir := t.TempDir()
-	first := newTestPKI(t, keyECDSA)
-	s, err := NewSigner(first.writeFiles(t, dir))
-	require.NoError(t, err)
-	s.checkEvery = time.Hour
-	s.nextCheck.Store(time.Now().Add(time.Hour).UnixNano())
-	second := newTestPKI(t, keyECDSA)
-	second.writeFiles(t, dir)
-	assert.Equal(t, first.leaf.SerialNumber, s.pair().leaf.SerialNumber, "not looked at again within the interval")
-	s.nextCheck.Store(0)
-	assert.Equal(t, second.leaf.SerialNumber, s.pair().leaf.SerialNumber, "picked up once the interval is over")
 }

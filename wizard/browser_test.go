@@ -146,10 +146,10 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				assert.Equal(t, msg[c.NameKey()], text(ctx, t, "h1"))
 				visible := text(ctx, t, "main")
 				for _, k := range c.StepKeys() {
-					assert.Contains(t, visible, strings.ReplaceAll(msg[k], "{0}", email))
+					assert.Contains(t, visible, strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k]))
 				}
 				for _, value := range []string{"imap.example.net", "993", "smtp.example.net", "587", "465", "STARTTLS", "SSL/TLS",
-					msg["settings.username.note"], msg["password.once"], msg["pop3.summary"]} {
+					msg["settings.username.note"], msg["settings.password.account"], msg["pop3.summary"]} {
 					assert.Contains(t, visible, value)
 				}
 				// Folded: the POP3 values are in the page but not visible.
@@ -158,7 +158,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				if c.Profile() {
 					href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#profile"), "href"))
 					require.NoError(t, err)
-					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com", href.Value)
+					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com&lang="+lang, href.Value)
 					assert.Equal(t, msg["apple.download"], text(ctx, t, "#profile"))
 					assertProfileDownloads(t, srv.URL+href.Value, "jane.doe@example.com")
 				}

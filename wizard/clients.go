@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,6 +27,13 @@ type Client struct {
 	// QR code to continue on the phone.
 	Mobile bool
 	steps  int
+	// labels names the client's own words for the server fields and the
+	// security choices (catalog keys labels.<labels>.*): troubleshooting
+	// tells users what to change in the words their app shows.
+	labels string
+	// cloud: the client syncs accounts of other providers through
+	// Microsoft's cloud (the new Outlook for Windows, Outlook mobile).
+	cloud bool
 }
 
 // NameKey is the catalog key of the client's name.
@@ -46,19 +54,25 @@ func (c Client) Automatic() bool { return c.Setup == setupAutomatic }
 // Profile reports whether the client is set up with an Apple profile.
 func (c Client) Profile() bool { return c.Setup == setupProfile }
 
-// clients is the seed's list of guides, in its order, then "another client".
+// clients is the seed's list of guides, in its order, with classic Outlook
+// and eM Client added, then "another client".
 var clients = []Client{
-	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4},
-	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4},
-	{ID: "apple-mac", Setup: setupProfile, steps: 5},
-	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5},
-	{ID: "android", Setup: setupManual, Mobile: true, steps: 4},
+	// The new Outlook for Windows adds IMAP accounts through Microsoft's
+	// cloud (learn.microsoft.com: "Outlook for Windows: The Future of Mail").
+	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4, labels: "outlook-windows", cloud: true},
+	{ID: "outlook-classic", Setup: setupAutomatic, steps: 4, labels: "outlook-classic"},
+	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4, labels: "outlook-mac"},
+	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple"},
+	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple"},
+	{ID: "android", Setup: setupManual, Mobile: true, steps: 4, labels: "android"},
 	// Outlook for iOS/Android does not read Autodiscover for IMAP accounts:
-	// it asks for the values.
-	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4},
-	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4},
-	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4},
-	{ID: "other", Setup: setupManual, steps: 4},
+	// it asks for the values, and syncs them through Microsoft's cloud.
+	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4, labels: "outlook-mobile", cloud: true},
+	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4, labels: "gmail"},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird"},
+	// eM Client reads Autodiscover and Thunderbird's autoconfig.
+	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient"},
+	{ID: "other", Setup: setupManual, steps: 4, labels: "default"},
 }
 
 func clientByID(id string) (Client, bool) {
@@ -71,9 +85,7 @@ func clientByID(id string) (Client, bool) {
 }
 
 // guessClient names the client most likely wanted on the device that sent
-// userAgent, or "" when the User-Agent says nothing useful. iPadOS Safari
-// presents itself as a Mac by default, so an iPad is offered Apple Mail on
-// macOS first: the iPhone/iPad entry is one line below.
+// userAgent, or "" when the User-Agent says nothing useful.
 func guessClient(userAgent string) string {
 	switch {
 	case containsAny(userAgent, "iPhone", "iPad", "iPod"):
@@ -86,6 +98,17 @@ func guessClient(userAgent string) string {
 		return "outlook-windows"
 	case containsAny(userAgent, "Linux", "X11", "CrOS"):
 		return "thunderbird"
+	}
+	return ""
+}
+
+// alsoSuggested is a second client worth suggesting for userAgent: iPadOS
+// Safari presents itself as a Mac by default (the "Request Desktop
+// Website" setting, on for iPads since iPadOS 13), and a page without
+// script cannot tell, so a "Mac" is offered Apple Mail for iPadOS too.
+func alsoSuggested(userAgent string) string {
+	if guessClient(userAgent) == "apple-mac" {
+		return "apple-ios"
 	}
 	return ""
 }
@@ -105,16 +128,17 @@ func containsAny(s string, subs ...string) bool {
 	return false
 }
 
-// orderedClients is the client list with the guessed client first.
-func orderedClients(guess string) []Client {
+// orderedClients is the client list with the guessed clients first, in
+// the order given.
+func orderedClients(guesses ...string) []Client {
 	out := make([]Client, 0, len(clients))
-	for _, c := range clients {
-		if c.ID == guess {
+	for _, g := range guesses {
+		if c, ok := clientByID(g); ok {
 			out = append(out, c)
 		}
 	}
 	for _, c := range clients {
-		if c.ID != guess {
+		if !slices.Contains(guesses, c.ID) {
 			out = append(out, c)
 		}
 	}

@@ -39,6 +39,15 @@ func TestOrderedClients_GuessFirstOthersInSeedOrder(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"outlook-windows", "outlook-mac", "apple-mac", "apple-ios", "android", "outlook-mobile", "gmail", "thunderbird", "other"}, ids(orderedClients("")))
-	assert.Equal(t, []string{"gmail", "outlook-windows", "outlook-mac", "apple-mac", "apple-ios", "android", "outlook-mobile", "thunderbird", "other"}, ids(orderedClients("gmail")))
+	assert.Equal(t, []string{"outlook-windows", "outlook-classic", "outlook-mac", "apple-mac", "apple-ios", "android", "outlook-mobile", "gmail", "thunderbird", "emclient", "other"}, ids(orderedClients("")))
+	assert.Equal(t, []string{"gmail", "outlook-windows", "outlook-classic", "outlook-mac", "apple-mac", "apple-ios", "android", "outlook-mobile", "thunderbird", "emclient", "other"}, ids(orderedClients("gmail")))
+	assert.Equal(t, []string{"apple-mac", "apple-ios", "outlook-windows", "outlook-classic", "outlook-mac", "android", "outlook-mobile", "gmail", "thunderbird", "emclient", "other"}, ids(orderedClients("apple-mac", "apple-ios")))
+}
+
+// TestAlsoSuggested_IPadPresentsItselfAsAMac: iPadOS Safari sends a Mac
+// User-Agent by default, so a Mac is also offered Apple Mail for iPadOS.
+func TestAlsoSuggested_IPadPresentsItselfAsAMac(t *testing.T) {
+	assert.Equal(t, "apple-ios", alsoSuggested("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15"))
+	assert.Empty(t, alsoSuggested(userAgentWindows))
+	assert.Empty(t, alsoSuggested(userAgentIPhone), "an iPhone is already offered its own entry")
 }

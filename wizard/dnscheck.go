@@ -27,14 +27,18 @@ const maxDNSChecks = 1
 // because another one is running: about the time one check may take.
 const dnsBusyRetryAfter = 10
 
-// dnsCheckView is the report as the page shows it.
+// dnsCheckView is the report as the page shows it. It has no resolver
+// address: that is the server's, not the helpdesk's business.
 type dnsCheckView struct {
 	Domain      string
 	Provider    string
 	ServiceHost string
-	Resolver    string
 	OK          bool
-	Problems    int
+	Verdict     string // ok, ours, owner-required, owner, third-party: the CSS class
+	VerdictText string
+	Say         string // the sentence the helpdesk reads to the customer
+	Clients     []dnsClientRow
+	Findings    []dnsFindingGroup
 	Records     []dnsRecordRow
 	Endpoints   []dnsEndpointRow
 }
@@ -63,10 +67,8 @@ type dnsEndpointRow struct {
 // newDNSCheckView translates a report's labels; the values stay as found
 // (html/template escapes them: a TXT record is anyone's text).
 func (w *Wizard) newDNSCheckView(lang string, rep dnscheck.Report) *dnsCheckView {
-	view := &dnsCheckView{
-		Domain: rep.Domain, Provider: rep.Provider, ServiceHost: rep.ServiceHost, Resolver: rep.Resolver,
-		OK: rep.OK, Problems: rep.Problems(),
-	}
+	view := &dnsCheckView{Domain: rep.Domain, Provider: rep.Provider, ServiceHost: rep.ServiceHost, OK: rep.OK}
+	w.addClientsAndFindings(view, lang, rep)
 	for _, r := range rep.Records {
 		row := dnsRecordRow{
 			Name: r.Name, Type: r.Type, Want: r.Want,

@@ -79,7 +79,24 @@ func reportWithEveryStatus() dnscheck.Report {
 				Detail: "PACC cannot describe this provider"},
 		},
 	}
-	rep.OK = rep.Problems() == 0
+	rep.Verdict = dnscheck.VerdictOwnerRequired
+	rep.Clients = []dnscheck.ClientResult{
+		{Client: dnscheck.ClientThunderbird, Outcome: dnscheck.OutcomeOther, Source: "https://autoconfig.example.com/mail/config-v1.1.xml",
+			Found: &dnscheck.FoundSettings{
+				Incoming: &dnscheck.ServerSetting{Protocol: "imap", Host: "imap.old.example", Port: 993, Security: "tls"},
+				Outgoing: &dnscheck.ServerSetting{Protocol: "smtp", Host: "smtp.old.example", Port: 465, Security: "tls"}},
+			Notes: []dnscheck.Note{{Key: "internal", Args: []string{"autoconfig.example.com", "10.0.0.1"}}}},
+		{Client: dnscheck.ClientOutlook, Outcome: dnscheck.OutcomeNothing, Notes: []dnscheck.Note{{Key: "outlook-cloud"}}},
+		{Client: dnscheck.ClientApple, Outcome: dnscheck.OutcomeProfile, Notes: []dnscheck.Note{{Key: "apple-profile"}}},
+	}
+	rep.Findings = []dnscheck.Finding{
+		{Fault: dnscheck.FaultOwner, Required: true, Code: "record-wrong", Subject: "example.com.",
+			Args: []string{"example.com.", "TXT", hostileTXT, `"v=spf1 include:spf.example.net -all"`}},
+		{Fault: dnscheck.FaultOwner, Code: "record-missing", Subject: "autodiscover.example.com.",
+			Args: []string{"autodiscover.example.com.", "CNAME", "autoconfig.example.net."}, Clients: []dnscheck.Client{dnscheck.ClientOutlook}},
+		{Fault: dnscheck.FaultThirdParty, Code: "ispdb-stale", Subject: "https://autoconfig.thunderbird.net/v1.1/example.com",
+			Args: []string{"https://autoconfig.thunderbird.net/v1.1/example.com", "imap imap.old.example:993 tls, smtp smtp.old.example:465 tls"}},
+	}
 	return rep
 }
 
@@ -123,9 +140,26 @@ func TestHelpdeskDNS_ReportEveryStatusEveryLanguage(t *testing.T) {
 			tr := func(key string, args ...any) string { return inHTML(cats.translate(lang, key, args...)) }
 
 			has(t, body, "<h1>"+tr("helpdesk.dns.title", "example.com")+"</h1>")
-			has(t, body, tr("helpdesk.dns.lead", "192.0.2.53:53"))
-			has(t, body, tr("helpdesk.dns.verdict.problems", 4), "wrong, missing, error and the wrong endpoint; skipped is no problem")
-			hasNot(t, body, tr("helpdesk.dns.verdict.ok"))
+			has(t, body, tr("helpdesk.check.lead"))
+			hasNot(t, body, "192.0.2.53", "the server's resolver is none of the helpdesk's business")
+			has(t, body, `<p class="verdict problems owner-required" role="status">`+tr("check.verdict.owner-required")+`</p>`)
+			has(t, body, "<blockquote><p>"+tr("check.say.owner-required")+"</p></blockquote>", "the sentence read to the customer")
+			hasNot(t, body, tr("check.verdict.ok"))
+
+			// What each client finds, translated, values as found.
+			has(t, body, `<tr class="client other"><th scope="row">`+tr("check.client.thunderbird")+`</th><td class="status"><strong>`+tr("check.outcome.other")+
+				`</strong></td><td class="value">imap imap.old.example:993 tls, smtp smtp.old.example:465 tls</td><td class="value">https://autoconfig.example.com/mail/config-v1.1.xml<br><small>`+
+				tr("check.note.internal", "autoconfig.example.com", "10.0.0.1")+`</small></td></tr>`)
+			has(t, body, `<tr class="client nothing"><th scope="row">`+tr("check.client.outlook")+`</th><td class="status"><strong>`+tr("check.outcome.nothing")+`</strong>`)
+			has(t, body, "<small>"+tr("check.note.apple-profile")+"</small>")
+
+			// Findings by party, required ones first, with the clients they affect.
+			has(t, body, `<h3 class="fault owner">`+tr("helpdesk.check.group.owner.required")+`</h3>`+"\n"+`<ul class="findings">`+"\n"+
+				`<li>`+tr("check.finding.record-wrong", "example.com.", "TXT", hostileTXT, `"v=spf1 include:spf.example.net -all"`)+`</li>`)
+			has(t, body, `<li>`+strings.Replace(tr("check.finding.record-missing", "autodiscover.example.com.", "CNAME", "autoconfig.example.net."), "..", ".", 1)+
+				` <em>`+tr("helpdesk.check.affects", tr("check.client.outlook"))+`</em></li>`)
+			has(t, body, `<h3 class="fault third-party">`+tr("helpdesk.check.group.third-party")+`</h3>`)
+			hasNot(t, body, tr("helpdesk.check.group.ours"), "no empty group")
 			has(t, body, ">autoconfig.example.net<")
 
 			// One row per record: name, type, expected value, status, found.
@@ -158,7 +192,9 @@ func TestHelpdeskDNS_AllOKVerdict(t *testing.T) {
 	cats := testCatalogs(t)
 	rec := postDNS(t, e, url.Values{"domain": {"example.com"}, "lang": {"fr"}}, bearer...)
 	require.Equal(t, http.StatusOK, rec.Code)
-	has(t, rec.Body.String(), `<p class="verdict ok" role="status">`+inHTML(cats["fr"]["helpdesk.dns.verdict.ok"])+`</p>`)
+	has(t, rec.Body.String(), `<p class="verdict ok" role="status">`+inHTML(cats["fr"]["check.verdict.ok"])+`</p>`)
+	has(t, rec.Body.String(), inHTML(cats["fr"]["check.say.ok"]))
+	has(t, rec.Body.String(), inHTML(cats["fr"]["helpdesk.check.findings.none"]))
 	hasNot(t, rec.Body.String(), "verdict problems")
 }
 
@@ -301,5 +337,21 @@ func TestHelpdeskDNS_EveryStatusAndEndpointTranslated(t *testing.T) {
 	}
 	for _, name := range []string{"autoconfig", "autodiscover", "pacc"} {
 		assert.Contains(t, cats[fallbackLang], "helpdesk.dns.endpoint."+name)
+	}
+}
+
+// The helpdesk's catalogs carry every checker text, and en.json says what
+// the CLI and the JSON say.
+func TestHelpdeskDNS_EveryCheckerTextTranslated(t *testing.T) {
+	cats := testCatalogs(t)
+	for key, text := range dnscheck.CheckTexts {
+		assert.Equal(t, text, cats[fallbackLang][checkKey(key)], key)
+	}
+	for _, c := range dnscheck.Clients {
+		assert.Contains(t, dnscheck.CheckTexts, "client."+string(c))
+	}
+	for _, v := range []dnscheck.Verdict{dnscheck.VerdictOK, dnscheck.VerdictOurs, dnscheck.VerdictOwnerRequired, dnscheck.VerdictOwner, dnscheck.VerdictThirdParty} {
+		assert.Contains(t, dnscheck.CheckTexts, "verdict."+string(v))
+		assert.Contains(t, dnscheck.CheckTexts, "say."+string(v))
 	}
 }

@@ -84,7 +84,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	email, name := c.PostForm("email"), c.PostForm("name")
+	email, name := strings.TrimSpace(c.PostForm("email")), c.PostForm("name")
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
 	page.Email, page.Name = email, name
@@ -99,6 +99,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
 	}
+	httpkit.TellAddress(c, addr)
 	if _, err := w.deps.Resolver.Provider(c.Request.Context(), addr.Domain); err != nil {
 		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
@@ -106,10 +107,11 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	}
 	l := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: lang, email: addr.String(), name: name}
 	view := &helpdeskView{
-		Address:    addr.String(),
-		ChooseURL:  l.Choose(),
-		SheetURL:   l.Sheet(),
-		ProfileURL: l.Profile(),
+		Address:   addr.String(),
+		ChooseURL: l.Choose(),
+		SheetURL:  l.Sheet(),
+		// Without a language: the profile speaks the user's device's.
+		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
 		Commands:   generateCommands(addr.String(), name),
 	}
 	for _, cl := range clients {

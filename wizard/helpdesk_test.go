@@ -89,7 +89,7 @@ func TestHelpdesk_LinksForAUser(t *testing.T) {
 	cats := testCatalogs(t)
 	for _, lang := range langCodes {
 		t.Run(lang, func(t *testing.T) {
-			rec := postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}, "name": {"Jane Doe"}, "lang": {lang}},
+			rec := postHelpdesk(t, e, url.Values{"email": {" jane@example.com "}, "name": {"Jane Doe"}, "lang": {lang}},
 				"Authorization", basicAuth("helpdesk", testToken), "Sec-Fetch-Site", "same-origin")
 			require.Equal(t, http.StatusOK, rec.Code)
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))

@@ -49,6 +49,10 @@ func withPublicURL(raw string) engineOption {
 	}
 }
 
+func withSignedProfiles() engineOption {
+	return func(_ *httpkit.Deps, o *Options) { o.ProfilesSigned = true }
+}
+
 func withHelpdesk(token string) engineOption {
 	return func(_ *httpkit.Deps, o *Options) { o.HelpdeskToken = token }
 }
@@ -64,6 +68,12 @@ func newTestEngineOn(t testing.TB, config string, opts ...engineOption) *gin.Eng
 	t.Helper()
 	cfg, err := autoconfig.Parse("test", []byte(config))
 	require.NoError(t, err)
+	return newTestEngineFor(t, cfg, opts...)
+}
+
+// newTestEngineFor is newTestEngine on a parsed configuration.
+func newTestEngineFor(t testing.TB, cfg *autoconfig.Config, opts ...engineOption) *gin.Engine {
+	t.Helper()
 	deps := testkit.Deps(cfg)
 	var o Options
 	for _, opt := range opts {

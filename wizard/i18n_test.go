@@ -45,7 +45,14 @@ func TestCatalogs_TranslationsAreNotEnglish(t *testing.T) {
 	same := map[string]bool{"security.tls": true, "security.starttls": true, "settings.port": true, "settings.server": true,
 		"helpdesk.client": true, "settings.password": true, "helpdesk.page": true,
 		"helpdesk.name":         true, // German "Name (optional)"
-		"helpdesk.dns.document": true} // French "Document"
+		"helpdesk.dns.document": true, // French "Document"
+		// Product names.
+		"check.client.thunderbird": true, "check.client.deltachat": true, "check.client.apple": true,
+		// The apps' own words and store names, the same in every language.
+		"labels.default.security.starttls": true, "labels.outlook-mobile.security.starttls": true,
+		"labels.emclient.incoming.server": true, "labels.emclient.outgoing.server": true,
+		"apps.app_store": true, "apps.google_play": true,
+		"profile.contacts.name": true} // French "Contacts"
 	for _, lang := range langCodes[1:] {
 		for key, msg := range cats[lang] {
 			if same[key] || len(msg) < 8 {
@@ -150,4 +157,10 @@ func TestTranslate_FillsArgumentsAndFallsBack(t *testing.T) {
 	assert.Equal(t, missingMarker+"nope⟧", cats.translate("fr", "nope"))
 	// An argument that looks like a placeholder is not expanded again.
 	assert.Equal(t, "x {1} y z", cats.translate("en", "a", "{1}", "z"))
+}
+
+// The provider texts of the configuration are written in the wizard's
+// languages: a language added to one must be added to the other.
+func TestCatalogs_ProviderTextLanguagesAreTheWizards(t *testing.T) {
+	assert.Equal(t, langCodes, autoconfig.TextLanguages)
 }

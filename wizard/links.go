@@ -55,14 +55,31 @@ func (l links) QR(id string) string {
 	return l.url("/qr.png", q)
 }
 
-// Profile is the Apple profile download. It carries no language: the
-// profile's texts are the provider's.
+// Profile is the Apple profile download, with the page's language for the
+// profile's texts (without one, the device's Accept-Language decides).
 func (l links) Profile() string {
 	q := url.Values{"email": {l.email}}
 	if l.name != "" {
 		q.Set("name", l.name)
 	}
+	if l.lang != "" {
+		q.Set("lang", l.lang)
+	}
 	return l.url(profiles.DownloadPath, q)
+}
+
+// shortPath starts the short links: /s/CLIENT/ADDRESS.
+const shortPath = "/s/"
+
+// Short is a link short enough to type on a phone, which redirects to
+// Target: the address in the path (PathEscape keeps the @), no language
+// (the phone's own decides), the name only when there is one.
+func (l links) Short(id string) string {
+	q := url.Values{}
+	if l.name != "" {
+		q.Set("name", l.name)
+	}
+	return l.url(shortPath+id+"/"+url.PathEscape(l.email), q)
 }
 
 // Target is what a client's QR code opens: the profile itself for Apple

@@ -3,6 +3,8 @@ package wizard
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,8 +22,9 @@ type request struct {
 
 func readRequest(c *gin.Context) request {
 	return request{
-		lang:  negotiateLang(c.Request),
-		email: c.Query("email"),
+		lang: negotiateLang(c.Request),
+		// Phone keyboards add a space after an address; copying adds more.
+		email: strings.TrimSpace(c.Query("email")),
 		name:  c.Query("name"),
 	}
 }
@@ -45,17 +48,21 @@ func (w *Wizard) start(c *gin.Context) {
 // choose is step 2: the device and client list, the guessed one first.
 func (w *Wizard) choose(c *gin.Context) {
 	req := readRequest(c)
-	page, l, ok := w.accountPage(c, req, "choose.title", false)
+	page, l, _, ok := w.accountPage(c, req, "choose.title", false)
 	if !ok {
 		return
 	}
-	guess := guessClient(c.GetHeader("User-Agent"))
-	for _, cl := range orderedClients(guess) {
+	ua := c.GetHeader("User-Agent")
+	guess, also := guessClient(ua), alsoSuggested(ua)
+	for _, cl := range orderedClients(guess, also) {
 		page.Clients = append(page.Clients, clientChoice{
 			NameKey:   cl.NameKey(),
 			URL:       l.Client(cl.ID),
-			Suggested: cl.ID == guess,
+			Suggested: cl.ID == guess || cl.ID == also,
 		})
+	}
+	if u := page.Provider.WebmailURL; u != "" {
+		page.Clients = append(page.Clients, clientChoice{NameKey: "client.webmail.name", URL: u, External: true, NoteKey: "client.webmail.note"})
 	}
 	w.pages.render(c, http.StatusOK, "choose", page, noStore)
 }
@@ -68,16 +75,23 @@ func (w *Wizard) client(c *gin.Context) {
 		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang, email: req.email}.Choose())
 		return
 	}
-	page, l, ok := w.accountPage(c, req, cl.NameKey(), cl.Profile())
+	page, l, acct, ok := w.accountPage(c, req, cl.NameKey(), cl.Profile())
 	if !ok {
 		return
 	}
 	page.Client = &cl
+	page.Steps = w.steps(cl, req.lang, page.Account.Address, page.Provider.Device)
+	page.Trouble = w.newTroubleView(acct, &cl, l, w.host(c))
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
 	}
+	if cl.ID == "apple-mac" {
+		page.IPadURL = l.Client("apple-ios")
+	}
 	if cl.Mobile && !isPhone(c.GetHeader("User-Agent")) {
 		page.QRURL = l.QR(cl.ID)
+		page.QRLink = links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), email: l.email, name: l.name}.Short(cl.ID)
+		page.QRLinkParts = strings.Split(strings.TrimPrefix(page.QRLink, "https://"), "/")
 		page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
 		if cl.Profile() {
 			page.QRTitleKey, page.QRTextKey = "qr.apple.title", "qr.apple.text"
@@ -89,10 +103,12 @@ func (w *Wizard) client(c *gin.Context) {
 // sheet is the printable one-page settings sheet.
 func (w *Wizard) sheet(c *gin.Context) {
 	req := readRequest(c)
-	page, _, ok := w.accountPage(c, req, "sheet.title", false)
+	page, l, acct, ok := w.accountPage(c, req, "sheet.title", false)
 	if !ok {
 		return
 	}
+	page.Sheet = true
+	page.Trouble = w.newTroubleView(acct, nil, l, w.host(c))
 	w.pages.render(c, http.StatusOK, "sheet", page, noStore)
 }
 
@@ -102,15 +118,15 @@ func (w *Wizard) sheet(c *gin.Context) {
 //
 // appleProfile says the page is about an Apple profile, whose one SMTP
 // server the settings table then recommends.
-func (w *Wizard) accountPage(c *gin.Context, req request, titleKey string, appleProfile bool) (page *pageData, l links, ok bool) {
-	acct, ok := w.resolve(c, req)
+func (w *Wizard) accountPage(c *gin.Context, req request, titleKey string, appleProfile bool) (page *pageData, l links, acct autoconfig.Account, ok bool) {
+	acct, ok = w.resolve(c, req)
 	if !ok {
-		return nil, links{}, false
+		return nil, links{}, acct, false
 	}
 	l = links{lang: req.lang, email: acct.Address.String(), name: req.name}
 	page = w.newPage(c.Request, req.lang, titleKey)
 	w.fillAccount(page, acct, l, appleProfile)
-	return page, l, true
+	return page, l, acct, true
 }
 
 func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, appleProfile bool) {
@@ -120,6 +136,29 @@ func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, a
 	page.HomeURL = l.Home()
 	page.ChooseURL = l.Choose()
 	page.SheetURL = l.Sheet()
+	page.Provider = newProviderView(acct.Provider, l.lang)
+	page.Support = page.Provider.Support
+}
+
+// steps are the client's numbered steps in lang, after the password step
+// that the template adds for device passwords; {1} names the password.
+func (w *Wizard) steps(cl Client, lang, address string, device bool) []string {
+	phrase := w.passwordPhrase(lang, device)
+	keys := cl.StepKeys()
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = w.cats.translate(lang, k, address, phrase)
+	}
+	return out
+}
+
+// host is this service's host as links name it, for "downloaded from".
+func (w *Wizard) host(c *gin.Context) string {
+	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return c.Request.Host
 }
 
 // resolve validates the address and name and resolves the account. On
@@ -135,6 +174,7 @@ func (w *Wizard) resolve(c *gin.Context, req request) (autoconfig.Account, bool)
 		w.invalidAddress(c, req, err)
 		return autoconfig.Account{}, false
 	}
+	httpkit.TellAddress(c, addr)
 	acct, err := w.deps.Resolver.Account(c.Request.Context(), addr, req.name)
 	if err != nil {
 		w.unserved(c, req, addr, err)

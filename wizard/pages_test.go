@@ -34,7 +34,10 @@ func assertPage(t *testing.T, body, lang string) {
 	has(t, body, `<html lang="`+lang+`">`)
 	hasNot(t, body, missingMarker, "a message key is missing from the catalogs")
 	hasNot(t, body, "<script", "pages have no script at all")
-	hasNot(t, body, "http://", "no external assets or links")
+	hasNot(t, body, `src="http`, "no external assets")
+	// The only absolute links are the service's own short links (tests
+	// answer as http://example.com); the provider's are https.
+	hasNot(t, strings.ReplaceAll(body, `href="http://example.com/s/`, ""), `href="http://`, "no plain-HTTP links")
 	hasNot(t, body, `type="password"`, "never asks for a password")
 	for _, landmark := range []string{"<header", "<nav", "<main", "<footer", "<h1>"} {
 		has(t, body, landmark)
@@ -127,11 +130,13 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				msg := cats[lang]
 				has(t, body, "<h1>"+inHTML(msg[c.NameKey()])+"</h1>")
 				for _, k := range c.StepKeys() {
-					has(t, body, "<li>"+inHTML(strings.ReplaceAll(msg[k], "{0}", email))+"</li>")
+					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k]))+"</li>")
 				}
 				assertSettingsTable(t, body, msg)
+				has(t, body, `<details class="pop3">`, "folded on a client page")
+				has(t, body, `<section class="trouble" id="troubleshooting"`)
 				if c.Profile() {
-					has(t, body, `href="`+profiles.DownloadPath+`?email=jane.doe%40example.com"`)
+					has(t, body, `href="`+profiles.DownloadPath+`?email=jane.doe%40example.com&amp;lang=`+lang+`"`)
 					has(t, body, inHTML(msg["apple.download"]))
 				} else {
 					hasNot(t, body, profiles.DownloadPath)
@@ -160,11 +165,11 @@ func assertSettingsTable(t *testing.T, body string, msg catalog) {
 	} {
 		has(t, body, row)
 	}
-	for _, key := range []string{"settings.auth.value", "settings.username.note", "password.once", "password.per_device"} {
+	for _, key := range []string{"settings.auth.value", "settings.username.note", "settings.password.account"} {
 		has(t, body, inHTML(msg[key]))
 	}
-	has(t, body, inHTML(strings.ReplaceAll(msg["password.where"], "{0}", "Example Mail")))
-	details := strings.Index(body, `<details class="pop3">`)
+	has(t, body, inHTML(strings.Split(msg["password.account.what"], "{0}")[0]), "testConfig's provider uses the account's password")
+	details := strings.Index(body, `<details class="pop3"`)
 	require.Greater(t, details, 0, "the POP3 section is there, folded")
 	hasNot(t, body[:details], "pop.example.net")
 	hasNot(t, body[:details], "995")
@@ -172,18 +177,17 @@ func assertSettingsTable(t *testing.T, body string, msg catalog) {
 	has(t, folded, "<summary>"+inHTML(msg["pop3.summary"])+"</summary>")
 	has(t, folded, inHTML(msg["pop3.why"]))
 	has(t, folded, serverCells(msg, "pop.example.net", "995", "SSL/TLS"))
-	hasNot(t, body, "<details open")
 }
 
 func TestClientPage_NoQRCodeOnPhones(t *testing.T) {
 	body := get(t, newTestEngine(t), "/setup/apple-ios?email=jane@example.com", "User-Agent", userAgentIPhone).Body.String()
 	hasNot(t, body, "/qr.png")
-	has(t, body, `href="/apple/mail.mobileconfig?email=jane%40example.com"`)
+	has(t, body, `href="/apple/mail.mobileconfig?email=jane%40example.com&amp;lang=en"`)
 }
 
 func TestClientPage_AppleProfileLinkCarriesName(t *testing.T) {
 	body := get(t, newTestEngine(t), "/setup/apple-mac?"+q("email", "jane@example.com", "name", "Jane Doe")).Body.String()
-	has(t, body, `href="/apple/mail.mobileconfig?email=jane%40example.com&amp;name=Jane&#43;Doe"`)
+	has(t, body, `href="/apple/mail.mobileconfig?email=jane%40example.com&amp;lang=en&amp;name=Jane&#43;Doe"`)
 }
 
 func TestSheetPage_EveryLanguage(t *testing.T) {
@@ -198,6 +202,8 @@ func TestSheetPage_EveryLanguage(t *testing.T) {
 			assertPage(t, body, lang)
 			has(t, body, "<h1>"+inHTML(cats[lang]["sheet.title"])+"</h1>")
 			assertSettingsTable(t, body, cats[lang])
+			has(t, body, `<details class="pop3" open>`, "the sheet prints every section open")
+			has(t, body, `<section class="trouble" id="troubleshooting"`)
 		})
 	}
 }
@@ -309,7 +315,7 @@ func TestHostileInput_EscapedEverywhere(t *testing.T) {
 	}
 	body := get(t, e, "/setup/apple-ios?"+q("email", `"<script>"@example.com`, "lang", "en")).Body.String()
 	has(t, body, "&#34;&lt;script&gt;&#34;@example.com")
-	has(t, body, `href="/apple/mail.mobileconfig?email=%22%3Cscript%3E%22%40example.com"`)
+	has(t, body, `href="/apple/mail.mobileconfig?email=%22%3Cscript%3E%22%40example.com&amp;lang=en"`)
 }
 
 func TestPages_MethodsOtherThanGET(t *testing.T) {

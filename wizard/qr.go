@@ -25,7 +25,8 @@ const (
 )
 
 // qr serves /qr.png?email=ADDR&client=CLIENT[&size=N][&lang=L][&name=N]: a
-// PNG of the absolute URL a phone should open for that client.
+// PNG of the short link (/s/CLIENT/ADDRESS) a phone should open for that
+// client; lang is only the language of error messages.
 func (w *Wizard) qr(c *gin.Context) {
 	// A code is drawn once per URL: the key is the request itself (its
 	// base URL and raw query), so a repeated request is answered before
@@ -63,13 +64,9 @@ func (w *Wizard) qr(c *gin.Context) {
 		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
 		return
 	}
-	// The language is carried only when the request named one: the phone's
-	// own Accept-Language is the better guess otherwise.
-	lang := c.Query("lang")
-	if !isLangCode(lang) {
-		lang = ""
-	}
-	target := links{base: base, lang: lang, email: addr.String(), name: req.name}.Target(cl)
+	// The short link, which people can also type: it carries no language,
+	// since the phone's own Accept-Language is the better guess.
+	target := links{base: base, email: addr.String(), name: req.name}.Short(cl.ID)
 	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
 		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
 	})
@@ -164,6 +161,5 @@ var (
 
 // plainError answers a non-HTML endpoint with one line of text.
 func (w *Wizard) plainError(c *gin.Context, status int, msg string) {
-	c.Header("Cache-Control", "no-store")
-	c.Data(status, "text/plain; charset=utf-8", []byte(msg+"\n"))
+	httpkit.WriteText(c, status, msg)
 }

@@ -33,15 +33,15 @@ func TestQR_EncodesAbsoluteURLOfEachClient(t *testing.T) {
 	e := newTestEngine(t, withPublicURL("https://autoconfig.example.net"))
 	tests := []struct{ query, want string }{
 		{q("email", "jane@example.com", "client", "apple-ios"),
-			"https://autoconfig.example.net" + profiles.DownloadPath + "?email=jane%40example.com"},
+			"https://autoconfig.example.net/s/apple-ios/jane@example.com"},
 		{q("email", "jane@example.com", "client", "apple-mac", "name", "Jane Doe", "lang", "de"),
-			"https://autoconfig.example.net" + profiles.DownloadPath + "?email=jane%40example.com&name=Jane+Doe"},
+			"https://autoconfig.example.net/s/apple-mac/jane@example.com?name=Jane+Doe"},
 		{q("email", "Jane@Example.COM", "client", "thunderbird", "lang", "fr"),
-			"https://autoconfig.example.net/setup/thunderbird?email=Jane%40example.com&lang=fr"},
-		{q("email", "jane@example.com", "client", "android"),
-			"https://autoconfig.example.net/setup/android?email=jane%40example.com"},
+			"https://autoconfig.example.net/s/thunderbird/Jane@example.com"},
+		{q("email", " jane@example.com ", "client", "android"),
+			"https://autoconfig.example.net/s/android/jane@example.com"},
 		{q("email", `"<script>"@example.com`, "client", "gmail", "lang", "xx"),
-			"https://autoconfig.example.net/setup/gmail?email=%22%3Cscript%3E%22%40example.com"},
+			"https://autoconfig.example.net/s/gmail/%22%3Cscript%3E%22@example.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -66,7 +66,37 @@ func TestQR_WithoutPublicURLUsesRequestHost(t *testing.T) {
 	e := newTestEngine(t)
 	rec := get(t, e, "/qr.png?email=jane@example.com&client=gmail")
 	text, _ := decodeQR(t, rec.Body.Bytes())
-	assert.Equal(t, "http://example.com/setup/gmail?email=jane%40example.com", text)
+	assert.Equal(t, "http://example.com/s/gmail/jane@example.com", text)
+}
+
+// TestShortLink_RedirectsToTheClientsTarget: the link beside a QR code
+// (and in it) leads where the code used to: the Apple profile, or the
+// steps page, in the phone's language.
+func TestShortLink_RedirectsToTheClientsTarget(t *testing.T) {
+	e := newTestEngine(t)
+	tests := []struct{ path, acceptLanguage, want string }{
+		{"/s/apple-ios/jane@example.com", "de-CH,de;q=0.9", profiles.DownloadPath + "?email=jane%40example.com&lang=de"},
+		{"/s/apple-mac/jane@example.com?name=Jane+Doe", "", profiles.DownloadPath + "?email=jane%40example.com&lang=en&name=Jane+Doe"},
+		{"/s/thunderbird/Jane@Example.COM", "fr", "/setup/thunderbird?email=jane%40example.com&lang=fr"},
+		{"/s/gmail/%22%3Cscript%3E%22@example.com", "", "/setup/gmail?email=%22%3Cscript%3E%22%40example.com&lang=en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := get(t, e, tt.path, "Accept-Language", tt.acceptLanguage)
+			require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
+			assert.Equal(t, tt.want, rec.Header().Get("Location"))
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+		})
+	}
+	for path, status := range map[string]int{
+		"/s/blackberry/jane@example.com": http.StatusNotFound,
+		"/s/gmail/jane.example.com":      http.StatusBadRequest,
+		"/s/gmail/jane@unserved.example": http.StatusNotFound,
+		"/s/gmail/":                      http.StatusBadRequest,
+		"/s/gmail/jane@example.com?name=" + strings.Repeat("n", profiles.MaxNameLength+1): http.StatusBadRequest,
+	} {
+		assert.Equal(t, status, get(t, e, path).Code, path)
+	}
 }
 
 func TestQR_Sizes(t *testing.T) {

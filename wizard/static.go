@@ -52,9 +52,12 @@ func loadAssets() (map[string]asset, error) {
 
 // static serves /static/NAME from the embedded assets.
 func (w *Wizard) static(c *gin.Context) {
+	if w.siteFile(c, c.Param("file")) {
+		return
+	}
 	a, ok := w.assets[c.Param("file")]
 	if !ok {
-		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+		httpkit.WriteText(c, http.StatusNotFound, "not found")
 		return
 	}
 	h := c.Writer.Header()

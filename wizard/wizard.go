@@ -23,6 +23,9 @@ type Options struct {
 	// DNSCheck, with the helpdesk enabled, offers the helpdesk a live
 	// check of a user's domain (POST /helpdesk/dns). Nil: not offered.
 	DNSCheck DNSCheckFunc
+	// ProfilesSigned: Apple profiles are signed, so iOS shows them as
+	// Verified and troubleshooting need not explain "Not Verified".
+	ProfilesSigned bool
 }
 
 // Wizard serves the wizard's pages.
@@ -40,6 +43,7 @@ type Wizard struct {
 	// time even when the lengths differ.
 	helpdeskTokenHash []byte
 	dnsCheck          DNSCheckFunc
+	profilesSigned    bool
 	// dnsSlots holds one value per DNS check running (maxDNSChecks).
 	dnsSlots chan struct{}
 }
@@ -66,7 +70,7 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	}
 	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
 		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
-		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks)}
+		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]
@@ -93,6 +97,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g.GET("/", w.start)
 	g.GET("/setup", w.choose)
 	g.GET("/setup/:client", w.client)
+	g.GET(shortPath+":client/*address", w.short)
 	g.GET("/sheet", w.sheet)
 	g.GET("/static/:file", w.static)
 	g.HEAD("/static/:file", w.static)
@@ -135,6 +140,10 @@ type pageData struct {
 	Langs   []langLink
 	Title   string
 	HomeURL string
+	Site    siteView
+	// Support is the contact in the footer: the page's provider's, or the
+	// catch-all provider's on pages without an address.
+	Support supportView
 
 	Email      string // the address as typed, to fill the form again
 	Name       string
@@ -150,6 +159,22 @@ type pageData struct {
 	QRURL      string
 	QRTitleKey string
 	QRTextKey  string
+	// QRLink is the short link the QR code encodes, shown beside it for
+	// people who cannot scan; QRLinkParts are its text without "https://"
+	// cut at each "/", where the line may break.
+	QRLink      string
+	QRLinkParts []string
+
+	// Provider is the provider's policy and own words; Steps the client's
+	// numbered steps after the password step (Provider.Device); Trouble
+	// the troubleshooting section; Sheet marks the printable sheet.
+	Provider *providerView
+	Steps    []string
+	Trouble  *troubleView
+	Sheet    bool
+	// IPadURL, on the Mac page, is the iPad's page: iPadOS Safari calls
+	// itself a Mac.
+	IPadURL string
 
 	Message string
 	BackURL string
@@ -169,16 +194,27 @@ type clientChoice struct {
 	NameKey   string
 	URL       string
 	Suggested bool
+	// External entries (the webmail) leave the wizard; NoteKey says what
+	// they are.
+	External bool
+	NoteKey  string
 }
 
 // newPage fills what the layout needs: language, switcher and title.
 func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...any) *pageData {
-	return &pageData{
+	cfg := w.deps.Resolver.Config()
+	page := &pageData{
 		Lang:    lang,
 		Langs:   w.langLinks(r, lang),
 		Title:   w.cats.translate(lang, titleKey, titleArgs...),
 		HomeURL: "/?lang=" + lang,
+		Site:    w.siteView(cfg.Site, lang),
+		Support: supportView{Empty: true},
 	}
+	if cfg.CatchAll != nil {
+		page.Support = newSupportView(cfg.CatchAll.Support)
+	}
+	return page
 }
 
 // langLinks point to the same page in each language. The answer to a form

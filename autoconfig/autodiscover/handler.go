@@ -37,9 +37,12 @@ const (
 type Handler struct {
 	deps   httpkit.Deps
 	logger *slog.Logger
-	// answers holds POX answers by request body: clients send the same body
-	// for a user at every start.
-	answers *httpkit.DocumentCache[string]
+	// answers holds POX answers by client kind and request body: clients
+	// send the same body for a user at every start, and eM Client's answer
+	// differs from Outlook's for the same body.
+	answers [clientKinds]*httpkit.DocumentCache[string]
+	// schemas, when set, counts POX requests by the schema they ask for.
+	schemas func(Schema)
 }
 
 // cacheSize bounds the answers cached by request body: one per user, about
@@ -50,8 +53,19 @@ const cacheSize = 128
 
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
-	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger),
-		answers: httpkit.NewDocumentCache[string](cacheSize)}
+	h := &Handler{deps: deps, logger: httpkit.Logger(deps.Logger)}
+	for i := range h.answers {
+		h.answers[i] = httpkit.NewDocumentCache[string](cacheSize)
+	}
+	return h
+}
+
+// CountSchemas makes h report the schema each POX request asks for (not
+// requests it could not read) to count, which must not block: it runs on
+// every request.
+func (h *Handler) CountSchemas(count func(Schema)) *Handler {
+	h.schemas = count
+	return h
 }
 
 // Register adds the Autodiscover routes. Mount the engine behind
@@ -129,13 +143,14 @@ func (h *Handler) pox(c *gin.Context) {
 		return
 	}
 	cfg := h.deps.Resolver.Config()
-	answer := func() ([]byte, httpkit.Subject, error) { return h.answer(c.Request.Context(), cfg, body) }
+	client := ClientOf(c.Request.Header.Get("User-Agent"))
+	answer := func() ([]byte, httpkit.Subject, error) { return h.answer(c.Request.Context(), cfg, body, client) }
 	var doc httpkit.Document
 	if len(body) <= maxCachedRequest && !cfg.AcceptsMX() {
 		// Clients send the same body for a user at every start; the answer
-		// is a function of the body and the configuration only, unless
-		// accept.mx lets DNS choose the provider.
-		doc, err = httpkit.GetByBody(h.answers, cfg, body, answer)
+		// is a function of the client kind, the body and the configuration
+		// only, unless accept.mx lets DNS choose the provider.
+		doc, err = httpkit.GetByBody(h.answers[client], cfg, body, answer)
 	} else {
 		var out []byte
 		var subject httpkit.Subject
@@ -145,12 +160,33 @@ func (h *Handler) pox(c *gin.Context) {
 	}
 	var pe *poxError
 	if errors.As(err, &pe) {
+		h.observe(c, pe.schema)
 		httpkit.Tell(c, pe.subject)
 		writePOXError(c, http.StatusOK, pe.code, pe.reason)
 		return
 	}
+	// Only a request for Outlook's schema gets an answer (and only answers
+	// are cached): no need to parse a cached request again to know.
+	h.observe(c, SchemaOutlook)
 	httpkit.Tell(c, doc.Subject)
 	httpkit.WritePrivate(c, httpkit.XMLContentType, doc.Body)
+}
+
+// observe counts a request for schema, and logs one line for each mobilesync
+// request with the client's family: the new Outlook for Windows asks for it
+// and gets error 601, and an operator needs to know how many users meet
+// that. The address is not logged.
+func (h *Handler) observe(c *gin.Context, schema Schema) {
+	if schema == SchemaUnknown {
+		return
+	}
+	if h.schemas != nil {
+		h.schemas(schema)
+	}
+	if schema == SchemaMobileSync {
+		h.logger.InfoContext(c.Request.Context(), "Autodiscover request for the mobilesync (ActiveSync) schema: answered error 601",
+			"user_agent_family", UserAgentFamily(c.Request.Header.Get("User-Agent")))
+	}
 }
 
 // maxCachedRequest bounds the bodies whose answers are cached
@@ -163,32 +199,34 @@ type poxError struct {
 	code    ErrorCode
 	reason  string
 	subject httpkit.Subject // what the request was about, when known
+	schema  Schema          // the schema asked for, when the request was read
 }
 
 func (e *poxError) Error() string { return e.reason }
 
 // autodiscoverAnswer parses a request body and renders the response, or
 // returns a *poxError.
-func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte) ([]byte, httpkit.Subject, error) {
+func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte, client Client) ([]byte, httpkit.Subject, error) {
 	req, err := ParseRequest(body)
 	var reqErr *RequestError
 	if errors.As(err, &reqErr) {
 		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: reqErr.Reason}
 	}
-	if !req.OffersOutlookSchema() {
-		return nil, httpkit.Subject{}, &poxError{code: SchemaNotOffered,
+	schema := req.RequestedSchema()
+	if schema != SchemaOutlook {
+		return nil, httpkit.Subject{}, &poxError{code: SchemaNotOffered, schema: schema,
 			reason: "only the Outlook responseschema/2006a is offered; ActiveSync (mobilesync) is not"}
 	}
 	addr, err := autoconfig.ParseAddress(req.EMailAddress)
 	if err != nil {
-		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: err.Error()}
+		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: err.Error(), schema: schema}
 	}
 	subject := httpkit.SubjectOf(addr)
 	acct, err := h.deps.Resolver.AccountIn(ctx, cfg, addr, "")
 	if err != nil {
-		return nil, subject, &poxError{code: NotFound, reason: autoconfig.ErrUnknownDomain.Error(), subject: subject}
+		return nil, subject, &poxError{code: NotFound, reason: autoconfig.ErrUnknownDomain.Error(), subject: subject, schema: schema}
 	}
-	return Response(acct), subject, nil
+	return ResponseFor(acct, client), subject, nil
 }
 
 // autodiscoverProbe answers GET. Outlook probes

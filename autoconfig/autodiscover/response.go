@@ -36,9 +36,15 @@ func Encryption(sec autoconfig.Security) (ssl, encryption string) {
 }
 
 // Response renders the Outlook (responseschema/2006a) POX response for a
-// resolved account.
+// resolved account, as every client but eM Client gets it.
 func Response(a autoconfig.Account) []byte {
 	return AppendResponse(make([]byte, 0, 2048), a)
+}
+
+// ResponseFor renders the response for a kind of client: eM Client also
+// gets the account's CalDAV and CardDAV servers.
+func ResponseFor(a autoconfig.Account, client Client) []byte {
+	return AppendResponseFor(make([]byte, 0, 2048), a, client)
 }
 
 // AppendResponse appends the response to dst. Responses for one domain
@@ -51,6 +57,14 @@ func Response(a autoconfig.Account) []byte {
 // AuthRequired, UsePOPAuth, SMTPLast), with MS-OXDSCLI's Encryption next to
 // the SSL it overrides.
 func AppendResponse(dst []byte, a autoconfig.Account) []byte {
+	return AppendResponseFor(dst, a, ClientOther)
+}
+
+// AppendResponseFor appends the response for a kind of client to dst: for
+// eM Client, the account's CalDAV and CardDAV servers follow the mail
+// servers, as Protocol entries of types CalDAV and CardDAV. Outlook knows
+// no such types, so no other client gets them.
+func AppendResponseFor(dst []byte, a autoconfig.Account, client Client) []byte {
 	b := append(dst, `<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="`+ResponseNS+`">
   <Response xmlns="`+OutlookNS+`">
@@ -71,6 +85,10 @@ func AppendResponse(dst []byte, a autoconfig.Account) []byte {
 	incomingUser := a.PreferredIncoming().Username
 	for _, s := range a.Autodiscover {
 		b = appendProtocol(b, s, incomingUser)
+	}
+	if client == ClientEMClient {
+		b = appendDAVProtocol(b, "CalDAV", a.CalDAV)
+		b = appendDAVProtocol(b, "CardDAV", a.CardDAV)
 	}
 	return append(b, `    </Account>
   </Response>
@@ -105,6 +123,25 @@ func appendProtocol(b []byte, s autoconfig.Server, incomingUser string) []byte {
 		b = appendTextElement(b, indent, "UsePOPAuth", usePOPAuth)
 		b = append(b, indent+"<SMTPLast>off</SMTPLast>\n"...)
 	}
+	return append(b, "      </Protocol>\n"...)
+}
+
+// appendDAVProtocol appends a CalDAV or CardDAV Protocol entry as eM Client
+// reads it, when the provider offers the service: Type, Server as the full
+// URL, LoginName and DomainRequired, the shape mailcow's Autodiscover
+// (data/web/autodiscover.php) sends and eM Client sets calendars and
+// contacts up from (mailcow's eM Client guide). There is no Port or SSL
+// element: the URL carries both.
+func appendDAVProtocol(b []byte, typ string, ep autoconfig.DAVEndpoint) []byte {
+	if !ep.Offered() {
+		return b
+	}
+	const indent = "        "
+	b = append(b, "      <Protocol>\n"...)
+	b = appendTextElement(b, indent, "Type", typ)
+	b = appendTextElement(b, indent, "Server", ep.URL)
+	b = appendTextElement(b, indent, "LoginName", ep.Username)
+	b = append(b, indent+"<DomainRequired>off</DomainRequired>\n"...)
 	return append(b, "      </Protocol>\n"...)
 }
 

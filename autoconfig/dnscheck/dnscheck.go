@@ -6,15 +6,14 @@ package dnscheck
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -39,13 +38,17 @@ const (
 )
 
 // Report is the result of checking one customer domain: what `mailautoconf
-// check DOMAIN` prints and what the helpdesk page shows.
+// check DOMAIN` prints and what the helpdesk page shows. OK means no
+// finding other than informational ones.
 type Report struct {
 	Domain      string          `json:"domain"`
 	Provider    string          `json:"provider"`
 	ServiceHost string          `json:"service_host"`
 	Resolver    string          `json:"resolver"`
 	OK          bool            `json:"ok"`
+	Verdict     Verdict         `json:"verdict"`
+	Clients     []ClientResult  `json:"clients"`
+	Findings    []Finding       `json:"findings"`
 	Records     []RecordCheck   `json:"records"`
 	Endpoints   []EndpointCheck `json:"endpoints"`
 }
@@ -59,6 +62,8 @@ type RecordCheck struct {
 	Found  []string    `json:"found,omitempty"`
 	Status CheckStatus `json:"status"`
 	Detail string      `json:"detail,omitempty"`
+
+	cause error // why it could not be checked (CheckError)
 }
 
 // EndpointCheck is one HTTPS fetch of a discovery document.
@@ -67,6 +72,9 @@ type EndpointCheck struct {
 	URL    string      `json:"url"`
 	Status CheckStatus `json:"status"`
 	Detail string      `json:"detail,omitempty"`
+
+	record string // the DNS name (fully qualified) that leads there
+	cause  error  // the fetch's error, if any
 }
 
 // Problems counts the records and endpoints that are not ok or skipped.
@@ -85,18 +93,30 @@ func (r Report) Problems() int {
 	return n
 }
 
-// Checker looks a customer domain's records up live and fetches its
-// discovery documents over HTTPS.
+// Checker looks a customer domain's records up live, fetches its discovery
+// documents, and walks each mail client's discovery chain. Every step,
+// HTTPS fetches included, resolves names through Resolver only.
 type Checker struct {
 	// Resolver is the DNS server asked (host:port), recursive or
 	// authoritative for the domain.
 	Resolver string
-	// HTTPClient fetches the documents; nil means a client with Timeout
-	// and the system's roots. Tests give one trusting a test CA and dialing
-	// loopback.
-	HTTPClient *http.Client
 	// Timeout bounds each DNS query and each fetch (default 5 s).
 	Timeout time.Duration
+	// Deadline bounds the whole check (default 15 s): the steps run
+	// concurrently, and those left when it passes are reported as such.
+	Deadline time.Duration
+	// ISPDB is the base URL of the public Thunderbird ISP database
+	// (default DefaultISPDB); tests point it at a loopback server.
+	ISPDB string
+	// AllowInternal lets the checker connect to loopback, private,
+	// link-local, unique-local and unspecified addresses. Off by default:
+	// a domain's DNS must not make the service probe its own network.
+	AllowInternal bool
+	// RootCAs verifies certificates (nil: the system's roots). PortMap
+	// maps the standard ports (443, 80) to others: tests serve loopback
+	// HTTPS on a free port.
+	RootCAs *x509.CertPool
+	PortMap map[string]string
 }
 
 // maxDocument bounds what is read of a fetched document.
@@ -107,20 +127,38 @@ const maxDocument = 1 << 20
 const checkAddressLocal = "postmaster"
 
 // Check checks the records and documents of a resolved domain against its
-// decisions and the service host.
+// decisions and the service host, and what each client finds. Every step
+// runs concurrently within the check's deadline.
 func (c *Checker) Check(ctx context.Context, d autoconfig.Domain, serviceHost string) Report {
+	ctx, cancel := context.WithTimeout(ctx, c.deadline())
+	defer cancel()
+	r := newCheckRun(ctx, c)
 	domain := d.Name
 	rep := Report{Domain: domain, Provider: d.Provider.ID, ServiceHost: serviceHost, Resolver: c.Resolver}
-	for _, g := range groupRecords(dnsrecords.ForDomain(d, serviceHost)) {
-		rep.Records = append(rep.Records, c.checkRecord(ctx, g))
+	groups := groupRecords(dnsrecords.ForDomain(d, serviceHost))
+	rep.Records = make([]RecordCheck, len(groups))
+	rep.Endpoints = make([]EndpointCheck, 2)
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Go(func() { rep.Records[i] = r.checkRecord(g) })
 	}
-	rep.Endpoints = []EndpointCheck{
-		c.checkAutoconfig(ctx, d),
-		c.checkAutodiscover(ctx, d),
-		c.checkPACC(ctx, d, rep.Records),
-	}
-	rep.OK = rep.Problems() == 0
+	wg.Go(func() { rep.Endpoints[0] = r.checkAutoconfig(d) })
+	wg.Go(func() { rep.Endpoints[1] = r.checkAutodiscover(d) })
+	wg.Go(func() { rep.Clients = r.clientResults(d) })
+	wg.Wait()
+	// PACC compares the served bytes with the published digest.
+	rep.Endpoints = append(rep.Endpoints, r.checkPACC(d, rep.Records))
+	rep.Findings = r.findings(&rep, d)
+	rep.Verdict = rep.verdictOf()
+	rep.OK = rep.Verdict == VerdictOK
 	return rep
+}
+
+func (c *Checker) deadline() time.Duration {
+	if c.Deadline > 0 {
+		return c.Deadline
+	}
+	return 15 * time.Second
 }
 
 func (c *Checker) timeout() time.Duration {
@@ -139,6 +177,9 @@ type recordGroup struct {
 	txtPrefix string
 }
 
+// davPathPrefix starts the RFC 6764 §4 TXT record of a DAV context path.
+const davPathPrefix = "path="
+
 func groupRecords(records []dnsrecords.Record) []recordGroup {
 	var out []recordGroup
 	index := map[string]int{}
@@ -151,6 +192,11 @@ func groupRecords(records []dnsrecords.Record) []recordGroup {
 			g := recordGroup{name: r.Name, typ: r.Type}
 			if r.Type == "TXT" {
 				g.txtPrefix, _, _ = strings.Cut(r.Text, " ")
+				if strings.HasPrefix(g.txtPrefix, davPathPrefix) {
+					// Any path= record is the one that matters: a
+					// different path is wrong, not missing.
+					g.txtPrefix = davPathPrefix
+				}
 			}
 			out = append(out, g)
 		}
@@ -159,11 +205,11 @@ func groupRecords(records []dnsrecords.Record) []recordGroup {
 	return out
 }
 
-func (c *Checker) checkRecord(ctx context.Context, g recordGroup) RecordCheck {
+func (r *checkRun) checkRecord(g recordGroup) RecordCheck {
 	rc := RecordCheck{Name: g.name, Type: g.typ, Want: g.want}
-	found, err := c.query(ctx, g)
+	found, err := r.query(g)
 	if err != nil {
-		rc.Status, rc.Detail = CheckError, err.Error()
+		rc.Status, rc.Detail, rc.cause = CheckError, err.Error(), err
 		return rc
 	}
 	rc.Found = found
@@ -181,25 +227,11 @@ func (c *Checker) checkRecord(ctx context.Context, g recordGroup) RecordCheck {
 
 // query asks for one name and type and returns the values in the form
 // normalizeRDATA gives the wanted ones.
-func (c *Checker) query(ctx context.Context, g recordGroup) ([]string, error) {
+func (r *checkRun) query(g recordGroup) ([]string, error) {
 	qtype := dns.StringToType[g.typ]
-	m := new(dns.Msg)
-	m.SetQuestion(g.name, qtype)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	qctx, cancel := context.WithTimeout(ctx, c.timeout())
-	defer cancel()
-	client := &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize}
-	resp, _, err := client.ExchangeContext(qctx, m, c.Resolver)
-	if err == nil && resp.Truncated {
-		resp, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(qctx, m, c.Resolver)
-	}
+	resp, err := r.lookup(g.name, qtype)
 	if err != nil {
-		return nil, fmt.Errorf("looking up %s %s: %w", g.name, g.typ, err)
-	}
-	switch resp.Rcode {
-	case dns.RcodeSuccess, dns.RcodeNameError:
-	default:
-		return nil, fmt.Errorf("looking up %s %s: the resolver answered %s", g.name, g.typ, dns.RcodeToString[resp.Rcode])
+		return nil, err
 	}
 	var found []string
 	for _, rr := range resp.Answer {
@@ -249,50 +281,25 @@ func sameSet(a, b []string) bool {
 }
 
 // fetch gets one URL and returns the body of a 200 answer, or a verdict.
-func (c *Checker) fetch(ctx context.Context, method, rawURL, contentType string, body []byte) ([]byte, CheckStatus, string) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
-	if err != nil {
-		return nil, CheckError, err.Error()
+func (r *checkRun) fetchDoc(method, rawURL string, body []byte) ([]byte, CheckStatus, string, error) {
+	res := r.fetch(method, rawURL, body, false)
+	switch {
+	case res.certError():
+		return nil, CheckWrong, res.Err.Error(), res.Err
+	case res.Err != nil:
+		return nil, CheckError, res.Err.Error(), res.Err
+	case res.Status != http.StatusOK:
+		return nil, CheckWrong, fmt.Sprintf("HTTP status %d, want 200", res.Status), nil
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	client := c.HTTPClient
-	if client == nil {
-		client = &http.Client{
-			Timeout: c.timeout(),
-			// The endpoints must answer themselves: following redirects would
-			// let a domain's DNS send the server to any address.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		var certErr *tls.CertificateVerificationError
-		if errors.As(err, &certErr) {
-			return nil, CheckWrong, fmt.Sprintf("the certificate is not valid for %s: %v", req.URL.Hostname(), certErr.Err)
-		}
-		return nil, CheckError, err.Error()
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
-	if err != nil {
-		return nil, CheckError, fmt.Sprintf("reading the answer: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, CheckWrong, fmt.Sprintf("HTTP status %d, want 200", resp.StatusCode)
-	}
-	return data, CheckOK, ""
+	return res.Body, CheckOK, "", nil
 }
 
-func (c *Checker) checkAutoconfig(ctx context.Context, d autoconfig.Domain) EndpointCheck {
-	q := url.Values{"emailaddress": {checkAddressLocal + "@" + d.Name}}
-	ec := EndpointCheck{Name: "autoconfig", URL: "https://autoconfig." + d.Name + thunderbird.Paths[0] + "?" + q.Encode()}
-	body, status, detail := c.fetch(ctx, http.MethodGet, ec.URL, "", nil)
+func (r *checkRun) checkAutoconfig(d autoconfig.Domain) EndpointCheck {
+	ec := EndpointCheck{Name: "autoconfig", URL: "https://autoconfig." + d.Name + thunderbird.Paths[0] + addressQuery(d.Name),
+		record: fqdn("autoconfig." + d.Name)}
+	body, status, detail, err := r.fetchDoc(http.MethodGet, ec.URL, nil)
 	if status != CheckOK {
-		ec.Status, ec.Detail = status, detail
+		ec.Status, ec.Detail, ec.cause = status, detail, err
 		return ec
 	}
 	got, err := ThunderbirdServers(body)
@@ -359,12 +366,13 @@ const autodiscoverRequest = `<?xml version="1.0" encoding="utf-8"?>
 </Autodiscover>
 `
 
-func (c *Checker) checkAutodiscover(ctx context.Context, d autoconfig.Domain) EndpointCheck {
-	ec := EndpointCheck{Name: "autodiscover", URL: "https://autodiscover." + d.Name + autodiscover.POXPath}
+func (r *checkRun) checkAutodiscover(d autoconfig.Domain) EndpointCheck {
+	ec := EndpointCheck{Name: "autodiscover", URL: "https://autodiscover." + d.Name + autodiscover.POXPath,
+		record: fqdn("autodiscover." + d.Name)}
 	reqBody := fmt.Sprintf(autodiscoverRequest, checkAddressLocal+"@"+d.Name)
-	body, status, detail := c.fetch(ctx, http.MethodPost, ec.URL, "text/xml; charset=utf-8", []byte(reqBody))
+	body, status, detail, err := r.fetchDoc(http.MethodPost, ec.URL, []byte(reqBody))
 	if status != CheckOK {
-		ec.Status, ec.Detail = status, detail
+		ec.Status, ec.Detail, ec.cause = status, detail, err
 		return ec
 	}
 	got, err := AutodiscoverServers(body)
@@ -419,17 +427,17 @@ func AutodiscoverServers(body []byte) ([]string, error) {
 	return out, nil
 }
 
-func (c *Checker) checkPACC(ctx context.Context, d autoconfig.Domain, records []RecordCheck) EndpointCheck {
+func (r *checkRun) checkPACC(d autoconfig.Domain, records []RecordCheck) EndpointCheck {
 	domain := d.Name
-	ec := EndpointCheck{Name: "pacc", URL: "https://" + pacc.Prefix + domain + pacc.Path}
+	ec := EndpointCheck{Name: "pacc", URL: "https://" + pacc.Prefix + domain + pacc.Path, record: fqdn(pacc.Prefix + domain)}
 	want, err := pacc.Render(d)
 	if err != nil {
 		ec.Status, ec.Detail = CheckSkipped, err.Error()
 		return ec
 	}
-	body, status, detail := c.fetch(ctx, http.MethodGet, ec.URL, "", nil)
+	body, status, detail, err := r.fetchDoc(http.MethodGet, ec.URL, nil)
 	if status != CheckOK {
-		ec.Status, ec.Detail = status, detail
+		ec.Status, ec.Detail, ec.cause = status, detail, err
 		return ec
 	}
 	if !bytes.Equal(body, want) {
@@ -441,7 +449,9 @@ func (c *Checker) checkPACC(ctx context.Context, d autoconfig.Domain, records []
 	digest := strconv.Quote(pacc.DigestRecord(body))
 	for _, r := range records {
 		if r.Name == pacc.Label+"."+domain+"." && r.Type == "TXT" && !slices.Contains(r.Found, digest) {
+			// The owner's digest record is stale, not our document.
 			ec.Status, ec.Detail = CheckWrong, "no _ua-auto-config TXT record carries the digest of the served document"
+			ec.record = r.Name
 			return ec
 		}
 	}

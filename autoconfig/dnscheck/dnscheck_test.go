@@ -2,6 +2,9 @@ package dnscheck_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,17 +14,24 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
+// customerZone serves testdata/dns/<zone> and the names of the loopback web
+// (testdata/dns/clients.zone) on loopback DNS.
+func customerZone(t *testing.T, zone string) *dnstest.Server {
+	t.Helper()
+	return dnstest.Start(t, testkit.Testdata(t, "dns/"+zone), testkit.Testdata(t, "dns/clients.zone"))
+}
+
 // checkDomain runs the checker against the loopback DNS server serving
-// testdata/dns/<zone> and the loopback HTTPS customer sites.
+// testdata/dns/<zone> and the loopback customer sites.
 func checkDomain(t *testing.T, zone, domain string) (dnscheck.Report, *dnstest.Server) {
 	t.Helper()
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/"+zone))
-	sites := dnstest.CustomerSites(t)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: sites.Client()}
+	srv := customerZone(t, zone)
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	return c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), domain), testServiceHost), srv
 }
 
@@ -81,8 +91,8 @@ func TestCheck_PlantedMistakesAreReported(t *testing.T) {
 	}
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["autoconfig"].Status)
 	assert.Contains(t, endpoints["autoconfig"].Detail, "imap imap.wrong.example:993 SSL")
-	assert.Equal(t, dnscheck.CheckWrong, endpoints["autodiscover"].Status)
-	assert.Contains(t, endpoints["autodiscover"].Detail, "certificate is not valid for autodiscover.broken.example")
+	assert.Equal(t, dnscheck.CheckError, endpoints["autodiscover"].Status, "no autodiscover name: nothing to connect to")
+	assert.Contains(t, endpoints["autodiscover"].Detail, "autodiscover.broken.example has no address")
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["pacc"].Status)
 	assert.Contains(t, endpoints["pacc"].Detail, "differs")
 }
@@ -90,9 +100,8 @@ func TestCheck_PlantedMistakesAreReported(t *testing.T) {
 func TestCheck_ModelChangedSincePublishing(t *testing.T) {
 	// The model changed (a new help URL) but neither the service nor the
 	// zone did: the served document and the published digest are stale.
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
-	sites := dnstest.CustomerSites(t)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: sites.Client()}
+	srv := customerZone(t, "example.ch.zone")
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	p := defaultProvider(t)
 	rep := c.Check(context.Background(), autoconfig.NewDomain(p, "example.ch"), testServiceHost)
 	require.True(t, rep.OK)
@@ -113,31 +122,81 @@ func TestCheck_ModelChangedSincePublishing(t *testing.T) {
 }
 
 func TestCheck_ServfailAndTimeoutAreErrors(t *testing.T) {
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
+	srv := customerZone(t, "example.ch.zone")
 	srv.SetRcode(dns.RcodeServerFailure)
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: dnstest.CustomerSites(t).Client()}
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
 	rep := c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	assert.False(t, rep.OK)
 	require.NotEmpty(t, rep.Records)
 	assert.Equal(t, dnscheck.CheckError, rep.Records[0].Status)
 	assert.Contains(t, rep.Records[0].Detail, "SERVFAIL")
+	failed := findingsOf(rep, "lookup-failed")
+	require.Len(t, failed, len(rep.Records), "SERVFAIL comes from the domain's name servers: one finding per record")
+	assert.Equal(t, dnscheck.FaultOwner, failed[0].Fault)
+	assert.True(t, failed[0].Required, "the MX could not be verified")
 
-	c = &dnscheck.Checker{Resolver: dnstest.StartSilent(t), HTTPClient: dnstest.CustomerSites(t).Client(), Timeout: 50 * time.Millisecond}
+	c = dnstest.CustomerWeb(t).Checker(dnstest.StartSilent(t), testISPDB)
+	c.Timeout = 50 * time.Millisecond
 	rep = c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	assert.False(t, rep.OK)
 	assert.Equal(t, dnscheck.CheckError, rep.Records[0].Status)
 }
 
 func TestCheck_UntrustedCertificateIsWrong(t *testing.T) {
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
-	sites := dnstest.CustomerSites(t)
-	otherCA := dnstest.CustomerSites(t).Roots
-	c := &dnscheck.Checker{Resolver: srv.Addr, HTTPClient: dnstest.Client(sites.Addr, otherCA)}
+	srv := customerZone(t, "example.ch.zone")
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
+	c.RootCAs = dnstest.CustomerSites(t).Roots // another CA
 	rep := c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "example.ch"), testServiceHost)
 	for _, e := range rep.Endpoints {
 		assert.Equal(t, dnscheck.CheckWrong, e.Status, e.Name)
 		assert.Contains(t, e.Detail, "the certificate is not valid for ", e.Name)
 	}
+	// The names point at us: the certificate is ours to fix.
+	failed := findingsOf(rep, "service-failed")
+	require.Len(t, failed, 3)
+	for _, f := range failed {
+		assert.Equal(t, dnscheck.FaultOurs, f.Fault)
+	}
+	assert.Equal(t, dnscheck.VerdictOurs, rep.Verdict)
+	// Thunderbird for Android asks the user to approve what an untrusted
+	// certificate serves; Thunderbird desktop goes on down its chain.
+	android := clientsOf(rep)[dnscheck.ClientThunderbirdAndroid]
+	assert.Equal(t, dnscheck.OutcomeOurs, android.Outcome)
+	assert.Contains(t, noteKeys(android), "approval-certificate")
+}
+
+// The live check verifies the RFC 6764 records of a provider with DAV
+// URLs: a published path that differs from the model is wrong, not missing.
+func TestCheck_DAVRecords(t *testing.T) {
+	cfg := testkit.Config(t, "apple-dav.yaml")
+	d := autoconfig.NewDomain(testkit.Provider(t, cfg, "example.net"), "example.net")
+	zone := string(dnsrecords.ZoneFile("example.net", dnsrecords.ForDomain(d, testServiceHost)))
+	require.Contains(t, zone, `"path=/caldav/"`)
+	zone = strings.Replace(zone, `"path=/caldav/"`, `"path=/wrong/"`, 1)
+	path := filepath.Join(t.TempDir(), "example.net.zone")
+	require.NoError(t, os.WriteFile(path, []byte(zone+"example.net. IN SOA ns1.example.net. hostmaster.example.net. 1 7200 900 1209600 300\n"), 0o644))
+	srv := dnstest.Start(t, path, testkit.Testdata(t, "dns/clients.zone"))
+	c := dnstest.CustomerWeb(t).Checker(srv.Addr, testISPDB)
+	rep := c.Check(context.Background(), d, testServiceHost)
+
+	records := map[string]dnscheck.RecordCheck{}
+	for _, r := range rep.Records {
+		records[r.Name+" "+r.Type] = r
+	}
+	for key, want := range map[string]dnscheck.CheckStatus{
+		"_caldavs._tcp.example.net. SRV":  dnscheck.CheckOK,
+		"_caldavs._tcp.example.net. TXT":  dnscheck.CheckWrong,
+		"_caldav._tcp.example.net. SRV":   dnscheck.CheckOK,
+		"_carddavs._tcp.example.net. SRV": dnscheck.CheckOK,
+		"_carddavs._tcp.example.net. TXT": dnscheck.CheckOK,
+		"_carddav._tcp.example.net. SRV":  dnscheck.CheckOK,
+	} {
+		r, ok := records[key]
+		require.True(t, ok, "no check for %s", key)
+		assert.Equal(t, want, r.Status, "%s: %s", key, r.Detail)
+	}
+	assert.Equal(t, []string{`"path=/wrong/"`}, records["_caldavs._tcp.example.net. TXT"].Found)
+	assert.False(t, rep.OK)
 }
 
 const testServiceHost = "autoconfig.infomaniak.com"

@@ -1,6 +1,7 @@
 // Package dnsrecords lists the DNS records a customer domain publishes for
 // its provider (MX, SPF, the service's CNAMEs, RFC 6186/8314 SRV records,
-// the PACC digest) and writes them as a zone-file fragment.
+// RFC 6764 CalDAV/CardDAV records, the PACC digest) and writes them as a
+// zone-file fragment.
 package dnsrecords
 
 import (
@@ -99,6 +100,8 @@ func ForDomain(d autoconfig.Domain, serviceHost string) []Record {
 	for _, svc := range srvServices {
 		out = append(out, srvRecords(d.Settings, svc, apex)...)
 	}
+	out = append(out, davRecords("caldav", "CalDAV", d.CalDAV, apex)...)
+	out = append(out, davRecords("carddav", "CardDAV", d.CardDAV, apex)...)
 	if serviceHost != "" {
 		add(Record{Name: "_autodiscover._tcp." + apex, Type: "SRV", Weight: 1, Port: 443, Target: fqdn(serviceHost),
 			Purpose: "Outlook finds Autodiscover through this SRV when autodiscover.<domain> fails"})
@@ -139,6 +142,37 @@ func srvRecords(s autoconfig.Settings, svc srvService, apex string) []Record {
 		out = append(out, r)
 	}
 	return out
+}
+
+// davRecords are the RFC 6764 records of one DAV service (service is
+// "caldav" or "carddav"), when the provider offers it: the SRV record of
+// the scheme its URL uses (§3: _caldavs/_carddavs for TLS), with the
+// context path in a TXT record "path=" on the same name (§4), and the other
+// scheme's SRV record with the "." target, which says it is not offered
+// (RFC 2782). Thunderbird's calendar and address-book setup looks these up
+// when the user gives only a domain.
+func davRecords(service, name string, ep autoconfig.DAVEndpoint, apex string) []Record {
+	if !ep.Offered() {
+		return nil
+	}
+	offered, other := "_"+service+"s._tcp."+apex, "_"+service+"._tcp."+apex
+	how := "with TLS"
+	if !ep.TLS {
+		offered, other = other, offered
+		how = "without TLS"
+	}
+	records := []Record{
+		{Name: offered, Type: "SRV", Weight: 1, Port: ep.Port, Target: fqdn(ep.Host),
+			Purpose: name + " " + how + " (RFC 6764)"},
+		{Name: offered, Type: "TXT", Text: "path=" + ep.Path,
+			Purpose: name + " context path (RFC 6764)"},
+		{Name: other, Type: "SRV", Target: ".", Purpose: "not offered"},
+	}
+	for i := range records {
+		records[i].TTL = TTL
+		records[i].Value = records[i].RDATA()
+	}
+	return records
 }
 
 func srvPurpose(s autoconfig.Server) string {

@@ -90,20 +90,105 @@ func TestDNSRecords_NamedCheckzoneAcceptsTheZone(t *testing.T) {
 		}
 		t.Skip("named-checkzone not installed (Debian: bind9-utils)")
 	}
-	dir := t.TempDir()
-	fragment := filepath.Join(dir, "records.zone")
-	require.NoError(t, os.WriteFile(fragment, dnsrecords.ZoneFile("example.ch", defaultRecords(t)), 0o644))
-	wrapper := filepath.Join(dir, "example.ch.zone")
-	require.NoError(t, os.WriteFile(wrapper, []byte(`$TTL 3600
+	for name, records := range map[string][]dnsrecords.Record{
+		"default":          defaultRecords(t),
+		"calendar and DAV": davRecords(t, "example.ch"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			fragment := filepath.Join(dir, "records.zone")
+			require.NoError(t, os.WriteFile(fragment, dnsrecords.ZoneFile("example.ch", records), 0o644))
+			wrapper := filepath.Join(dir, "example.ch.zone")
+			require.NoError(t, os.WriteFile(wrapper, []byte(`$TTL 3600
 example.ch. IN SOA ns1.example.ch. hostmaster.example.ch. 1 7200 900 1209600 300
 example.ch. IN NS ns1.example.ch.
 ns1.example.ch. IN A 192.0.2.1
 $INCLUDE `+fragment+`
 `), 0o644))
-	// -i local: check integrity without looking names up on the network.
-	out, err := exec.Command(checker, "-i", "local", "example.ch", wrapper).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	assert.Contains(t, string(out), "OK")
+			// -i local: check integrity without looking names up on the network.
+			out, err := exec.Command(checker, "-i", "local", "example.ch", wrapper).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			assert.Contains(t, string(out), "OK")
+		})
+	}
+}
+
+// davRecords are the records of the DAV example provider
+// (testdata/config/apple-dav.yaml: CalDAV on 443, CardDAV on 8443).
+func davRecords(t *testing.T, domain string) []dnsrecords.Record {
+	t.Helper()
+	cfg := testkit.Config(t, "apple-dav.yaml")
+	return dnsrecords.ForDomain(autoconfig.NewDomain(testkit.Provider(t, cfg, "example.net"), domain), testServiceHost)
+}
+
+func TestDNSRecords_DAVGolden(t *testing.T) {
+	records := davRecords(t, "example.net")
+	testkit.Golden(t, "dns/example.net-dav.zone", dnsrecords.ZoneFile("example.net", records))
+	out, err := json.MarshalIndent(records, "", "  ")
+	require.NoError(t, err)
+	testkit.Golden(t, "dns/example.net-dav.json", append(out, '\n'))
+}
+
+// RFC 6764: _caldavs/_carddavs SRV to the DAV host and port (§3), the
+// context path in TXT "path=" on the same name (§4), and the plain-HTTP
+// services marked not offered with the "." target; read back with a zone
+// parser.
+func TestDNSRecords_RFC6764(t *testing.T) {
+	cfg := testkit.Config(t, "apple-dav.yaml")
+	d := autoconfig.NewDomain(testkit.Provider(t, cfg, "example.net"), "example.net")
+	rrs := parseZone(t, dnsrecords.ZoneFile("example.net", davRecords(t, "example.net")))
+	for _, tc := range []struct {
+		service string
+		ep      autoconfig.DAVEndpoint
+		path    string
+		port    uint16
+	}{
+		{"caldav", d.CalDAV, "/caldav/", 443},
+		{"carddav", d.CardDAV, "/carddav/", 8443},
+	} {
+		t.Run(tc.service, func(t *testing.T) {
+			srv := findSRV(t, rrs, "_"+tc.service+"s._tcp.example.net.")
+			assert.Equal(t, "dav.example.net.", srv.Target)
+			assert.Equal(t, tc.port, srv.Port)
+			assert.Equal(t, uint16(tc.ep.Port), srv.Port)
+			var paths []string
+			for _, rr := range rrs {
+				if txt, ok := rr.(*dns.TXT); ok && txt.Hdr.Name == "_"+tc.service+"s._tcp.example.net." {
+					paths = append(paths, strings.Join(txt.Txt, ""))
+				}
+			}
+			assert.Equal(t, []string{"path=" + tc.path}, paths)
+			assert.Equal(t, ".", findSRV(t, rrs, "_"+tc.service+"._tcp.example.net.").Target, "not offered without TLS")
+		})
+	}
+}
+
+// A DAV URL over plain HTTP is published as such, and the TLS service as not
+// offered; a provider without DAV publishes no DAV record.
+func TestDNSRecords_DAVWithoutTLSAndWithoutDAV(t *testing.T) {
+	cfg := testkit.ParseConfig(t, `
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls}]
+    carddav_url: http://dav.h.example:8080
+`)
+	records := dnsrecords.ForDomain(autoconfig.NewDomain(cfg.Providers[0], "h.example"), "")
+	plain := recordNamed(t, records, "_carddav._tcp.h.example.")
+	assert.Equal(t, "0 1 8080 dav.h.example.", plain.Value)
+	assert.Equal(t, ".", recordNamed(t, records, "_carddavs._tcp.h.example.").Target)
+	for _, r := range records {
+		assert.NotContains(t, r.Name, "caldav", "no CalDAV URL, no CalDAV record")
+		if r.Type == "TXT" && strings.HasPrefix(r.Text, "path=") {
+			assert.Equal(t, "_carddav._tcp.h.example.", r.Name)
+			assert.Equal(t, "path=/", r.Text)
+		}
+	}
+	for _, r := range defaultRecords(t) {
+		assert.NotContains(t, r.Name, "dav", "the default provider has no DAV URL")
+	}
 }
 
 func TestDNSRecords_SubmissionsNotSMTPS(t *testing.T) {

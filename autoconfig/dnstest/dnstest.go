@@ -22,6 +22,7 @@ type Server struct {
 	Addr string // host:port
 
 	queries atomic.Int64
+	asked   sync.Map     // "name TYPE" → true
 	rcode   atomic.Int32 // forced response code, or -1
 
 	mu      sync.Mutex
@@ -31,13 +32,15 @@ type Server struct {
 	arrived chan struct{} // receives one value per query held at the gate
 }
 
-// Start serves the zone file at path (its $ORIGIN decides relative names)
-// until the test ends.
-func Start(t testing.TB, path string) *Server {
+// Start serves the zone file at path (its $ORIGIN decides relative names),
+// and those at more, until the test ends.
+func Start(t testing.TB, path string, more ...string) *Server {
 	t.Helper()
 	s := &Server{}
 	s.rcode.Store(-1)
-	s.load(t, path)
+	for _, p := range append([]string{path}, more...) {
+		s.load(t, p)
+	}
 	pc, ln := listenUDPAndTCP(t)
 	s.Addr = pc.LocalAddr().String()
 	udp := &dns.Server{PacketConn: pc, Handler: s}
@@ -89,12 +92,19 @@ func (s *Server) load(t testing.TB, path string) {
 	zp := dns.NewZoneParser(f, "", path)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		rr.Header().Name = strings.ToLower(rr.Header().Name)
-		if soa, isSOA := rr.(*dns.SOA); isSOA {
+		if soa, isSOA := rr.(*dns.SOA); isSOA && s.soa == nil {
 			s.soa = soa
 		}
 		s.records = append(s.records, rr)
 	}
 	require.NoError(t, zp.Err(), "parsing %s", path)
+}
+
+// Asked reports whether a query for name (fully qualified, lower case) and
+// type (e.g. "A") was received.
+func (s *Server) Asked(name, typ string) bool {
+	_, ok := s.asked.Load(name + " " + typ)
+	return ok
 }
 
 // Queries is the number of queries received so far.
@@ -150,6 +160,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	q := req.Question[0]
 	name := strings.ToLower(q.Name)
+	s.asked.Store(name+" "+dns.TypeToString[q.Qtype], true)
 	exists := false
 	var cname []dns.RR
 	for _, rr := range s.records {

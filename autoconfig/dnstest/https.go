@@ -74,6 +74,17 @@ func Client(addr string, roots *x509.CertPool) *http.Client {
 // these tests do not depend on the Autodiscover renderer.
 func CustomerSites(t testing.TB) *HTTPSServer {
 	t.Helper()
+	return StartHTTPS(t, customerHandler(t), customerNames...)
+}
+
+// customerNames are the names the customer sites' certificate covers.
+var customerNames = []string{
+	"autoconfig.example.ch", "autodiscover.example.ch", "ua-auto-config.example.ch",
+	"autoconfig.broken.example", "ua-auto-config.broken.example",
+}
+
+func customerHandler(t testing.TB) http.Handler {
+	t.Helper()
 	wrong, err := autoconfig.Parse("wrong.yaml", []byte(`
 catch_all: wrong.example
 providers:
@@ -87,7 +98,7 @@ providers:
 	bad := engineFor(wrong)
 	autodiscover, err := os.ReadFile(testkit.Testdata(t, "dns/autodiscover-response.xml"))
 	require.NoError(t, err)
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.URL.Path, "/autodiscover/autodiscover.xml") && r.Method == http.MethodPost {
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Write(autodiscover)
@@ -99,9 +110,6 @@ providers:
 		}
 		good.ServeHTTP(w, r)
 	})
-	return StartHTTPS(t, handler,
-		"autoconfig.example.ch", "autodiscover.example.ch", "ua-auto-config.example.ch",
-		"autoconfig.broken.example", "ua-auto-config.broken.example")
 }
 
 func engineFor(cfg *autoconfig.Config) http.Handler {

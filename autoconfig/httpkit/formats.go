@@ -16,6 +16,7 @@ const (
 	FormatAutodiscover = "autodiscover"
 	FormatApple        = "apple"
 	FormatPACC         = "pacc"
+	FormatDAV          = "dav"
 	FormatWizard       = "wizard"
 	FormatOperations   = "operations"
 	FormatOther        = "other"

@@ -63,6 +63,11 @@ func NoStore(c *gin.Context) {
 	h["X-Content-Type-Options"] = nosniff
 }
 
+// WriteText answers with status and one line of text, not cacheable.
+func WriteText(c *gin.Context, status int, line string) {
+	Write(c, status, TextContentType, []byte(line+"\n"))
+}
+
 // StatusError is an error answered with a given status and message. Its
 // message must not contain request input.
 type StatusError struct {
@@ -128,7 +133,7 @@ func logIfInternal(c *gin.Context, logger *slog.Logger, err error, status int) {
 func WriteError(c *gin.Context, logger *slog.Logger, err error) {
 	status := Status(err)
 	logIfInternal(c, logger, err, status)
-	Write(c, status, TextContentType, []byte(publicMessage(err, status)+"\n"))
+	WriteText(c, status, publicMessage(err, status))
 }
 
 // WriteJSONError answers err as {"error": "..."} with its status, for

@@ -34,6 +34,11 @@ const (
 // the default ports (IMAP 993, POP3 995, submission 465).
 var ErrUnexpressible = httpkit.Error(http.StatusNotFound, "this provider's servers cannot be described in PACC: it needs IMAP or POP3 with implicit TLS on 993/995 and SMTP with implicit TLS on 465")
 
+// ErrLoginNotAddress means the provider's login names are not the full
+// address: a PACC document has no username field, so a client would log in
+// with the address and fail.
+var ErrLoginNotAddress = httpkit.Error(http.StatusNotFound, "this provider's login names are not the full email address, and PACC has no username field: no PACC document is published")
+
 // paccDocument is the draft's JSON document. Field order is fixed by the
 // struct, so encoding is byte-stable: the DNS digest depends on every byte.
 type paccDocument struct {
@@ -82,26 +87,37 @@ type paccHelp struct {
 //
 // Only servers with implicit TLS on the default port can be listed, the
 // first such of each protocol in the order of preference; discouraged
-// servers are left out, as PACC has no way to say so.
+// servers are left out, as PACC has no way to say so. A client logs in to
+// them with the address the user typed (PACC has no username field), so a
+// provider whose login names differ gets ErrLoginNotAddress.
 func Render(d autoconfig.Domain) ([]byte, error) {
 	p := d.Provider
 	var doc paccDocument
+	var listed []autoconfig.Server // the servers the document names
 	for _, s := range d.Incoming {
 		switch {
 		case s.Discouraged || s.Security != autoconfig.SecurityTLS:
 		case s.Protocol == autoconfig.IMAP && s.Port == 993 && doc.Protocols.IMAP == nil:
 			doc.Protocols.IMAP = &paccHost{Host: s.Host}
+			listed = append(listed, s)
 		case s.Protocol == autoconfig.POP3 && s.Port == 995 && doc.Protocols.POP3 == nil:
 			doc.Protocols.POP3 = &paccHost{Host: s.Host}
+			listed = append(listed, s)
 		}
 	}
 	for _, s := range d.Outgoing {
 		if s.Port == 465 && s.Security == autoconfig.SecurityTLS && !s.Discouraged && doc.Protocols.Submit == nil {
 			doc.Protocols.Submit = &paccHost{Host: s.Host}
+			listed = append(listed, s)
 		}
 	}
 	if (doc.Protocols.IMAP == nil && doc.Protocols.POP3 == nil) || doc.Protocols.Submit == nil {
 		return nil, ErrUnexpressible
+	}
+	for _, s := range listed {
+		if !d.LoginIsAddress(s) {
+			return nil, ErrLoginNotAddress
+		}
 	}
 	if p.CalDAVURL != "" {
 		doc.Protocols.CalDAV = &paccURL{URL: p.CalDAVURL}

@@ -122,6 +122,60 @@ providers:
 	}
 }
 
+// PACC has no username field: a client logs in with the address the user
+// typed. Only providers whose every listed server takes the full address get
+// a document and a digest record.
+func TestPACC_OnlyWhereLoginIsTheAddress(t *testing.T) {
+	tests := []struct {
+		name, imapLogin, smtpLogin string
+		unicode                    bool
+		served                     bool
+	}{
+		{"default: the address", "", "", false, true},
+		{"the address spelled out", "%EMAILADDRESS%", "%EMAILLOCALPART%@%EMAILDOMAIN%", false, true},
+		{"local part only", "%EMAILLOCALPART%", "%EMAILADDRESS%", false, false},
+		{"SMTP login differs", "%EMAILADDRESS%", "smtp-%EMAILLOCALPART%", false, false},
+		{"fixed prefix", "mail+%EMAILADDRESS%", "%EMAILADDRESS%", false, false},
+		{"Unicode logins spelled out", "%EMAILLOCALPART%@%EMAILDOMAIN%", "", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			login := func(u string) string {
+				if u == "" {
+					return ""
+				}
+				return `, username: "` + u + `"`
+			}
+			cfg := testkit.ParseConfig(t, `
+providers:
+  - id: h.example
+    display_name: H
+    domains: [bücher.example]
+    login: {unicode_domain: `+map[bool]string{true: "true", false: "false"}[tt.unicode]+`}
+    incoming: [{protocol: imap, host: h.example, port: 993, security: tls`+login(tt.imapLogin)+`}]
+    outgoing: [{protocol: smtp, host: h.example, port: 465, security: tls`+login(tt.smtpLogin)+`}]
+`)
+			d := autoconfig.NewDomain(cfg.Providers[0], "xn--bcher-kva.example")
+			_, err := pacc.Render(d)
+			var digest bool
+			for _, r := range dnsrecords.ForDomain(d, "svc.example") {
+				digest = digest || r.Name == "_ua-auto-config.xn--bcher-kva.example."
+			}
+			rec := paccGet(t, cfg, "ua-auto-config.xn--bcher-kva.example", "")
+			if tt.served {
+				require.NoError(t, err)
+				assert.True(t, digest, "digest record")
+				assert.Equal(t, http.StatusOK, rec.Code)
+				return
+			}
+			require.ErrorIs(t, err, pacc.ErrLoginNotAddress)
+			assert.False(t, digest, "no digest for a document that is not served")
+			assert.Equal(t, http.StatusNotFound, rec.Code)
+			assert.Contains(t, rec.Body.String(), "PACC has no username field")
+		})
+	}
+}
+
 func TestPACC_Route(t *testing.T) {
 	tests := []struct {
 		name, host, query string

@@ -11,11 +11,13 @@ import (
 
 // Paths are where Thunderbird looks, in order, on autoconfig.<domain> and
 // <domain> (https first, then http); /.well-known/mail-v1.xml is the path
-// of early drafts of draft-ietf-mailmaint-autoconfig.
+// of early drafts of draft-ietf-mailmaint-autoconfig; the Android app Nine
+// asks /v1.1/mail/config-v1.1.xml.
 var Paths = []string{
 	"/mail/config-v1.1.xml",
 	"/.well-known/autoconfig/mail/config-v1.1.xml",
 	"/.well-known/mail-v1.xml",
+	"/v1.1/mail/config-v1.1.xml",
 }
 
 // Handler serves config-v1.1.xml.
@@ -41,7 +43,7 @@ func New(deps httpkit.Deps) *Handler {
 }
 
 // Register adds the routes: called by Thunderbird (desktop, Android), K-9
-// Mail, Evolution, KMail, Delta Chat and FairEmail.
+// Mail, Evolution, KMail, Delta Chat, FairEmail and Nine.
 func (h *Handler) Register(r gin.IRouter) {
 	for _, path := range Paths {
 		r.GET(path, h.serve)

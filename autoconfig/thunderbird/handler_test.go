@@ -141,3 +141,14 @@ func TestAutoconfig_ServesTheConfigInForce(t *testing.T) {
 	store.Swap(autoconfig.Default())
 	assert.Equal(t, http.StatusOK, getThunderbird(e, "/mail/config-v1.1.xml", "jane@example.org").Code)
 }
+
+// The Android app Nine asks /v1.1/mail/config-v1.1.xml: it gets the same
+// document as Thunderbird.
+func TestAutoconfig_NinePath(t *testing.T) {
+	e := testEngine(t, autoconfig.Default())
+	w := getThunderbird(e, "/v1.1/mail/config-v1.1.xml", "jane@example.ch")
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, string(thunderbird.Render(autoconfig.NewDomain(autoconfig.Default().CatchAll, "example.ch"))), w.Body.String())
+	w = do(e, http.MethodGet, "/v1.1/mail/config-v1.1.xml", "autoconfig.example.org", nil)
+	assert.Equal(t, http.StatusOK, w.Code, "Host header form, without emailaddress")
+}

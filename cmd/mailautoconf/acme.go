@@ -2,92 +2,124 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"net/http"
+	"errors"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 
-	"golang.org/x/crypto/acme"
-	"golang.org/x/crypto/acme/autocert"
-
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
-// acmeHostPrefixes are the names clients look up for a mail domain.
-var acmeHostPrefixes = []string{"autoconfig.", "autodiscover.", "ua-auto-config."}
-
-// newACMEManager obtains and renews certificates on demand, at the first
-// handshake for a name its host policy allows.
-func newACMEManager(o serveOptions, store *autoconfig.Store, base *url.URL) (*autocert.Manager, error) {
-	if err := os.MkdirAll(o.acmeCache, 0o700); err != nil {
-		return nil, fmt.Errorf("creating --acme-cache: %w", err)
+// newCertPolicy is the decision on certificate names, for on-demand
+// issuance and GET /tls/allowed alike. Names must resolve to the
+// configuration's service_host, else to the --public-url host, through
+// the same resolver as accept.mx.
+func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Resolver, base *url.URL, catchAll bool, m *metrics.Metrics) *certpolicy.Policy {
+	resolver := &autoconfig.Resolver{Store: store}
+	if mx != nil {
+		resolver.MX = mx // a nil *mxlookup.Resolver must stay a nil interface
 	}
-	m := &autocert.Manager{
-		Prompt:     autocert.AcceptTOS,
-		Cache:      autocert.DirCache(o.acmeCache),
-		HostPolicy: acmeHostPolicy(store, base),
-		Email:      o.acmeEmail,
+	p := &certpolicy.Policy{
+		Served:      servedBy(resolver),
+		ServiceHost: func() string { return serviceHost(store.Config(), base) },
+		CatchAll:    catchAll,
+		Observe:     func(d certpolicy.Decision) { m.CertificateDecision(d.Allowed, d.Reason) },
 	}
-	if o.acmeDirectory != "" || o.acmeCAFile != "" {
-		m.Client = &acme.Client{DirectoryURL: o.acmeDirectory}
-		if m.Client.DirectoryURL == "" {
-			m.Client.DirectoryURL = autocert.DefaultACMEDirectory
-		}
+	if mx != nil {
+		p.Pointer = certpolicy.NewPointer(mx.Server())
 	}
-	if o.acmeCAFile != "" {
-		pem, err := os.ReadFile(o.acmeCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading --acme-directory-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--acme-directory-ca %s holds no PEM certificate", o.acmeCAFile)
-		}
-		m.Client.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	}
-	return m, nil
+	return p
 }
 
-// acmeHostPolicy allows the autoconfig., autodiscover. and ua-auto-config.
-// names of the domains the configuration in force lists exactly, and the
-// host of --public-url. Names served only through a wildcard or catch_all
-// are refused: anyone could otherwise make the service request certificates
-// for endless names and exhaust the CA's rate limits for the account.
-func acmeHostPolicy(store *autoconfig.Store, base *url.URL) autocert.HostPolicy {
-	return func(_ context.Context, host string) error {
-		host = strings.ToLower(strings.TrimSuffix(host, "."))
-		if base != nil && host == strings.ToLower(base.Hostname()) {
-			return nil
+// serviceHost is the host name customer names point at.
+func serviceHost(cfg *autoconfig.Config, base *url.URL) string {
+	if cfg.ServiceHost != "" {
+		return cfg.ServiceHost
+	}
+	if base != nil {
+		return strings.ToLower(base.Hostname())
+	}
+	return ""
+}
+
+// servedBy tells certpolicy how the configuration serves a domain,
+// through the Resolver's provider lookup (accept.mx included).
+func servedBy(r *autoconfig.Resolver) certpolicy.Served {
+	return func(ctx context.Context, domain string) (certpolicy.Match, error) {
+		cfg := r.Config()
+		p, err := r.ProviderIn(ctx, cfg, domain)
+		var unknown *autoconfig.DomainError
+		switch {
+		case errors.As(err, &unknown):
+			return certpolicy.NotServed, nil
+		case err != nil:
+			return certpolicy.NotServed, err
 		}
-		for _, prefix := range acmeHostPrefixes {
-			if domain, ok := strings.CutPrefix(host, prefix); ok && listsExactly(store.Config(), domain) {
-				return nil
+		return classify(cfg, p, domain), nil
+	}
+}
+
+// classify says how p came to serve domain: listed, under a wildcard, by
+// catch_all, or else through its MX (the one lookup that consults DNS).
+func classify(cfg *autoconfig.Config, p *autoconfig.Provider, domain string) certpolicy.Match {
+	if slices.Contains(p.Domains, domain) {
+		return certpolicy.Listed
+	}
+	for _, d := range p.Domains {
+		if suffix, ok := strings.CutPrefix(d, "*."); ok && strings.HasSuffix(domain, "."+suffix) {
+			return certpolicy.Wildcard
+		}
+	}
+	if p == cfg.CatchAll {
+		return certpolicy.CatchAll
+	}
+	return certpolicy.AcceptMX
+}
+
+// listedNames are the names to certify ahead of time: the service host
+// and the autoconfig., autodiscover. and ua-auto-config. names of every
+// domain listed exactly (a wildcard names no host).
+func listedNames(cfg *autoconfig.Config, base *url.URL) []string {
+	var names []string
+	if h := serviceHost(cfg, base); h != "" {
+		names = append(names, h)
+	}
+	for _, p := range cfg.Providers {
+		for _, d := range p.Domains {
+			if strings.HasPrefix(d, "*.") {
+				continue
+			}
+			for _, prefix := range certpolicy.Prefixes {
+				names = append(names, prefix+d)
 			}
 		}
-		return fmt.Errorf("no certificate for %q: not an autoconfig, autodiscover or ua-auto-config name of a domain listed in the configuration", host)
 	}
+	return names
 }
 
-func listsExactly(cfg *autoconfig.Config, domain string) bool {
-	p, err := cfg.Lookup(domain)
-	return err == nil && slices.Contains(p.Domains, domain)
-}
-
-// recordExpiry wraps an ACME GetCertificate to export the expiry of each
-// certificate served.
-func recordExpiry(get func(*tls.ClientHelloInfo) (*tls.Certificate, error), m *metrics.Metrics) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		c, err := get(hello)
-		// A TLS-ALPN-01 challenge certificate (RFC 8737 §3) lives minutes
-		// and is no certificate clients see: not recorded.
-		if err == nil && c != nil && !slices.Equal(hello.SupportedProtos, []string{acme.ALPNProto}) {
-			m.CertificateExpires(c.Leaf)
+// manageListed hands the listed names that resolve to this service to
+// ahead-of-time management, in the background: one that does not resolve
+// here yet would fail the CA's validation; it gets its certificate on
+// demand once it does, or at a later reload.
+func (s *server) manageListed(ctx context.Context, cfg *autoconfig.Config) {
+	go func() {
+		var ready []string
+		skipped := 0
+		for _, name := range listedNames(cfg, s.base) {
+			if s.policy.Decide(ctx, name).Allowed {
+				ready = append(ready, name)
+			} else {
+				skipped++
+			}
 		}
-		return c, err
-	}
+		if skipped > 0 {
+			s.logger.Info("listed names not certified ahead of time: they do not resolve to this service yet", "names", skipped)
+		}
+		if err := s.acme.Manage(ctx, ready); err != nil {
+			s.logger.Error("managing certificates", "error", err.Error())
+		}
+	}()
 }

@@ -9,10 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,10 +26,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 )
 
 // loopbackDNS answers every A query with 127.0.0.1, so that Pebble's
-// validation of autoconfig.example.com reaches the server under test.
+// validation of any name reaches the server under test.
 func loopbackDNS(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -51,82 +55,231 @@ func loopbackDNS(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestACME_CertificateFromPebble runs Let's Encrypt's test CA in process,
-// with its validation pointed at the service's listeners through a DNS
-// server that maps every name to loopback, and checks that the first
-// handshake for autoconfig.<listed domain> gets a certificate issued by it,
-// and that names outside the host policy get none.
-func TestACME_CertificateFromPebble(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs an ACME CA")
-	}
+// pebble is Let's Encrypt's test CA run in process. Its HTTPS front end
+// starts first, since the service needs its URL and certificate; its
+// validation starts once the service's ports are known (validate), and
+// requests wait until then.
+type pebble struct {
+	directory, caFile string
+	log               *syncBuffer
+
+	ready    chan struct{}
+	frontEnd http.Handler
+	roots    *x509.CertPool
+}
+
+func startPebble(t *testing.T) *pebble {
+	t.Helper()
 	// Pebble sleeps up to 5 s before validating and rejects 5 % of nonces
-	// by default, to exercise clients; neither helps this test.
+	// by default, to exercise clients; neither helps these tests.
 	t.Setenv("PEBBLE_VA_NOSLEEP", "1")
 	t.Setenv("PEBBLE_WFE_NONCEREJECT", "0")
-
-	// The CA's HTTPS front end starts first: the service needs its URL and
-	// certificate, and Pebble needs the service's ports.
-	var frontEnd http.Handler
-	pebbleSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		frontEnd.ServeHTTP(w, r)
+	p := &pebble{log: &syncBuffer{}, ready: make(chan struct{})}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-p.ready
+		p.frontEnd.ServeHTTP(w, r)
 	}))
-	pebbleSrv.StartTLS()
-	t.Cleanup(pebbleSrv.Close)
-	caFile := filepath.Join(t.TempDir(), "pebble-https.pem")
-	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pebbleSrv.Certificate().Raw}), 0o600))
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	p.directory = srv.URL + wfe.DirectoryPath
+	p.caFile = filepath.Join(t.TempDir(), "pebble-https.pem")
+	require.NoError(t, os.WriteFile(p.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	return p
+}
 
-	o := testOptions(t)
-	o.configPath = configFile(t, configA) // lists example.com
-	o.httpListen = "127.0.0.1:0"
-	o.httpsPort = 443
-	o.acmeCache = t.TempDir()
-	o.acmeDirectory = pebbleSrv.URL + wfe.DirectoryPath
-	o.acmeCAFile = caFile
-	o.acmeEmail = "ops@example.com"
-	rs := startServer(t, o)
-	httpPort := rs.plainLn.Addr().(*net.TCPAddr).Port
-	tlsPort := rs.mainLn.Addr().(*net.TCPAddr).Port
-
-	pebbleLog := &syncBuffer{}
-	logger := log.New(pebbleLog, "pebble ", 0)
+// validate starts the CA, validating challenges on the given ports of
+// 127.0.0.1.
+func (p *pebble) validate(t *testing.T, rs *runningServer) {
+	httpPort, tlsPort := rs.plainLn.Addr().(*net.TCPAddr).Port, rs.mainLn.Addr().(*net.TCPAddr).Port
+	logger := log.New(p.log, "pebble ", 0)
 	store := db.NewMemoryStore()
 	authority := ca.New(logger, store, "", "ecdsa", 0, 1, map[string]ca.Profile{"default": {Description: "default"}})
 	validator := va.New(logger, httpPort, tlsPort, false, loopbackDNS(t), store)
 	impl := wfe.New(logger, store, validator, authority, []string{"pebble.letsencrypt.org"}, false, false, 3, 5)
-	frontEnd = impl.Handler()
-
-	roots := x509.NewCertPool()
-	roots.AddCert(authority.GetRootCert(0).Cert)
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
-	dialer := &tls.Dialer{Config: &tls.Config{ServerName: "autoconfig.example.com", RootCAs: roots}}
-	conn, err := dialer.DialContext(ctx, "tcp", rs.mainLn.Addr().String())
-	require.NoError(t, err, "pebble log:\n%s\nservice log:\n%s", pebbleLog, rs.logs)
-	leaf := conn.(*tls.Conn).ConnectionState().PeerCertificates[0]
-	conn.Close()
-	assert.Equal(t, []string{"autoconfig.example.com"}, leaf.DNSNames)
-
-	// The certificate serves HTTPS requests, and its expiry is exported.
-	client := tlsClient(roots, "autoconfig.example.com")
-	status, _ := get(t, client, rs.url("/mail/config-v1.1.xml?emailaddress=jane@example.com"))
-	assert.Equal(t, http.StatusOK, status)
-	_, metrics := get(t, client, rs.url("/metrics"))
-	assert.Contains(t, metrics, `mailautoconf_certificate_expiry_timestamp_seconds{certificate="autoconfig.example.com"}`)
-	files, err := os.ReadDir(o.acmeCache)
-	require.NoError(t, err)
-	assert.NotEmpty(t, files, "the certificate is cached for restarts")
-
-	// Names outside the policy get no certificate and cost no order.
-	for _, name := range []string{"autoconfig.not-listed.example", "www.example.com", "example.com"} {
-		d := &tls.Dialer{Config: &tls.Config{ServerName: name, RootCAs: roots}}
-		_, err := d.DialContext(ctx, "tcp", rs.mainLn.Addr().String())
-		assert.Error(t, err, name)
-	}
-	assert.Equal(t, 1, strings.Count(pebbleLog.String(), "Issued certificate"), pebbleLog.String())
+	p.frontEnd = impl.Handler()
+	p.roots = x509.NewCertPool()
+	p.roots.AddCert(authority.GetRootCert(0).Cert)
+	close(p.ready)
 }
 
-func TestACMEHostPolicy(t *testing.T) {
+func (p *pebble) issued() int { return strings.Count(p.log.String(), "Issued certificate") }
+
+// acmeOptions serve cfg with certificates from p, kept in storage, and
+// the names of certificates.zone resolved by its DNS server.
+func acmeOptions(t *testing.T, p *pebble, cfg, storage string, resolver string) serveOptions {
+	o := testOptions(t)
+	o.configPath = configFile(t, cfg)
+	o.httpListen = "127.0.0.1:0"
+	o.httpsPort = 443
+	o.acmeCache = storage
+	o.acmeDirectory = p.directory
+	o.acmeCAFile = p.caFile
+	o.acmeEmail = "ops@provider.test"
+	o.resolver = resolver
+	return o
+}
+
+// handshake connects to rs with SNI name and returns the certificate
+// served, verified against roots.
+func handshake(ctx context.Context, rs *runningServer, name string, roots *x509.CertPool) (*x509.Certificate, error) {
+	d := &tls.Dialer{Config: &tls.Config{ServerName: name, RootCAs: roots}}
+	conn, err := d.DialContext(ctx, "tcp", rs.mainLn.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState().PeerCertificates[0], nil
+}
+
+// waitForStorage waits until storage holds certificates for names.
+func waitForStorage(t *testing.T, storage string, names []string, logs ...*syncBuffer) {
+	t.Helper()
+	var got []string
+	ok := assert.Eventually(t, func() bool {
+		infos, err := autotls.List(storage, time.Now())
+		require.NoError(t, err)
+		got = got[:0]
+		for _, i := range infos {
+			got = append(got, i.Name)
+		}
+		return assert.ObjectsAreEqual(names, got)
+	}, 60*time.Second, 50*time.Millisecond)
+	if !ok {
+		for _, l := range logs {
+			t.Log(l.String())
+		}
+		t.Fatalf("certificates in storage: %v, want %v", got, names)
+	}
+}
+
+// configListed lists listed.test; service_host is the loopback name of
+// certificates.zone.
+const configListed = `service_host: mail-setup.provider.test
+providers:
+  - id: provider.test
+    display_name: Provider
+    domains: [listed.test]
+    accept:
+      mx: [mx.provider.test]
+    incoming: [{protocol: imap, host: imap.provider.test, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp.provider.test, port: 587, security: starttls}]
+`
+
+// listedCertNames are the names certified ahead of time for configListed.
+var listedCertNames = []string{"autoconfig.listed.test", "autodiscover.listed.test", "mail-setup.provider.test", "ua-auto-config.listed.test"}
+
+// TestACME_AheadOfTimeAndOnDemand: the names of the listed domain are
+// certified at start-up without any handshake; a customer domain accepted
+// by its MX gets a certificate at its first handshake; a random name, a
+// name that resolves elsewhere and a domain served by nobody get none,
+// and GET /tls/allowed answers as the handshakes did.
+func TestACME_AheadOfTimeAndOnDemand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an ACME CA")
+	}
+	p := startPebble(t)
+	zone := dnstest.Start(t, "../../testdata/dns/certificates.zone")
+	storage := t.TempDir()
+	rs := startServer(t, acmeOptions(t, p, configListed, storage, zone.Addr))
+	p.validate(t, rs)
+
+	waitForStorage(t, storage, listedCertNames, rs.logs, p.log)
+	assert.Equal(t, 4, p.issued(), p.log.String())
+	assert.True(t, hasLine(rs.logs.String(), "certificate issued"), rs.logs.String())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	leaf, err := handshake(ctx, rs, "autoconfig.listed.test", p.roots)
+	require.NoError(t, err, rs.logs.String())
+	assert.Equal(t, []string{"autoconfig.listed.test"}, leaf.DNSNames)
+
+	for _, tc := range []struct {
+		name    string
+		allowed bool
+	}{
+		{"autoconfig.customer.test", true},     // MX at the provider, CNAME to the service host
+		{"autodiscover.customer.test", true},   // MX at the provider, A record of the service host
+		{"autoconfig.r4nd0m-7731.test", false}, // nobody's domain
+		{"autoconfig.random.test", false},      // MX elsewhere (catch_all is not configured)
+		{"autoconfig.moved.test", false},       // MX at the provider, but the name resolves elsewhere
+		{"www.customer.test", false},           // not a name mail clients look up
+	} {
+		// Asked over plain HTTP, as a front proxy on the same host would.
+		status, body := get(t, http.DefaultClient, "http://"+rs.plainLn.Addr().String()+"/tls/allowed?domain="+tc.name)
+		want := http.StatusForbidden
+		if tc.allowed {
+			want = http.StatusOK
+		}
+		assert.Equal(t, want, status, "%s: %s", tc.name, body)
+
+		leaf, err := handshake(ctx, rs, tc.name, p.roots)
+		if !tc.allowed {
+			assert.Error(t, err, tc.name)
+			continue
+		}
+		if assert.NoError(t, err, tc.name) {
+			assert.Equal(t, []string{tc.name}, leaf.DNSNames)
+		}
+	}
+	assert.Equal(t, 6, p.issued(), "two on-demand certificates, none for the refused names")
+
+	_, metrics := get(t, http.DefaultClient, rs.privateURL("/metrics"))
+	for _, want := range []string{
+		`mailautoconf_certificates_obtained_total{kind="issued"} 6`,
+		`mailautoconf_certificate_decisions_total{reason="accept_mx",result="allowed"}`,
+		`mailautoconf_certificate_decisions_total{reason="not_pointing_here",result="denied"}`,
+		`mailautoconf_certificate_decisions_total{reason="domain_not_served",result="denied"}`,
+		`mailautoconf_certificate_expiry_timestamp_seconds{certificate="autoconfig.listed.test"}`,
+	} {
+		assert.Contains(t, metrics, want)
+	}
+	status, _ := get(t, tlsClient(p.roots, "autoconfig.listed.test"), rs.url("/metrics"))
+	assert.Equal(t, http.StatusNotFound, status, "metrics are private by default")
+
+	// A reload that lists another domain orders its names ahead of time.
+	writeFile(t, rs.opts.configPath, strings.Replace(configListed, "domains: [listed.test]", "domains: [listed.test, newly.test]", 1))
+	rs.hup <- syscall.SIGHUP
+	waitForStorage(t, storage, []string{
+		"autoconfig.customer.test", "autoconfig.listed.test", "autoconfig.newly.test",
+		"autodiscover.customer.test", "autodiscover.listed.test", "autodiscover.newly.test",
+		"mail-setup.provider.test", "ua-auto-config.listed.test", "ua-auto-config.newly.test",
+	}, rs.logs, p.log)
+	assert.Equal(t, 9, p.issued())
+}
+
+// TestACME_TwoInstancesShareOneStorage: two replicas on one storage
+// directory, started together, order each name once between them; the CA
+// validates through the first one only, which answers the second's
+// challenges from the shared storage.
+func TestACME_TwoInstancesShareOneStorage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an ACME CA")
+	}
+	p := startPebble(t)
+	zone := dnstest.Start(t, "../../testdata/dns/certificates.zone")
+	storage := t.TempDir()
+	instances := make([]*runningServer, 2)
+	for i := range instances {
+		instances[i] = startServer(t, acmeOptions(t, p, configListed, storage, zone.Addr))
+	}
+	p.validate(t, instances[0])
+
+	waitForStorage(t, storage, listedCertNames, instances[0].logs, instances[1].logs, p.log)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var serials []string
+	for _, rs := range instances {
+		leaf, err := handshake(ctx, rs, "autodiscover.listed.test", p.roots)
+		require.NoError(t, err, rs.logs.String())
+		serials = append(serials, leaf.SerialNumber.String())
+	}
+	assert.Equal(t, serials[0], serials[1], "both instances serve the one certificate")
+	// Give a second order, if any, the time to show.
+	time.Sleep(500 * time.Millisecond)
+	assert.Equal(t, len(listedCertNames), p.issued(), "one certificate per name between both instances:\n%s", p.log.String())
+}
+
+func TestClassify(t *testing.T) {
 	cfg, err := autoconfig.Parse("test.yaml", []byte(`catch_all: example.com
 providers:
   - id: example.com
@@ -134,24 +287,71 @@ providers:
     domains: [example.com, "*.example.org", bücher.example]
     incoming: [{protocol: imap, host: imap.example.com, port: 993, security: tls}]
     outgoing: [{protocol: smtp, host: smtp.example.com, port: 587, security: starttls}]
+  - id: other.example
+    display_name: Other
+    domains: [other.example]
+    incoming: [{protocol: imap, host: imap.other.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp.other.example, port: 587, security: starttls}]
 `))
 	require.NoError(t, err)
-	base, _ := url.Parse("https://mail-setup.provider.example")
-	policy := acmeHostPolicy(autoconfig.NewStore(cfg), base)
-	for host, allowed := range map[string]bool{
-		"autoconfig.example.com":              true,
-		"AUTODISCOVER.example.com.":           true,
-		"ua-auto-config.example.com":          true,
-		"autoconfig.xn--bcher-kva.example":    true,
-		"mail-setup.provider.example":         true,
-		"example.com":                         false,
-		"www.example.com":                     false,
-		"autoconfig.sub.example.org":          false, // wildcard only
-		"autoconfig.anything-else.example":    false, // catch_all only
-		"autoconfig.autoconfig.example.com":   false,
-		"autoconfig.example.com.evil.example": false,
+	other := cfg.Providers[1]
+	for domain, want := range map[string]certpolicy.Match{
+		"example.com":           certpolicy.Listed,
+		"xn--bcher-kva.example": certpolicy.Listed,
+		"sub.example.org":       certpolicy.Wildcard,
+		"anything.example":      certpolicy.CatchAll,
 	} {
-		err := policy(context.Background(), host)
-		assert.Equal(t, allowed, err == nil, "%s: %v", host, err)
+		p, err := cfg.Lookup(domain)
+		require.NoError(t, err)
+		assert.Equal(t, want, classify(cfg, p, domain), domain)
 	}
+	// A provider found for a domain it neither lists nor catches found it
+	// through the MX (catch_all and accept.mx do not mix in one file).
+	assert.Equal(t, certpolicy.AcceptMX, classify(cfg, other, "customer.example"))
+
+	assert.Equal(t, []string{
+		"autoconfig.example.com", "autodiscover.example.com", "ua-auto-config.example.com",
+		"autoconfig.xn--bcher-kva.example", "autodiscover.xn--bcher-kva.example", "ua-auto-config.xn--bcher-kva.example",
+		"autoconfig.other.example", "autodiscover.other.example", "ua-auto-config.other.example",
+	}, listedNames(cfg, nil), "wildcards name no host; no service host, no --public-url")
+}
+
+// TestCerts_IssueAndList runs `certs issue` beside a running service that
+// shares its storage: the service answers the CA's validation, the
+// command's refusals follow the same decision, and `certs list` shows
+// what the storage holds.
+func TestCerts_IssueAndList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an ACME CA")
+	}
+	p := startPebble(t)
+	zone := dnstest.Start(t, "../../testdata/dns/certificates.zone")
+	storage := t.TempDir()
+	o := acmeOptions(t, p, configListed, storage, zone.Addr)
+	rs := startServer(t, o)
+	p.validate(t, rs)
+	waitForStorage(t, storage, listedCertNames, rs.logs, p.log)
+
+	httpPort, tlsPort := rs.plainLn.Addr().(*net.TCPAddr).Port, rs.mainLn.Addr().(*net.TCPAddr).Port
+	var stdout, stderr strings.Builder
+	code := run([]string{"certs", "issue", "customer.test", "random.test",
+		"--config", o.configPath, "--acme-cache", storage, "--acme-directory", p.directory, "--acme-directory-ca", p.caFile,
+		"--resolver", zone.Addr, "--http-port", strconv.Itoa(httpPort), "--tls-port", strconv.Itoa(tlsPort)}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	for _, want := range []string{
+		"ok      autoconfig.customer.test",
+		"ok      autodiscover.customer.test",
+		"refused ua-auto-config.customer.test: not_pointing_here",
+		"refused autoconfig.random.test: domain_not_served",
+	} {
+		assert.Contains(t, stdout.String(), want)
+	}
+	assert.Equal(t, 6, p.issued())
+
+	stdout.Reset()
+	require.Equal(t, 0, run([]string{"certs", "list", "--acme-cache", storage}, &stdout, &stderr), stderr.String())
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 7, stdout.String())
+	assert.Regexp(t, `^NAME +ISSUER +EXPIRES +STATE$`, lines[0])
+	assert.Regexp(t, `^autoconfig\.customer\.test +Pebble Intermediate CA \S+ +\S+ +valid$`, lines[1])
 }

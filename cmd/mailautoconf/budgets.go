@@ -60,14 +60,11 @@ func mxBudget(perClient, global string) (mxlookup.Budget, error) {
 }
 
 // setRenderBudget applies --render-slots, --render-queue (0: the default
-// sized from the CPU count) and --render-wait.
-func setRenderBudget(slots, queue int, wait time.Duration) error {
-	if slots < 0 || queue < 0 || wait <= 0 {
-		return fmt.Errorf("--render-slots and --render-queue must not be negative, --render-wait must be positive")
-	}
+// sized from the CPU count) and --render-wait, validated by the caller.
+func setRenderBudget(slots, queue int, wait time.Duration) {
 	b := httpkit.DefaultRenderBudget()
 	if slots == 0 && queue == 0 && wait == b.Wait {
-		return nil
+		return
 	}
 	b.Wait = wait
 	if slots > 0 {
@@ -77,5 +74,4 @@ func setRenderBudget(slots, queue int, wait time.Duration) error {
 		b.Queue = queue
 	}
 	httpkit.SetRenderBudget(b)
-	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
@@ -16,23 +14,25 @@ import (
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
-func init() {
-	commands["check"] = command{
-		summary: "validate a configuration file, or check a domain's DNS and documents live",
-		run:     runCheck,
-	}
+// checkOptions are the operator's choices for the live checker.
+type checkOptions struct {
+	resolver string
+	// ispdb is the base URL of the Thunderbird ISP database.
+	ispdb string
+	// allowInternal lets the checker connect to internal addresses.
+	allowInternal bool
 }
 
 // newChecker builds the live checker; tests replace it to trust a test CA
 // and reach loopback servers.
-var newChecker = func(resolver string) *dnscheck.Checker {
-	return &dnscheck.Checker{Resolver: resolver}
+var newChecker = func(o checkOptions) *dnscheck.Checker {
+	return &dnscheck.Checker{Resolver: o.resolver, ISPDB: o.ispdb, AllowInternal: o.allowInternal}
 }
 
 // The helpdesk's live check runs inside a request: each DNS query and HTTPS
 // fetch gets dnsCheckStepTimeout, and the whole check dnsCheckBudget, well
-// within the default --write-timeout (30 s). Steps left when the budget is
-// spent are reported as errors at once.
+// within the default --write-timeout (30 s). The steps run concurrently;
+// those left when the budget is spent are reported at once.
 const (
 	dnsCheckStepTimeout = 3 * time.Second
 	dnsCheckBudget      = 10 * time.Second
@@ -41,17 +41,15 @@ const (
 // newDNSCheck is the helpdesk's live check of a domain: the checker of
 // `check DOMAIN`, asking the server's resolver, against the service host of
 // the configuration in force.
-func newDNSCheck(resolver string, store *autoconfig.Store) wizard.DNSCheckFunc {
-	checker := newChecker(resolver)
-	checker.Timeout = dnsCheckStepTimeout
+func newDNSCheck(o checkOptions, store *autoconfig.Store) wizard.DNSCheckFunc {
+	checker := newChecker(o)
+	checker.Timeout, checker.Deadline = dnsCheckStepTimeout, dnsCheckBudget
 	return func(ctx context.Context, d autoconfig.Domain) dnscheck.Report {
-		ctx, cancel := context.WithTimeout(ctx, dnsCheckBudget)
-		defer cancel()
 		return checker.Check(ctx, d, store.Config().ServiceHost)
 	}
 }
 
-const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--json]"
+const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--ispdb URL] [--allow-internal] [--json]"
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", checkSynopsis, stderr)
@@ -59,6 +57,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	providerID := fs.String("provider", "", "with DOMAIN: provider id, for a domain the configuration does not list (accept.mx)")
 	resolver := fs.String("resolver", "", "with DOMAIN: DNS server to ask, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
 	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
+	ispdb := fs.String("ispdb", dnscheck.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
+	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -90,7 +90,11 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	} else if err := checkHostPort(*resolver); err != nil {
 		return fmt.Errorf("--resolver: %w", err)
 	}
-	rep := newChecker(*resolver).Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
+	if err := checkISPDB("--ispdb", *ispdb); err != nil {
+		return err
+	}
+	rep := newChecker(checkOptions{resolver: *resolver, ispdb: *ispdb, allowInternal: *allowInternal}).
+		Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -119,6 +123,9 @@ func checkConfigFile(path string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
+	}
 	domains := 0
 	for _, p := range cfg.Providers {
 		domains += len(p.Domains)
@@ -129,39 +136,4 @@ func checkConfigFile(path string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	return nil
-}
-
-// writeReport prints the report for a person: one line per record and
-// endpoint, with what was found when it is not what it should be.
-func writeReport(w io.Writer, rep dnscheck.Report) {
-	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\nDNS records:\n", rep.Domain, rep.Provider, rep.Resolver)
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, r := range rep.Records {
-		line := fmt.Sprintf("  %s\t%s\t%s\t%s", r.Status, r.Type, r.Name, strings.Join(r.Want, ", "))
-		switch r.Status {
-		case dnscheck.CheckWrong:
-			line += "\t(found " + strings.Join(r.Found, ", ") + ")"
-		case dnscheck.CheckMissing:
-			line += "\t(not published)"
-		case dnscheck.CheckError:
-			line += "\t(" + r.Detail + ")"
-		}
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nHTTPS documents:")
-	tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, e := range rep.Endpoints {
-		line := fmt.Sprintf("  %s\t%s\t%s", e.Status, e.Name, e.URL)
-		if e.Detail != "" {
-			line += "\t(" + e.Detail + ")"
-		}
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
-	if rep.OK {
-		fmt.Fprintln(w, "\nOK: everything is published as it should be.")
-	} else {
-		fmt.Fprintf(w, "\n%d problem(s) found.\n", rep.Problems())
-	}
 }

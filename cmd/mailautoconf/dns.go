@@ -9,14 +9,8 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 )
-
-func init() {
-	commands["dns"] = command{
-		summary: "print the DNS records a customer domain publishes",
-		run:     runDNS,
-	}
-}
 
 func runDNS(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json]", stderr)
@@ -43,9 +37,13 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	records := dnsrecords.ForDomain(autoconfig.NewDomain(p, domain), cfg.ServiceHost)
+	d := autoconfig.NewDomain(p, domain)
+	records := dnsrecords.ForDomain(d, cfg.ServiceHost)
 	if cfg.ServiceHost == "" {
 		fmt.Fprintln(stderr, "note: the configuration sets no service_host: the CNAME and _autodiscover._tcp records are left out")
+	}
+	if _, err := pacc.Render(d); err != nil {
+		fmt.Fprintf(stderr, "note: no %s TXT record (PACC digest): %s\n", pacc.Label, err)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)

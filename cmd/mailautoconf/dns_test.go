@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,21 +81,55 @@ providers:
 	assert.NotContains(t, out, "CNAME")
 }
 
+// PACC has no username field: for a provider whose logins are the local
+// part, `dns` leaves the digest out and says why, and `check` skips the
+// document with the same reason.
+func TestDNSAndCheck_SayWhyPACCIsWithheld(t *testing.T) {
+	cfg := writeConfig(t, `
+service_host: svc.example
+providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls, username: "%EMAILLOCALPART%"}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls, username: "%EMAILLOCALPART%"}]
+`)
+	code, out, errOut := runCLI("dns", "h.example", "--config", cfg)
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, "_ua-auto-config")
+	assert.Contains(t, errOut, "no _ua-auto-config TXT record (PACC digest): "+pacc.ErrLoginNotAddress.Error())
+
+	useTestChecker(t)
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
+	_, out, errOut = runCLI("check", "h.example", "--config", cfg, "--resolver", srv.Addr)
+	assert.Regexp(t, `skipped\s+pacc\s+\S+\s+\(`+regexp.QuoteMeta(pacc.ErrLoginNotAddress.Error())+`\)`, out, errOut)
+}
+
 // useTestChecker makes `check DOMAIN` trust the test CA and reach the
 // loopback customer sites.
-func useTestChecker(t *testing.T) {
-	sites := dnstest.CustomerSites(t)
+func useTestChecker(t *testing.T) *dnstest.Web {
+	web := dnstest.CustomerWeb(t)
 	orig := newChecker
-	newChecker = func(resolver string) *dnscheck.Checker {
-		return &dnscheck.Checker{Resolver: resolver, HTTPClient: sites.Client()}
+	newChecker = func(o checkOptions) *dnscheck.Checker {
+		c := web.Checker(o.resolver, o.ispdb)
+		c.AllowInternal = o.allowInternal
+		return c
 	}
 	t.Cleanup(func() { newChecker = orig })
+	return web
+}
+
+// customerZone serves testdata/dns/<zone> with the names of the loopback
+// web (testdata/dns/clients.zone).
+func customerZone(t *testing.T, zone string) *dnstest.Server {
+	t.Helper()
+	return dnstest.Start(t, testkit.Testdata(t, "dns/"+zone), testkit.Testdata(t, "dns/clients.zone"))
 }
 
 func TestCheckDomain_CorrectZonePasses(t *testing.T) {
 	useTestChecker(t)
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
-	code, out, errOut := runCLI("check", "example.ch", "--resolver", srv.Addr)
+	srv := customerZone(t, "example.ch.zone")
+	code, out, errOut := runCLI("check", "example.ch", "--resolver", srv.Addr, "--allow-internal")
 	assert.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "OK: everything is published as it should be.")
 	assert.NotContains(t, out, "wrong")
@@ -101,20 +137,23 @@ func TestCheckDomain_CorrectZonePasses(t *testing.T) {
 
 func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 	useTestChecker(t)
-	srv := dnstest.Start(t, testkit.Testdata(t, "dns/broken.example.zone"))
-	code, out, _ := runCLI("check", "--resolver", srv.Addr, "broken.example")
+	srv := customerZone(t, "broken.example.zone")
+	code, out, _ := runCLI("check", "--resolver", srv.Addr, "--allow-internal", "broken.example")
 	assert.Equal(t, 1, code)
 	for _, want := range []string{
 		"wrong    MX",
 		"(found 10 mx.elsewhere.example.)",
 		"missing  CNAME  autodiscover.broken.example.",
-		"the certificate is not valid for autodiscover.broken.example",
-		"problem(s) found.",
+		"autodiscover.broken.example has no address",
+		"What each client finds:",
+		"  Thunderbird              other settings  imap imap.wrong.example:993 tls, smtp smtp.wrong.example:465 tls",
+		"  The domain owner's, required for mail to work:\n    - broken.example. MX is 10 mx.elsewhere.example.; it should be 5 mta-gw.infomaniak.ch.",
+		"autodiscover.broken.example. CNAME is not published; it should be autoconfig.infomaniak.com. (affects Outlook)",
 	} {
 		assert.Contains(t, out, want)
 	}
 
-	code, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "broken.example")
+	code, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "--allow-internal", "broken.example")
 	assert.Equal(t, 1, code)
 	var rep dnscheck.Report
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
@@ -122,6 +161,55 @@ func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 	assert.Equal(t, "broken.example", rep.Domain)
 	assert.Equal(t, srv.Addr, rep.Resolver)
 	assert.Positive(t, rep.Problems())
+	require.Len(t, rep.Clients, len(dnscheck.Clients))
+	assert.Equal(t, dnscheck.ClientThunderbird, rep.Clients[0].Client)
+	assert.False(t, rep.Clients[0].Matches)
+	require.NotEmpty(t, rep.Findings)
+	faults := map[dnscheck.Fault]int{}
+	for _, f := range rep.Findings {
+		faults[f.Fault]++
+	}
+	assert.Equal(t, 1, faults[dnscheck.FaultOurs], "the PACC document the staged service serves differs from the model")
+	assert.Equal(t, 8, faults[dnscheck.FaultOwner], "one per record wrong or missing")
+	assert.Contains(t, out, `"fault": "owner",`+"\n"+`      "required": true,`)
+}
+
+// Without --allow-internal, the CLI does not connect to the loopback
+// addresses the test names resolve to, and says so.
+func TestCheckDomain_InternalAddressesRefusedByDefault(t *testing.T) {
+	web := useTestChecker(t)
+	srv := customerZone(t, "example.ch.zone")
+	code, out, _ := runCLI("check", "example.ch", "--resolver", srv.Addr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "autoconfig.example.ch resolves to the internal address 127.0.0.1: the checker did not connect to it.")
+	assert.Zero(t, web.Connections())
+}
+
+// A resolver that never answers: the CLI ends within the check's deadline
+// with one finding of ours.
+func TestCheckDomain_SilentResolverIsOneFindingOfOurs(t *testing.T) {
+	useTestChecker(t)
+	orig := newChecker
+	newChecker = func(o checkOptions) *dnscheck.Checker {
+		c := orig(o)
+		c.Timeout, c.Deadline = 200*time.Millisecond, 2*time.Second
+		return c
+	}
+	start := time.Now()
+	code, out, _ := runCLI("check", "example.ch", "--resolver", dnstest.StartSilent(t), "--allow-internal")
+	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 1, strings.Count(out, "Our DNS resolver did not answer"), out)
+	assert.Contains(t, out, "  Ours (our resolver, our service or certificate):\n    - Our DNS resolver did not answer")
+	assert.Contains(t, out, "The problem is ours (our resolver or our service): the customer has nothing to change.")
+}
+
+func TestCheckDomain_ISPDBFlagMustBeABaseURL(t *testing.T) {
+	for _, bad := range []string{"autoconfig.thunderbird.net", "ftp://x.example/", "https://x.example/v1.1"} {
+		code, _, errOut := runCLI("check", "example.ch", "--resolver", "127.0.0.1:53", "--ispdb", bad)
+		assert.Equal(t, 1, code, bad)
+		assert.Contains(t, errOut, "want an absolute http(s) URL ending in /", bad)
+	}
 }
 
 func TestCheck_ConfigModeStillWorks(t *testing.T) {

@@ -17,11 +17,13 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dav"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/health"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -61,8 +63,11 @@ type site struct {
 
 	reloader   *reload.Reloader // with adminToken: POST /admin/reload
 	adminToken string
-	// serveMetrics mounts /metrics on this engine (false with --metrics-listen).
-	serveMetrics bool
+	// publicOperations mounts /metrics and /admin/* on the public engine
+	// too; they are on the private one (newPrivateEngine) otherwise.
+	publicOperations bool
+	// certPolicy answers GET /tls/allowed; nil: not mounted.
+	certPolicy *certpolicy.Policy
 
 	// httpsPort, when not 0, is the TLS port that requests arriving on the
 	// plain-HTTP listener are redirected to.
@@ -118,7 +123,7 @@ func newEngine(s site) *gin.Engine {
 		gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)),
 	)
 	if s.httpsPort != 0 {
-		e.Use(guard.RedirectPlain(s.httpsPort, servedOverPlainHTTP))
+		e.Use(guard.RedirectPlain(s.httpsPort, s.servedOverPlainHTTP))
 	}
 	// The Autodiscover POX handler caps its body lower itself and answers
 	// 413 as a POX document, which Autodiscover clients can read.
@@ -127,10 +132,10 @@ func newEngine(s site) *gin.Engine {
 		e.Use(s.mxClient())
 	}
 	e.NoRoute(func(c *gin.Context) {
-		c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte("not found\n"))
+		httpkit.WriteText(c, http.StatusNotFound, "not found")
 	})
 	e.NoMethod(func(c *gin.Context) {
-		c.Data(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", []byte("method not allowed\n"))
+		httpkit.WriteText(c, http.StatusMethodNotAllowed, "method not allowed")
 	})
 
 	deps := httpkit.Deps{
@@ -140,29 +145,56 @@ func newEngine(s site) *gin.Engine {
 		Formats:   s.formats,
 	}
 	thunderbird.New(deps).Register(e)
-	autodiscover.New(deps).Register(e)
+	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
 	pacc.New(deps).Register(e)
+	dav.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
 	// CPU on every request and cannot be cached: they are mounted on this
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck})
-	if s.reloader != nil && s.adminToken != "" {
-		// Limited too: it slows down guessing the token.
-		generating.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
-	}
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
-	if s.serveMetrics {
-		e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	if s.publicOperations {
+		s.registerOperations(e, generating)
+	}
+	if s.certPolicy != nil {
+		// Not rate limited per client: its caller is a front proxy, one
+		// client for every name. A name costs DNS queries only when it is
+		// a mail name of a served domain, and those are cached.
+		e.GET(certpolicy.AllowedPath, s.certPolicy.Handler())
 	}
 	if s.acmeChallenge != nil {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
 	s.formats.Declare(httpkit.FormatOperations, health.LivePath, health.ReadyPath, "/metrics",
-		reload.AdminPath, acmeChallengePrefix+":token")
+		reload.AdminPath, acmeChallengePrefix+":token", certpolicy.AllowedPath)
+	return e
+}
+
+// registerOperations mounts /metrics and, with an admin token,
+// POST /admin/reload; limited is the rate-limited group.
+func (s site) registerOperations(e *gin.Engine, limited gin.IRoutes) {
+	e.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	if s.reloader != nil && s.adminToken != "" {
+		// Limited: it slows down guessing the token.
+		limited.POST(reload.AdminPath, s.reloader.AdminHandler(s.adminToken))
+	}
+}
+
+// newPrivateEngine serves the operations endpoints on --private-listen,
+// an address the operator keeps away from the public (a loopback address,
+// a pod port no Service exposes), with the health probes beside them.
+func newPrivateEngine(s site) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.Use(guard.SecurityHeaders(), gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)))
+	s.registerOperations(e, e.Group("", s.rateLimit()))
+	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	return e
 }
 
@@ -221,12 +253,23 @@ func (s site) rateLimit() gin.HandlerFunc {
 
 // servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
 // Thunderbird's autoconfig paths (it falls back to http:// when https fails),
-// ACME challenges (fetched over http by definition) and the health probes.
-// Everything else, Autodiscover included, is redirected to HTTPS.
-func servedOverPlainHTTP(path string) bool {
+// ACME challenges (fetched over http by definition), the health probes, the
+// front proxies' certificate decision, and
+// Outlook's GET probe of Autodiscover when --public-url is https: the
+// handler answers it with a 302 to the public URL. A redirect to
+// https://autodiscover.<domain>/ would send Outlook back to the host whose
+// HTTPS it just failed to reach: [MS-OXDISCO] has the client take only a
+// 302 from this probe, as a new HTTPS Autodiscover URL it confirms with the
+// user (learn.microsoft.com/openspecs/exchange_server_protocols/ms-oxdisco/
+// 115f06cf-62db-46a1-a825-8b30897f27d3). Everything else is
+// redirected to HTTPS on the same host.
+func (s site) servedOverPlainHTTP(r *http.Request) bool {
+	path := r.URL.Path
 	return slices.Contains(thunderbird.Paths, path) ||
 		strings.HasPrefix(path, acmeChallengePrefix) ||
-		path == health.LivePath || path == health.ReadyPath
+		path == health.LivePath || path == health.ReadyPath ||
+		path == certpolicy.AllowedPath ||
+		(r.Method == http.MethodGet && path == autodiscover.POXPath && s.publicURL != nil && s.publicURL.Scheme == "https")
 }
 
 func configLoaded(store *autoconfig.Store) health.Check {

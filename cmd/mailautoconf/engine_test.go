@@ -26,12 +26,12 @@ import (
 // testSite is a site on the embedded default with logs in a buffer.
 func testSite(logs *bytes.Buffer) site {
 	return site{
-		store:        autoconfig.NewStore(autoconfig.Default()),
-		logger:       slog.New(slog.NewJSONHandler(logs, nil)),
-		logOutput:    logs,
-		logFormat:    accesslog.JSON,
-		metrics:      nil, // newEngine makes one that reads the declared formats
-		serveMetrics: true,
+		store:            autoconfig.NewStore(autoconfig.Default()),
+		logger:           slog.New(slog.NewJSONHandler(logs, nil)),
+		logOutput:        logs,
+		logFormat:        accesslog.JSON,
+		metrics:          nil, // newEngine makes one that reads the declared formats
+		publicOperations: true,
 	}
 }
 
@@ -96,6 +96,31 @@ func TestMetrics_ScrapeAfterRequestsFillsEveryLabel(t *testing.T) {
 	}
 }
 
+// Autodiscover POX requests are counted by the schema they ask for: the new
+// Outlook for Windows asks for mobilesync and gets error 601.
+func TestMetrics_AutodiscoverRequestsBySchema(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	e := newHandler(s)
+	post := func(body string) {
+		r := httptest.NewRequest(http.MethodPost, "/Autodiscover/Autodiscover.xml", strings.NewReader(body))
+		r.Header.Set("Content-Type", "text/xml")
+		e.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	post(testkit.OutlookRequest("jane@example.com"))
+	post(testkit.OutlookRequest("jane@example.com"))
+	post(testkit.OutlookRequestFor("jane@example.com", "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := w.Body.String()
+	for _, want := range []string{
+		`mailautoconf_autodiscover_requests_total{schema="outlook"} 2`,
+		`mailautoconf_autodiscover_requests_total{schema="mobilesync"} 1`,
+		`mailautoconf_autodiscover_requests_total{schema="other"} 0`,
+	} {
+		assert.True(t, strings.Contains(body, want), want)
+	}
+}
+
 // Each package declares the format of the routes it registers; the server
 // classifies no path itself.
 func TestFormats_DeclaredByEachPackage(t *testing.T) {
@@ -111,13 +136,15 @@ func TestFormats_DeclaredByEachPackage(t *testing.T) {
 		"/autodiscover/autodiscover.json":              "autodiscover",
 		"/apple/mail.mobileconfig":                     "apple",
 		"/.well-known/user-agent-configuration.json":   "pacc",
-		"/healthz":                           "operations",
-		"/admin/reload":                      "operations",
-		"/.well-known/acme-challenge/:token": "operations",
-		"":                                   "none",
-		"/setup":                             "wizard",
-		"/qr.png":                            "wizard",
-		"/undeclared":                        "other",
+		"/.well-known/caldav":                          "dav",
+		"/.well-known/carddav":                         "dav",
+		"/healthz":                                     "operations",
+		"/admin/reload":                                "operations",
+		"/.well-known/acme-challenge/:token":           "operations",
+		"":                                             "none",
+		"/setup":                                       "wizard",
+		"/qr.png":                                      "wizard",
+		"/undeclared":                                  "other",
 	} {
 		assert.Equal(t, want, s.formats.Of(route), route)
 	}
@@ -255,6 +282,8 @@ func TestAccessLog_EachFormatTellsItsDomain(t *testing.T) {
 		{"profile", http.MethodGet, "/apple/mail.mobileconfig?email=jane@shop.example.org", "", "jane@shop.example.org"},
 		{"pacc", http.MethodGet, "/.well-known/user-agent-configuration.json?emailaddress=jane@shop.example.org", "", "jane@shop.example.org"},
 		{"qr", http.MethodGet, "/qr.png?email=jane@shop.example.org&client=apple-ios", "", "jane@shop.example.org"},
+		{"thunderbird import code", http.MethodGet, "/qr/thunderbird.png?email=jane@shop.example.org", "", "jane@shop.example.org"},
+		{"wizard page", http.MethodGet, "/setup/thunderbird?email=jane@shop.example.org", "", "jane@shop.example.org"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,56 +3,25 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
-
-// generator writes one document format for a resolved account, for the
-// helpdesk's offline use. Each format registers itself in init.
-type generator struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
-}
-
-var generators = map[string]generator{}
-
-func init() {
-	commands["generate"] = command{
-		summary: "write a client configuration document to stdout",
-		run:     runGenerate,
-	}
-	generators["thunderbird"] = generator{
-		summary: "Thunderbird autoconfig (config-v1.1.xml)",
-		run:     accountDocument("thunderbird", thunderbirdDocument),
-	}
-	generators["autodiscover"] = generator{
-		summary: "Outlook Autodiscover POX response (autodiscover.xml)",
-		run:     accountDocument("autodiscover", autodiscover.Response),
-	}
-}
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(stderr, "Usage: mailautoconf generate FORMAT --email ADDR [flags]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Formats:")
-		names := make([]string, 0, len(generators))
-		for name := range generators {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			fmt.Fprintf(stderr, "  %-13s %s\n", name, generators[name].summary)
+		for _, g := range generators {
+			fmt.Fprintf(stderr, "  %-13s %s\n", g.name, g.summary)
 		}
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
-	g, ok := generators[args[0]]
+	g, ok := find(generators, args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "unknown format %q: run 'mailautoconf generate --help'\n", args[0])
 		return errUsage

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
-	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
 
@@ -39,19 +37,27 @@ func postHelpdeskDNS(t *testing.T, rs *runningServer, domain string) (int, strin
 // mistakes planted in testdata/dns/broken.example.zone.
 func TestHelpdeskDNS_PlantedMistakesOnThePage(t *testing.T) {
 	useTestChecker(t)
-	zone := dnstest.Start(t, testkit.Testdata(t, "dns/broken.example.zone"))
+	zone := customerZone(t, "broken.example.zone")
 	o := testOptions(t)
 	o.resolver = zone.Addr
+	o.check.allowInternal = true
 	o.helpdeskToken = helpdeskTestToken
 	rs := startServer(t, o)
 
 	code, body := postHelpdeskDNS(t, rs, "broken.example")
 	require.Equal(t, http.StatusOK, code, body)
-	os.WriteFile("/tmp/dnscheck.html", []byte(body), 0o644)
 	for _, want := range []string{
 		"<h1>DNS check of broken.example</h1>",
-		"through the DNS server " + zone.Addr,
-		`<p class="verdict problems" role="status">Problems found: `,
+		// Our staged service serves another PACC document: that is ours.
+		`<p class="verdict problems ours" role="status">The problem is ours`,
+		"<blockquote><p>The problem is on our side and we are working on it: you do not need to change anything.</p></blockquote>",
+		// What each client finds
+		`<tr class="client other"><th scope="row">Thunderbird</th><td class="status"><strong>other settings</strong></td><td class="value">imap imap.wrong.example:993 tls, smtp smtp.wrong.example:465 tls</td>`,
+		`<tr class="client nothing"><th scope="row">Outlook</th>`,
+		// findings by party
+		`<h3 class="fault owner">The domain owner’s, required for mail to work</h3>`,
+		`<li>broken.example. MX is 10 mx.elsewhere.example.; it should be 5 mta-gw.infomaniak.ch.</li>`,
+		`<li>autodiscover.broken.example. CNAME is not published; it should be autoconfig.infomaniak.com. <em>Affects: Outlook.</em></li>`,
 		// wrong: MX at another provider, with what was found
 		`<tr class="check wrong"><th scope="row" class="value">broken.example.</th><td>MX</td><td class="value"><span>5 mta-gw.infomaniak.ch.</span> </td><td class="status"><strong>Wrong</strong></td><td class="value"><span>10 mx.elsewhere.example.</span> </td></tr>`,
 		// missing: no autodiscover CNAME
@@ -61,27 +67,31 @@ func TestHelpdeskDNS_PlantedMistakesOnThePage(t *testing.T) {
 		// wrong: stale PACC digest
 		`<span>&#34;v=UAAC1; a=sha256; d=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=&#34;</span>`,
 		// the HTTPS checks: a certificate not valid for the name, other settings
-		`<tr class="check wrong"><th scope="row">Outlook Autodiscover</th>`,
-		"the certificate is not valid for autodiscover.broken.example",
+		`<tr class="check error"><th scope="row">Outlook Autodiscover</th>`,
+		"autodiscover.broken.example has no address",
 		"imap imap.wrong.example:993 SSL",
 	} {
 		assert.Contains(t, body, want)
 	}
 	assert.Contains(t, body, `<tr class="check ok"><th scope="row" class="value">_submission._tcp.broken.example.</th>`, "correct records are ok")
+	assert.NotContains(t, body, zone.Addr, "the page does not show the server's resolver")
 	assert.Equal(t, 13, strings.Count(body, `<tr class="check `)-3, "one row per record, then three endpoints")
 }
 
 func TestHelpdeskDNS_CorrectZonePassesOnThePage(t *testing.T) {
 	useTestChecker(t)
-	zone := dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"))
+	zone := customerZone(t, "example.ch.zone")
 	o := testOptions(t)
 	o.resolver = zone.Addr
+	o.check.allowInternal = true
 	o.helpdeskToken = helpdeskTestToken
 	rs := startServer(t, o)
 
 	code, body := postHelpdeskDNS(t, rs, "example.ch")
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Contains(t, body, `<p class="verdict ok" role="status">Everything is published as it should be`)
+	assert.Contains(t, body, "<blockquote><p>Everything is set up correctly: your mail app should find the settings by itself.</p></blockquote>")
+	assert.Equal(t, 5, strings.Count(body, `<tr class="client ours">`), "every client but Apple Mail finds our settings")
 	assert.NotContains(t, body, `class="check wrong"`)
 	assert.NotContains(t, body, `class="check missing"`)
 	assert.Positive(t, zone.Queries())
@@ -90,7 +100,7 @@ func TestHelpdeskDNS_CorrectZonePassesOnThePage(t *testing.T) {
 func TestEngine_HelpdeskDNSCheckIsRateLimitedAndAuthenticated(t *testing.T) {
 	s := testSite(&bytes.Buffer{})
 	s.helpdeskToken = helpdeskTestToken
-	s.dnsCheck = newDNSCheck(dnstest.StartSilent(t), s.store)
+	s.dnsCheck = newDNSCheck(checkOptions{resolver: dnstest.StartSilent(t)}, s.store)
 	s.limiter = ratelimit.New(0.001, 2, 10)
 	e := newEngine(s)
 	send := func(auth string) int {

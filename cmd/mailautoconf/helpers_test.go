@@ -35,13 +35,17 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// testOptions are serve's flag defaults, on a free loopback port.
+// testOptions are serve's flag defaults, on a free loopback port, with
+// the private listener on another; the configuration file is not watched
+// (tests that reload send SIGHUP, or turn the watch on).
 func testOptions(t *testing.T) serveOptions {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	o := serveFlags(fs)
 	require.NoError(t, fs.Parse(nil))
 	o.listen = "127.0.0.1:0"
+	o.privateAddr = "127.0.0.1:0"
+	o.watchConfig = false
 	return *o
 }
 
@@ -79,6 +83,11 @@ func (rs *runningServer) url(path string) string {
 		scheme = "https"
 	}
 	return scheme + "://" + rs.mainLn.Addr().String() + path
+}
+
+// privateURL is path on the private listener (/metrics, /admin/*).
+func (rs *runningServer) privateURL(path string) string {
+	return "http://" + rs.privateLn.Addr().String() + path
 }
 
 // get fetches url with client and returns the status and body.

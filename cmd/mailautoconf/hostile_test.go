@@ -235,8 +235,9 @@ func writeBody(w io.Writer, head, body string, chunked bool) {
 }
 
 // TestHostileInput sends every case to a real server built like serve's
-// (timeouts, header limit, all middleware), with an admin token set and
-// rate limiting off, so that no case is answered 429.
+// (timeouts, header limit, all middleware), with an admin token set, the
+// operations endpoints on the public listener (so that they face the
+// cases too) and rate limiting off, so that no case is answered 429.
 func TestHostileInput(t *testing.T) {
 	var cases []hostileCase
 	for _, table := range [][]hostileCase{hostileCases, autodiscoverHostileCases, paccHostileCases,
@@ -247,6 +248,7 @@ func TestHostileInput(t *testing.T) {
 	o := testOptions(t)
 	o.configPath = configFile(t, hostileConfig)
 	o.adminToken = "the-admin-token"
+	o.publicOperations = true
 	o.rateLimit = "0"
 	rs := startServer(t, o)
 	runHostileCases(t, rs, cases)

@@ -10,19 +10,44 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sort"
 	"strings"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
 )
 
-// command is one subcommand: its flags are defined and parsed by run.
+// command is one subcommand (or one format of generate): its flags are
+// defined and parsed by run.
 type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) error
 }
 
-// commands is filled by each file's init, so that a subcommand lives in one
-// file.
-var commands = map[string]command{}
+// commands is every subcommand, in the order usage lists them.
+var commands = []command{
+	{"serve", "run the HTTP service", runServe},
+	{"check", "validate a configuration file, or check a domain's DNS and documents live", runCheck},
+	{"generate", "write a client configuration document to stdout", runGenerate},
+	{"dns", "print the DNS records a customer domain publishes", runDNS},
+	{"certs", "obtain certificates ahead of time, or list those in the storage", runCerts},
+	{"version", "print the version", runVersion},
+}
+
+// generators are the formats of generate, for the helpdesk's offline use.
+var generators = []command{
+	{"thunderbird", "Thunderbird autoconfig (config-v1.1.xml)", accountDocument("thunderbird", thunderbirdDocument)},
+	{"autodiscover", "Outlook Autodiscover POX response (autodiscover.xml)", accountDocument("autodiscover", autodiscover.Response)},
+	{"mobileconfig", "Apple configuration profile (.mobileconfig), optionally signed", generateMobileconfig},
+}
+
+// find returns the command called name.
+func find(table []command, name string) (command, bool) {
+	for _, c := range table {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -44,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := find(commands, args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "mailautoconf: unknown command %q\n\n", args[0])
 		usage(stderr)
@@ -69,13 +94,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: mailautoconf COMMAND [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'mailautoconf COMMAND --help' for a command's flags.")
@@ -130,16 +150,11 @@ func versionString() string {
 	return v
 }
 
-func init() {
-	commands["version"] = command{
-		summary: "print the version",
-		run: func(args []string, stdout, stderr io.Writer) error {
-			fs := newFlagSet("version", "version", stderr)
-			if err := parseFlags(fs, args); err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, "mailautoconf", versionString())
-			return nil
-		},
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "version", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
+	fmt.Fprintln(stdout, "mailautoconf", versionString())
+	return nil
 }

@@ -74,9 +74,44 @@ func TestCLI_CheckBrokenConfigNamesTheLine(t *testing.T) {
 	code, stdout, stderr := runCLI("check", "--config", path)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, path+":36: providers[0].incoming[0].port: must be between 1 and 65535 (it is 99300)\n"+
-		path+":52: providers[0].outgoing[0].security: must be tls (implicit TLS), starttls or none\n"+
+	assert.Equal(t, path+":42: providers[0].incoming[0].port: must be between 1 and 65535 (it is 99300)\n"+
+		path+":58: providers[0].outgoing[0].security: must be tls (implicit TLS), starttls or none\n"+
 		"2 problem(s) found\n", stderr)
+}
+
+// security: none on an IMAP or SMTP server works, but Thunderbird for
+// Android refuses the provider's whole document: a warning with file and
+// line, not an error. POP3 without TLS is not warned about (that client
+// skips POP3).
+func TestCLI_CheckWarnsOnSecurityNone(t *testing.T) {
+	path := writeConfig(t, `providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming:
+      - {protocol: imap, host: mail.h.example, port: 993, security: tls}
+      - protocol: imap
+        host: mail.h.example
+        port: 143
+        security: none
+      - {protocol: pop3, host: mail.h.example, port: 110, security: none}
+    outgoing:
+      - {protocol: smtp, host: mail.h.example, port: 25, security: none}
+`)
+	code, stdout, stderr := runCLI("check", "--config", path)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "OK: 1 provider(s), 1 domain(s)")
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	require.Len(t, lines, 2, stderr)
+	assert.True(t, strings.HasPrefix(lines[0], "warning: "+path+":10: providers[0].incoming[1].security: security: none"), lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "warning: "+path+":13: providers[0].outgoing[0].security: security: none"), lines[1])
+	for _, l := range lines {
+		assert.Contains(t, l, "Thunderbird for Android refuses")
+	}
+
+	code, _, stderr = runCLI("check", "--config", testkit.Testdata(t, "config/example.yaml"))
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr, "no warning without security: none")
 }
 
 func TestCLI_CheckNeedsConfig(t *testing.T) {

@@ -9,13 +9,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
-func init() {
-	generators["mobileconfig"] = generator{
-		summary: "Apple configuration profile (.mobileconfig), optionally signed",
-		run:     generateMobileconfig,
-	}
-}
-
 // signFlags are the signing certificate and key of Apple profiles.
 type signFlags struct {
 	cert, key *string

@@ -139,15 +139,52 @@ func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
 	assert.Equal(t, http.StatusOK, send("GET", "/.well-known/autoconfig/mail/config-v1.1.xml", "example.com").StatusCode)
 	assert.Equal(t, http.StatusOK, send("GET", "/healthz", "10.0.0.1").StatusCode)
 
-	// Outlook probes http://autodiscover.<domain>/Autodiscover/Autodiscover.xml expecting a redirect.
+	// Outlook's probe of http://autodiscover.<domain>/Autodiscover/Autodiscover.xml:
+	// without an https --public-url there is no other HTTPS URL to offer.
 	resp = send("GET", "/Autodiscover/Autodiscover.xml", "autodiscover.example.com")
 	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode)
 	assert.Equal(t, "https://autodiscover.example.com/autodiscover/autodiscover.xml", resp.Header.Get("Location"))
 	resp = send("POST", "/autodiscover/autodiscover.xml", "autodiscover.example.com")
 	assert.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
 	resp = send("GET", "/metrics", "example.com")
-	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "metrics are not served in clear")
-	assert.True(t, hasLine(rs.logs.String(), "route=/metrics status=301"), rs.logs.String())
+	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "nothing else is served in clear")
+	resp = send("GET", "/tls/allowed?domain=autoconfig.example.com", "localhost")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "front proxies ask in clear (no resolver, no service host: refused)")
+}
+
+// Outlook sends its plain-HTTP probe after HTTPS on autodiscover.<domain>
+// failed: the plain listener answers it with a 302 to the public HTTPS URL,
+// not a 301 back to the host Outlook could not reach. A POST is still
+// redirected to HTTPS on the same host.
+func TestServe_PlainListenerSendsOutlookProbeToPublicURL(t *testing.T) {
+	certPath, keyPath, _ := testkit.WriteValidServerCert(t, t.TempDir(), "autoconfig.example.com")
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = certPath, keyPath
+	o.httpListen = "127.0.0.1:0"
+	o.httpsPort = 443
+	o.publicURL = "https://autoconfig.example.net"
+	rs := startServer(t, o)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		name, method, path string
+		status             int
+		location           string
+	}{
+		{"Outlook's probe", "GET", "/Autodiscover/Autodiscover.xml", http.StatusFound, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml"},
+		{"lower case", "GET", "/autodiscover/autodiscover.xml", http.StatusFound, "https://autoconfig.example.net/Autodiscover/Autodiscover.xml"},
+		{"POST", "POST", "/autodiscover/autodiscover.xml", http.StatusPermanentRedirect, "https://autodiscover.example.com/autodiscover/autodiscover.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, "http://"+rs.plainLn.Addr().String()+tc.path, strings.NewReader(""))
+			require.NoError(t, err)
+			req.Host = "autodiscover.example.com"
+			resp, err := noFollow.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Equal(t, tc.location, resp.Header.Get("Location"))
+		})
+	}
 }
 
 // TestServe_ReloadUnderLoadFailsNoRequest swaps between two good
@@ -205,7 +242,7 @@ func TestServe_ReloadUnderLoadFailsNoRequest(t *testing.T) {
 	assert.Zero(t, failures.Load(), "failed requests out of %d", requests.Load())
 	assert.Greater(t, requests.Load(), int64(30))
 	assert.True(t, seenA.Load() && seenB.Load(), "both configurations were served")
-	status, body := get(t, http.DefaultClient, rs.url("/metrics"))
+	status, body := get(t, http.DefaultClient, rs.privateURL("/metrics"))
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, `mailautoconf_config_reloads_total{result="failure"} 10`)
 }
@@ -254,6 +291,33 @@ func TestServe_ShutdownIsBounded(t *testing.T) {
 	assert.Contains(t, rs.logs.String(), "finishing requests in flight")
 }
 
+func TestServe_OperationsArePrivateByDefault(t *testing.T) {
+	o := testOptions(t)
+	o.adminToken = "the-admin-token"
+	rs := startServer(t, o)
+	post := func(url string) int {
+		req, err := http.NewRequest(http.MethodPost, url, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer the-admin-token")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	status, _ := get(t, http.DefaultClient, rs.url("/metrics"))
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, http.StatusNotFound, post(rs.url(reload.AdminPath)))
+
+	status, body := get(t, http.DefaultClient, rs.privateURL("/metrics"))
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "mailautoconf_build_info")
+	assert.Equal(t, http.StatusOK, post(rs.privateURL(reload.AdminPath)))
+	status, _ = get(t, http.DefaultClient, rs.privateURL("/readyz"))
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = get(t, http.DefaultClient, rs.privateURL("/mail/config-v1.1.xml?emailaddress=jane@example.com"))
+	assert.Equal(t, http.StatusNotFound, status, "the private listener serves operations only")
+}
+
 // TestServe_KillHUPOfTheBinary is the operator's view: the built binary,
 // a real SIGHUP, a broken file.
 func TestServe_KillHUPOfTheBinary(t *testing.T) {
@@ -273,7 +337,7 @@ func TestServe_KillHUPOfTheBinary(t *testing.T) {
 	ln.Close()
 	path := configFile(t, configA)
 	logs := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr)
+	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr, "--watch-config=false")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -313,7 +377,7 @@ func waitForReloads(t *testing.T, rs *runningServer, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, body := get(t, http.DefaultClient, rs.url("/metrics"))
+		_, body := get(t, http.DefaultClient, rs.privateURL("/metrics"))
 		total := 0
 		for _, m := range reloadCount.FindAllStringSubmatch(body, -1) {
 			k, _ := strconv.Atoi(m[1])
@@ -355,9 +419,12 @@ func TestServe_CertificateExpiryFollowsRenewalOnDisk(t *testing.T) {
 	o := testOptions(t)
 	o.tlsCert, o.tlsKey = certPath, keyPath
 	rs := startServer(t, o)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
 	scrape := func() map[string]float64 {
-		_, body := get(t, client, rs.url("/metrics"))
+		// A handshake reads renewed files; the metrics are private.
+		conn, err := tls.Dial("tcp", rs.mainLn.Addr().String(), &tls.Config{ServerName: "autoconfig.example.com", InsecureSkipVerify: true})
+		require.NoError(t, err)
+		conn.Close()
+		_, body := get(t, http.DefaultClient, rs.privateURL("/metrics"))
 		return certificateExpirySeries(t, body)
 	}
 	assert.Equal(t, map[string]float64{`{certificate="autoconfig.example.com"}`: float64(first.NotAfter.Unix())}, scrape())
@@ -423,5 +490,91 @@ func TestReload_AcceptMXWithoutResolverIsRefused(t *testing.T) {
 			assert.Equal(t, 1.0, testutil.ToFloat64(m.ReloadsCounter("failure")))
 			assert.Equal(t, 0.0, testutil.ToFloat64(m.ReloadsCounter("success")))
 		})
+	}
+}
+
+// TestServe_FollowsAConfigMapUpdate replaces the configuration as the
+// kubelet updates a mounted ConfigMap (a new data directory, then the
+// "..data" symlink swapped to it): one reload; then an invalid one, which
+// is refused with the previous configuration kept.
+func TestServe_FollowsAConfigMapUpdate(t *testing.T) {
+	dir := t.TempDir()
+	swap := func(version, content string) {
+		data := filepath.Join(dir, version)
+		require.NoError(t, os.Mkdir(data, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(data, "config.yaml"), []byte(content), 0o644))
+		require.NoError(t, os.Symlink(version, filepath.Join(dir, "..data_tmp")))
+		require.NoError(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+	}
+	swap("..2026_11_30_12_00_00.1", configA)
+	path := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.Symlink("..data/config.yaml", path))
+
+	o := testOptions(t)
+	o.configPath = path
+	o.watchConfig = true
+	o.watchDebounce = 50 * time.Millisecond
+	rs := startServer(t, o)
+	m := rs.metrics
+	org := rs.url("/mail/config-v1.1.xml?emailaddress=jane@example.org")
+	status, _ := get(t, http.DefaultClient, org)
+	require.Equal(t, http.StatusNotFound, status)
+
+	swap("..2026_11_30_12_01_00.2", configB)
+	require.Eventually(t, func() bool { s, _ := get(t, http.DefaultClient, org); return s == http.StatusOK }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(5 * o.watchDebounce)
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.ReloadsCounter("success")), "one update, one reload")
+
+	swap("..2026_11_30_12_02_00.3", configBroken)
+	require.Eventually(t, func() bool { return testutil.ToFloat64(m.ReloadsCounter("failure")) == 1 }, 10*time.Second, 10*time.Millisecond)
+	status, body := get(t, http.DefaultClient, org)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "imap-b.example.com", "the previous configuration stays in force")
+	assert.True(t, hasLine(rs.logs.String(), "line=5"), rs.logs.String())
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.ReloadsCounter("success")))
+}
+
+// TestServe_TLSRefusesCBCSuites connects with one TLS 1.2 suite at a time
+// to an RSA certificate: the CBC suites with SHA-1 MACs are refused, the
+// AEAD ones and TLS 1.3 work.
+func TestServe_TLSRefusesCBCSuites(t *testing.T) {
+	pki := testkit.MustPKI(t, testkit.LeafOptions{Kind: testkit.RSA, Names: []string{"autoconfig.example.com"}})
+	o := testOptions(t)
+	o.tlsCert, o.tlsKey = pki.MustWriteFiles(t, t.TempDir())
+	rs := startServer(t, o)
+	pool := pki.Pool()
+	dial := func(version uint16, suite uint16) error {
+		c := &tls.Config{ServerName: "autoconfig.example.com", RootCAs: pool, MinVersion: version, MaxVersion: version}
+		if suite != 0 {
+			c.CipherSuites = []uint16{suite}
+		}
+		conn, err := tls.Dial("tcp", rs.mainLn.Addr().String(), c)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}
+	for _, tc := range []struct {
+		name    string
+		version uint16
+		suite   uint16
+		ok      bool
+	}{
+		{"ECDHE-RSA-AES128-SHA", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, false},
+		{"ECDHE-RSA-AES256-SHA", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, false},
+		{"ECDHE-RSA-AES128-SHA256", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, false},
+		{"AES128-GCM-SHA256 (no ECDHE)", tls.VersionTLS12, tls.TLS_RSA_WITH_AES_128_GCM_SHA256, false},
+		{"ECDHE-RSA-AES128-GCM-SHA256", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, true},
+		{"ECDHE-RSA-AES256-GCM-SHA384", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, true},
+		{"ECDHE-RSA-CHACHA20-POLY1305", tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, true},
+		{"TLS 1.3", tls.VersionTLS13, 0, true},
+		{"TLS 1.1", tls.VersionTLS11, 0, false},
+	} {
+		err := dial(tc.version, tc.suite)
+		if tc.ok {
+			assert.NoError(t, err, tc.name)
+		} else {
+			assert.Error(t, err, tc.name)
+		}
 	}
 }

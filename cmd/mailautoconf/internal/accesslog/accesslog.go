@@ -96,9 +96,9 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 		start := time.Now()
 		// The handler tells what the request was about: it has parsed the
 		// address already, and nothing here parses it again.
-		done := httpkit.Track(c)
+		tracker := httpkit.Track(c)
 		c.Next()
-		subject := done()
+		subject := tracker.Done(c)
 		d := time.Since(start)
 		e := entry{
 			time:     start.Add(d),
@@ -126,7 +126,7 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 		}
 		e.domain = subject.Domain
 		if l.opts.LogAddresses {
-			e.address = subject.Address
+			e.address = subject.Address()
 		}
 		l.write(c.Request.Context(), e)
 	}

@@ -150,18 +150,20 @@ func arrivedPlain(r *http.Request) bool {
 }
 
 // RedirectPlain sends requests that came in on the plain-HTTP listener to
-// HTTPS, except those for which servePlain is true. GET and HEAD get 301;
+// HTTPS, except those for which servePlain is true (it sees the method and
+// the path: Outlook's GET probe of Autodiscover is answered, its POST is
+// redirected). GET and HEAD get 301;
 // other methods get 308, which keeps the method and body (RFC 9110
 // §15.4.9), where 301 would let a client turn a POST into a GET.
 // httpsPort is the port redirects point to; 443 is left out of URLs.
-func RedirectPlain(httpsPort int, servePlain func(path string) bool) gin.HandlerFunc {
+func RedirectPlain(httpsPort int, servePlain func(r *http.Request) bool) gin.HandlerFunc {
 	port := ""
 	if httpsPort != 443 {
 		port = ":" + strconv.Itoa(httpsPort)
 	}
 	return func(c *gin.Context) {
 		r := c.Request
-		if !arrivedPlain(r) || servePlain(r.URL.Path) {
+		if !arrivedPlain(r) || servePlain(r) {
 			c.Next()
 			return
 		}

@@ -130,7 +130,7 @@ func TestBodyLimit_SelfCappedRouteAnswersItself(t *testing.T) {
 func TestRedirectPlain(t *testing.T) {
 	route := func(port int) *gin.Engine {
 		e := testkit.Engine(t)
-		e.Use(RedirectPlain(port, func(p string) bool { return p == "/mail/config-v1.1.xml" }))
+		e.Use(RedirectPlain(port, func(r *http.Request) bool { return r.URL.Path == "/mail/config-v1.1.xml" }))
 		e.Any("/*path", func(c *gin.Context) { c.String(http.StatusOK, "served") })
 		return e
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
 )
 
 // NoRoute is the route label of requests that matched no route.
@@ -32,7 +34,14 @@ type Metrics struct {
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
 	refused        *prometheus.CounterVec
+	certIssued     *prometheus.CounterVec
+	certFailed     *prometheus.CounterVec
+	certDecisions  *prometheus.CounterVec
 	formatForRoute func(route string) string
+	// autodiscoverSchemas counts POX requests by the schema they ask for,
+	// indexed by autodiscover.Schema: resolved once, as they are counted on
+	// every request.
+	autodiscoverSchemas [autodiscover.SchemaOther + 1]prometheus.Counter
 
 	// series caches the collectors of each (route, status): resolving
 	// label values hashes them, on every request otherwise. Routes and
@@ -85,7 +94,26 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 			Name: "mailautoconf_refused_total",
 			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection); the log sums them up per client and interval.",
 		}, []string{"reason"}),
+		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificates_obtained_total",
+			Help: "Certificates obtained from the ACME CA by this instance, by kind (issued: a new name; renewed).",
+		}, []string{"kind"}),
+		certFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificate_failures_total",
+			Help: "Failed attempts to obtain or renew a certificate, by reason (the ACME problem type, timeout, on_demand_rate_limited, other).",
+		}, []string{"reason"}),
+		certDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailautoconf_certificate_decisions_total",
+			Help: "Decisions on whether a host name may get a certificate (on-demand issuance and GET /tls/allowed), by result and reason.",
+		}, []string{"result", "reason"}),
 		formatForRoute: formatForRoute,
+	}
+	schemas := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mailautoconf_autodiscover_requests_total",
+		Help: "Autodiscover POX requests that could be read, by the response schema asked for (outlook, mobilesync: the new Outlook for Windows, answered error 601; other).",
+	}, []string{"schema"})
+	for _, s := range []autodiscover.Schema{autodiscover.SchemaOutlook, autodiscover.SchemaMobileSync, autodiscover.SchemaOther} {
+		m.autodiscoverSchemas[s] = schemas.WithLabelValues(s.String())
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "mailautoconf_build_info",
@@ -96,7 +124,10 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	// absent, on a service that never failed.
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, m.refused, buildInfo,
+	m.certIssued.WithLabelValues("issued")
+	m.certIssued.WithLabelValues("renewed")
+	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
+		m.certIssued, m.certFailed, m.certDecisions, m.refused, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -186,11 +217,42 @@ func certificateName(leaf *x509.Certificate) string {
 	return leaf.Subject.CommonName
 }
 
+// AutodiscoverSchema counts a POX request that asked for schema; requests
+// that could not be read (SchemaUnknown) are not counted.
+func (m *Metrics) AutodiscoverSchema(schema autodiscover.Schema) {
+	if int(schema) < len(m.autodiscoverSchemas) && m.autodiscoverSchemas[schema] != nil {
+		m.autodiscoverSchemas[schema].Inc()
+	}
+}
+
 // RateLimited records a request refused by the rate limit on route.
 func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(route).Inc() }
 
 // Refused records a refused request or connection.
 func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
+// CertificateObtained counts a certificate issued for a new name, or a
+// renewal.
+func (m *Metrics) CertificateObtained(renewal bool) {
+	kind := "issued"
+	if renewal {
+		kind = "renewed"
+	}
+	m.certIssued.WithLabelValues(kind).Inc()
+}
+
+// CertificateFailed counts a failed issuance or renewal; reason must come
+// from a bounded set.
+func (m *Metrics) CertificateFailed(reason string) { m.certFailed.WithLabelValues(reason).Inc() }
+
+// CertificateDecision counts a decision on a host name; reason must come
+// from a bounded set.
+func (m *Metrics) CertificateDecision(allowed bool, reason string) {
+	result := "denied"
+	if allowed {
+		result = "allowed"
+	}
+	m.certDecisions.WithLabelValues(result, reason).Inc()
+}
 
 // ReloadsCounter is the reload counter for result, for tests.
 func (m *Metrics) ReloadsCounter(result string) prometheus.Counter {

@@ -1,6 +1,7 @@
 // Package reload re-reads the configuration and the TLS certificate on
-// SIGHUP or an authenticated POST, and puts them in force only when both
-// are valid: a broken file never replaces a working configuration.
+// SIGHUP, a change of the configuration file or an authenticated POST, and
+// puts them in force only when both are valid: a broken file never
+// replaces a working configuration.
 package reload
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/filewatch"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
@@ -32,6 +34,9 @@ type Reloader struct {
 	Certs   *certs.File // nil when the service reads no certificate files
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+	// OnSwap, when set, is called with each configuration put in force
+	// (e.g. to order certificates for newly listed domains).
+	OnSwap func(*autoconfig.Config)
 
 	mu sync.Mutex // one reload at a time
 }
@@ -57,6 +62,9 @@ func (r *Reloader) Reload() error {
 	}
 	r.Store.Swap(cfg)
 	r.Metrics.ReloadSucceeded(time.Now())
+	if r.OnSwap != nil {
+		r.OnSwap(cfg)
+	}
 	domains := 0
 	for _, p := range cfg.Providers {
 		domains += len(p.Domains)
@@ -93,6 +101,15 @@ func (r *Reloader) Watch(ctx context.Context, signals <-chan os.Signal) {
 			_ = r.Reload() // logged and counted by Reload
 		}
 	}
+}
+
+// WatchFile reloads each time the file at path changes, one edit one
+// reload (filewatch): the same validation and refusal as SIGHUP.
+func (r *Reloader) WatchFile(ctx context.Context, path string, debounce time.Duration) error {
+	return filewatch.Watch(ctx, path, debounce, func() {
+		r.Logger.Info("reloading", "trigger", "configuration file changed", "config", path)
+		_ = r.Reload() // logged and counted by Reload
+	})
 }
 
 // AdminPath is the route of the authenticated reload endpoint.

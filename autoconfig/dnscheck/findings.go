@@ -1,0 +1,316 @@
+package dnscheck
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
+)
+
+// Fault says whose a finding is: who must act.
+type Fault string
+
+const (
+	FaultOurs       Fault = "ours"        // our resolver, our service or its certificate
+	FaultOwner      Fault = "owner"       // the domain owner: a record missing, wrong or stale
+	FaultThirdParty Fault = "third-party" // a public database entry that disagrees
+	FaultInfo       Fault = "info"        // nothing to fix
+)
+
+// Finding is one thing a check found, with whose it is to fix and whether
+// mail needs it to work (only MX and SPF do: the rest is automatic setup).
+type Finding struct {
+	Fault    Fault    `json:"fault"`
+	Required bool     `json:"required"`
+	Code     string   `json:"code"`
+	Subject  string   `json:"subject,omitempty"` // the name or URL concerned
+	Args     []string `json:"args,omitempty"`
+	Clients  []Client `json:"clients,omitempty"` // clients that find other settings, or none, because of it
+}
+
+// Message is the finding in English (the helpdesk translates
+// "check.finding.<code>").
+func (f Finding) Message() string { return checkText("finding."+f.Code, f.Args) }
+
+func (f Finding) MarshalJSON() ([]byte, error) {
+	type plain Finding
+	return json.Marshal(struct {
+		plain
+		Message string `json:"message"`
+	}{plain(f), f.Message()})
+}
+
+// Verdict sums a report up for the person reading it; it follows the
+// attribution: our faults first (the helpdesk escalates them, the customer
+// changes nothing), then what mail needs, then automatic setup, then a
+// public database.
+type Verdict string
+
+const (
+	VerdictOK            Verdict = "ok"
+	VerdictOurs          Verdict = "ours"
+	VerdictOwnerRequired Verdict = "owner-required"
+	VerdictOwner         Verdict = "owner"
+	VerdictThirdParty    Verdict = "third-party"
+)
+
+// verdictOf the report's findings.
+func (r Report) verdictOf() Verdict {
+	has := func(match func(Finding) bool) bool { return slices.ContainsFunc(r.Findings, match) }
+	switch {
+	case has(func(f Finding) bool { return f.Fault == FaultOurs }):
+		return VerdictOurs
+	case has(func(f Finding) bool { return f.Fault == FaultOwner && f.Required }):
+		return VerdictOwnerRequired
+	case has(func(f Finding) bool { return f.Fault == FaultOwner }):
+		return VerdictOwner
+	case has(func(f Finding) bool { return f.Fault == FaultThirdParty }):
+		return VerdictThirdParty
+	}
+	return VerdictOK
+}
+
+// requiredRecord: mail needs the MX and the SPF record to work; the other
+// records serve automatic client setup.
+func requiredRecord(rc RecordCheck, domain string) bool {
+	return rc.Name == fqdn(domain) && (rc.Type == "MX" || rc.Type == "TXT")
+}
+
+// findings attributes what the record checks, the endpoints and the client
+// chains found. Failures of our resolver or of the deadline are one
+// finding each, whatever the number of steps they cut short.
+func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
+	var out []Finding
+	add := func(f Finding) int {
+		for i, g := range out {
+			if g.Code == f.Code && g.Subject == f.Subject && slices.Equal(g.Args, f.Args) {
+				return i
+			}
+		}
+		out = append(out, f)
+		return len(out) - 1
+	}
+	if r.resolverDown.Load() {
+		add(Finding{Fault: FaultOurs, Code: "resolver-down"})
+	}
+	outOfTime := false
+	for _, rc := range rep.Records {
+		req := requiredRecord(rc, rep.Domain)
+		switch {
+		case rc.Status == CheckMissing:
+			add(Finding{Fault: FaultOwner, Required: req, Code: "record-missing", Subject: rc.Name,
+				Args: []string{rc.Name, rc.Type, strings.Join(rc.Want, ", ")}})
+		case rc.Status == CheckWrong:
+			add(Finding{Fault: FaultOwner, Required: req, Code: "record-wrong", Subject: rc.Name,
+				Args: []string{rc.Name, rc.Type, strings.Join(rc.Found, ", "), strings.Join(rc.Want, ", ")}})
+		case rc.Status == CheckError && errors.Is(rc.cause, errOutOfTime):
+			outOfTime = true
+		case rc.Status == CheckError && !unchecked(rc.cause):
+			add(Finding{Fault: FaultOwner, Required: req, Code: "lookup-failed", Subject: rc.Name,
+				Args: []string{rc.Name, rc.Type, rc.Detail}})
+		}
+	}
+	recordOK := func(name string) bool {
+		for _, rc := range rep.Records {
+			if rc.Name == name && rc.Status != CheckOK {
+				return false
+			}
+		}
+		return true
+	}
+	for _, e := range rep.Endpoints {
+		var internal *InternalAddressError
+		switch {
+		case e.Status == CheckOK || e.Status == CheckSkipped || unchecked(e.cause):
+			outOfTime = outOfTime || errors.Is(e.cause, errOutOfTime)
+		case errors.As(e.cause, &internal):
+			// reported below with every other refused name
+		case recordOK(e.record):
+			// The name points at us: what it serves is ours.
+			add(Finding{Fault: FaultOurs, Code: "service-failed", Subject: e.record, Args: []string{e.URL, e.Detail}})
+		}
+	}
+	if outOfTime {
+		add(Finding{Fault: FaultOurs, Code: "out-of-time"})
+	}
+	for _, f := range r.results() {
+		var internal *InternalAddressError
+		if errors.As(f.Err, &internal) {
+			add(Finding{Fault: internalFault(internal.Host, rep.Domain, recordOK), Code: "internal-address", Subject: internal.Host,
+				Args: []string{internal.Host, internal.Addr.String()}})
+		}
+	}
+	// A stale database entry is a finding even while the domain's own
+	// names outrank it: it wins the day they fail.
+	if f := r.fetch(http.MethodGet, r.c.ispdb()+rep.Domain, nil, false); f.ok() {
+		if found, err := readDoc(f, readThunderbird); err == nil && !found.equal(expectedSettings(d, false)) {
+			add(Finding{Fault: FaultThirdParty, Code: "ispdb-stale", Subject: f.URL, Args: []string{f.URL, found.String()}})
+		}
+	}
+	for _, c := range rep.Clients {
+		i, ok := attribute(c, rep, recordOK, out, add)
+		if ok && !slices.Contains(out[i].Clients, c.Client) {
+			out[i].Clients = append(out[i].Clients, c.Client)
+		}
+	}
+	return out
+}
+
+// internalFault: a name of the customer's domain that does not point at
+// us is the owner's; our own names (a customer name pointing at us, the
+// service host, the MX route's host) resolving inside are ours, as when the
+// checker runs behind split-horizon DNS (the operator then allows internal
+// addresses).
+func internalFault(host, domain string, recordOK func(string) bool) Fault {
+	if (host == domain || strings.HasSuffix(host, "."+domain)) && !recordOK(fqdn(host)) {
+		return FaultOwner
+	}
+	return FaultOurs
+}
+
+// attribute finds (or adds) the finding that explains why client c does
+// not end up with our settings.
+func attribute(c ClientResult, rep *Report, recordOK func(string) bool, out []Finding, add func(Finding) int) (int, bool) {
+	if c.Outcome != OutcomeOther && c.Outcome != OutcomeNothing {
+		return 0, false
+	}
+	// A record finding of a name that leads to the source explains it.
+	names := c.via.names
+	if c.Outcome == OutcomeNothing && c.Source == "" {
+		names = primaryNames(c.Client, rep.Domain)
+	}
+	for _, name := range names {
+		for i, f := range out {
+			if f.Subject == name && f.Fault != FaultInfo {
+				return i, true
+			}
+		}
+	}
+	if c.Outcome != OutcomeOther {
+		return 0, false
+	}
+	switch c.via.kind {
+	case sourceISPDB:
+		return add(Finding{Fault: FaultThirdParty, Code: "ispdb-stale", Subject: c.Source, Args: []string{c.Source, c.Found.String()}}), true
+	case sourceApex:
+		return add(Finding{Fault: FaultOwner, Code: "stale-document", Subject: c.Source, Args: []string{c.Source, c.Found.String()}}), true
+	case sourceRecord, sourceMXRoute:
+		for _, name := range c.via.names {
+			if !recordOK(name) {
+				return 0, false
+			}
+		}
+		return add(Finding{Fault: FaultOurs, Code: "service-wrong", Subject: c.Source, Args: []string{c.Source, c.Found.String()}}), true
+	}
+	return 0, false
+}
+
+// primaryNames are the records a client's chain starts with: when it finds
+// nothing, their findings say why.
+func primaryNames(c Client, d string) []string {
+	ac, ad := fqdn("autoconfig."+d), fqdn("autodiscover."+d)
+	switch c {
+	case ClientOutlook:
+		return []string{ad, fqdn("_autodiscover._tcp." + d)}
+	case ClientDeltaChat:
+		return []string{ac, ad}
+	case ClientSRVFirst:
+		return []string{fqdn("_imaps._tcp." + d), ac}
+	}
+	return []string{ac}
+}
+
+// results lists the fetches made, in no particular order.
+func (r *checkRun) results() []fetchResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []fetchResult
+	for _, call := range r.fetches {
+		select {
+		case <-call.done:
+			out = append(out, call.res)
+		default:
+		}
+	}
+	// Map order is random: reports list the same findings in the same order.
+	slices.SortFunc(out, func(a, b fetchResult) int { return strings.Compare(a.URL, b.URL) })
+	return out
+}
+
+// checkText is the English text of a check catalog key ("finding.<code>",
+// "note.<key>", …) with {0}, {1}, … replaced by args.
+func checkText(key string, args []string) string {
+	text, ok := CheckTexts[key]
+	if !ok {
+		return key
+	}
+	for i, a := range args {
+		text = strings.ReplaceAll(text, "{"+strconv.Itoa(i)+"}", a)
+	}
+	// A fully qualified name at the end of a sentence.
+	return strings.Replace(text, "..", ".", 1)
+}
+
+// CheckTexts are the English texts of the checker's findings, notes,
+// verdicts, clients and outcomes. The helpdesk's catalogs carry each under
+// "check.<key>" in every language (wizard tests hold them in step).
+var CheckTexts = map[string]string{
+	"finding.resolver-down":    "Our DNS resolver did not answer: nothing about this domain could be checked. The fault is ours, not the domain owner's.",
+	"finding.out-of-time":      "The check ran out of time before every step finished: the steps left are marked as not checked.",
+	"finding.record-missing":   "{0} {1} is not published; it should be {2}.",
+	"finding.record-wrong":     "{0} {1} is {2}; it should be {3}.",
+	"finding.lookup-failed":    "{0} {1} could not be looked up: {2}.",
+	"finding.service-failed":   "{0} reaches our service, which did not answer correctly: {1}.",
+	"finding.service-wrong":    "{0} reaches our service, which gives other settings than ours: {1}.",
+	"finding.stale-document":   "{0}, on the domain's own web server, gives other settings: {1}. The domain owner should remove it.",
+	"finding.ispdb-stale":      "The public Thunderbird ISP database ({0}) lists other settings for this domain: {1}. Clients use them when the domain's own addresses give nothing.",
+	"finding.internal-address": "{0} resolves to the internal address {1}: the checker did not connect to it.",
+
+	"note.unchecked":            "{0} could not be checked (our resolver did not answer, or the check ran out of time).",
+	"note.internal":             "{0} resolves to the internal address {1}: not followed.",
+	"note.unreadable":           "{0} answered, but the app cannot use the answer: {1}.",
+	"note.approval-certificate": "{0} has no valid certificate: the app asks the user to approve these settings.",
+	"note.approval-http":        "{0} is plain HTTP: the app asks the user to approve these settings.",
+	"note.approval-mx":          "Found through an MX answer without DNSSEC validation: the app asks the user to approve these settings.",
+	"note.via-autodiscover":     "Found through Exchange Autodiscover, which Thunderbird tries beside autoconfig.",
+	"note.outlook-cloud":        "Current Outlook versions may ask Microsoft's own cloud lookup first; what it answers cannot be seen from here.",
+	"note.apple-profile":        "Apple Mail has no network discovery: the profile from the setup page is the way.",
+	"note.no-srv":               "No SRV records: the app falls back to autoconfig.",
+
+	"verdict.ok":             "Everything is published as it should be: every client finds our settings.",
+	"verdict.ours":           "The problem is ours (our resolver or our service): the customer has nothing to change.",
+	"verdict.owner-required": "The domain owner must fix records that mail needs to work (MX or SPF).",
+	"verdict.owner":          "Mail works; the domain owner should fix records that automatic setup of some clients needs.",
+	"verdict.third-party":    "Our records are right; a public database still lists other settings for some clients.",
+
+	"say.ok":             "Everything is set up correctly: your mail app should find the settings by itself.",
+	"say.ours":           "The problem is on our side and we are working on it: you do not need to change anything.",
+	"say.owner-required": "Your domain is not yet set up to receive mail with us: whoever manages your domain must add the records we will send you.",
+	"say.owner":          "Your mail works, but some mail apps cannot find the settings by themselves: whoever manages your domain can fix this with the records we send you; meanwhile, use our setup page.",
+	"say.third-party":    "Your domain is set up correctly, but a public directory still lists old settings: please use our setup page to set up your mail app.",
+
+	"client.thunderbird":         "Thunderbird",
+	"client.thunderbird-android": "Thunderbird for Android",
+	"client.outlook":             "Outlook",
+	"client.deltachat":           "Delta Chat",
+	"client.fairemail":           "FairEmail (SRV first)",
+	"client.apple":               "Apple Mail",
+
+	"outcome.ours":      "our settings",
+	"outcome.other":     "other settings",
+	"outcome.nothing":   "nothing",
+	"outcome.unchecked": "not checked",
+	"outcome.profile":   "profile",
+}
+
+// fqdn is a host name with its trailing dot, as DNS records name it.
+func fqdn(host string) string {
+	if strings.HasSuffix(host, ".") {
+		return host
+	}
+	return host + "."
+}

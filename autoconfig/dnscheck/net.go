@@ -1,0 +1,393 @@
+package dnscheck
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// errResolverDown marks a step that failed because the checker's own
+// resolver did not answer (timeout, connection refused, REFUSED): the fault
+// is ours, and the check reports it once, not once per record.
+var errResolverDown = errors.New("our DNS resolver did not answer")
+
+// errOutOfTime marks a step the check's overall deadline cut short.
+var errOutOfTime = errors.New("the check ran out of time before this step finished")
+
+// InternalAddressError is a name that resolves to an address inside a
+// network (loopback, private, link-local, unique-local, unspecified): the
+// checker does not connect there unless the operator allows it, so that a
+// domain's DNS cannot make the service probe its own network.
+type InternalAddressError struct {
+	Host string
+	Addr netip.Addr
+}
+
+func (e *InternalAddressError) Error() string {
+	return fmt.Sprintf("%s resolves to the internal address %s: not connected", e.Host, e.Addr)
+}
+
+// internalAddress reports whether a is an address the checker must not
+// reach by default.
+func internalAddress(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsUnspecified() || a.IsMulticast()
+}
+
+// maxCNAMEHops bounds a CNAME chain followed to an address.
+const maxCNAMEHops = 8
+
+// checkRun is the state of one Check: every DNS answer and HTTP fetch is
+// made once, shared by the record checks and every client chain that needs
+// it, and runs under the check's one deadline.
+type checkRun struct {
+	c   *Checker
+	ctx context.Context // the check's overall deadline
+
+	resolverDown atomic.Bool
+
+	mu      sync.Mutex
+	answers map[dnsKey]*dnsCall
+	fetches map[fetchKey]*fetchCall
+
+	client, insecureClient *http.Client
+}
+
+type dnsKey struct {
+	name  string
+	qtype uint16
+}
+
+type dnsCall struct {
+	done chan struct{}
+	msg  *dns.Msg
+	err  error
+}
+
+type fetchKey struct {
+	method, url string
+	insecure    bool
+}
+
+type fetchCall struct {
+	done chan struct{}
+	res  fetchResult
+}
+
+// fetchResult is one HTTP exchange: the answer, or why there was none.
+type fetchResult struct {
+	URL         string
+	Status      int // 0 without an answer
+	Location    string
+	ContentType string
+	Body        []byte
+	Err         error
+}
+
+// ok reports a 2xx answer.
+func (f fetchResult) ok() bool { return f.Err == nil && f.Status >= 200 && f.Status < 300 }
+
+// certError reports a failure because the certificate was not valid.
+func (f fetchResult) certError() bool {
+	var certErr *tls.CertificateVerificationError
+	return errors.As(f.Err, &certErr)
+}
+
+func newCheckRun(ctx context.Context, c *Checker) *checkRun {
+	r := &checkRun{c: c, ctx: ctx, answers: map[dnsKey]*dnsCall{}, fetches: map[fetchKey]*fetchCall{}}
+	r.client = r.newClient(false)
+	r.insecureClient = r.newClient(true)
+	return r
+}
+
+// newClient fetches through the configured resolver only: its dialer
+// resolves names with r.addrs, so no step falls back to the system's
+// resolver. Redirects are not followed: a client chain follows the one
+// redirect Outlook follows itself, and an endpoint must answer on its own.
+func (r *checkRun) newClient(insecure bool) *http.Client {
+	return &http.Client{
+		Timeout: r.c.timeout(),
+		Transport: &http.Transport{
+			Proxy:               nil, // the checker speaks to the domain's hosts, not to a proxy
+			DialContext:         r.dial,
+			TLSClientConfig:     &tls.Config{RootCAs: r.c.RootCAs, InsecureSkipVerify: insecure}, //nolint:gosec // only to show what a client that asks the user would get
+			TLSHandshakeTimeout: r.c.timeout(),
+			DisableKeepAlives:   true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// lookup asks the configured resolver once per name and type in a check.
+func (r *checkRun) lookup(name string, qtype uint16) (*dns.Msg, error) {
+	key := dnsKey{strings.ToLower(dns.Fqdn(name)), qtype}
+	r.mu.Lock()
+	call, ok := r.answers[key]
+	if !ok {
+		call = &dnsCall{done: make(chan struct{})}
+		r.answers[key] = call
+	}
+	r.mu.Unlock()
+	if !ok {
+		call.msg, call.err = r.exchange(key)
+		close(call.done)
+	}
+	<-call.done
+	return call.msg, call.err
+}
+
+func (r *checkRun) exchange(key dnsKey) (*dns.Msg, error) {
+	what := key.name + " " + dns.TypeToString[key.qtype]
+	if r.resolverDown.Load() {
+		// One timeout is enough to know: the steps still to come fail at
+		// once instead of each waiting out its own timeout.
+		return nil, &lookupError{what, errResolverDown}
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(key.name, key.qtype)
+	m.SetEdns0(dns.DefaultMsgSize, false)
+	// AD asks a validating resolver to say whether the answer is DNSSEC
+	// validated (RFC 6840 §5.7): Thunderbird for Android trusts MX answers
+	// only then.
+	m.AuthenticatedData = true
+	qctx, cancel := context.WithTimeout(r.ctx, r.c.timeout())
+	defer cancel()
+	resp, _, err := (&dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize}).ExchangeContext(qctx, m, r.c.Resolver)
+	if err == nil && resp.Truncated {
+		resp, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(qctx, m, r.c.Resolver)
+	}
+	switch {
+	case err != nil && r.outOfTime():
+		return nil, &lookupError{what, errOutOfTime}
+	case err != nil, resp.Rcode == dns.RcodeRefused:
+		// The resolver's address stays out of the message: the helpdesk
+		// page shows these messages, and the address is the server's.
+		r.resolverDown.Store(true)
+		return nil, &lookupError{what, errResolverDown}
+	case resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError:
+		return nil, &lookupError{what, fmt.Errorf("the resolver answered %s", dns.RcodeToString[resp.Rcode])}
+	}
+	return resp, nil
+}
+
+// outOfTime reports whether the check's deadline has passed. A socket
+// deadline set from it can fire a moment before the context says so.
+func (r *checkRun) outOfTime() bool {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	dl, ok := r.ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
+// addrs resolves host through the configured resolver, following CNAMEs
+// (an authoritative server answers a CNAME alone; a recursive one adds the
+// target's records).
+func (r *checkRun) addrs(host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	name := strings.ToLower(dns.Fqdn(host))
+	for range maxCNAMEHops {
+		var out []netip.Addr
+		next := name
+		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			msg, err := r.lookup(name, qtype)
+			if err != nil {
+				return nil, err
+			}
+			target, found := chase(msg, name)
+			out = append(out, found...)
+			if target != name {
+				next = target
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+		if next == name {
+			return nil, fmt.Errorf("%s has no address", strings.TrimSuffix(host, "."))
+		}
+		name = next
+	}
+	return nil, fmt.Errorf("%s: CNAME chain longer than %d", host, maxCNAMEHops)
+}
+
+// chase follows the CNAMEs of msg from name and returns the last name and
+// the addresses the answer gives for it.
+func chase(msg *dns.Msg, name string) (string, []netip.Addr) {
+	for range maxCNAMEHops {
+		moved := false
+		for _, rr := range msg.Answer {
+			if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, name) {
+				name, moved = strings.ToLower(c.Target), true
+				break
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	var out []netip.Addr
+	for _, rr := range msg.Answer {
+		if !strings.EqualFold(rr.Header().Name, name) {
+			continue
+		}
+		var ip net.IP
+		switch v := rr.(type) {
+		case *dns.A:
+			ip = v.A
+		case *dns.AAAA:
+			ip = v.AAAA
+		}
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			out = append(out, a.Unmap())
+		}
+	}
+	return name, out
+}
+
+// dial connects to addr with the name resolved through the configured
+// resolver. A name with any internal address is refused whole (unless the
+// operator allows internal addresses): trying its other addresses would
+// follow it there silently when those fail.
+func (r *checkRun) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	ips, err := r.addrs(host)
+	if err != nil {
+		return nil, err
+	}
+	if !r.c.AllowInternal {
+		for _, ip := range ips {
+			if internalAddress(ip) {
+				return nil, &InternalAddressError{Host: host, Addr: ip}
+			}
+		}
+	}
+	if p, ok := r.c.PortMap[port]; ok {
+		port = p
+	}
+	var d net.Dialer
+	var lastErr error
+	for _, ip := range ips {
+		conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+// fetch makes one request once per check; insecure skips certificate
+// verification (what a client that asks the user to approve would get).
+func (r *checkRun) fetch(method, rawURL string, body []byte, insecure bool) fetchResult {
+	key := fetchKey{method, rawURL, insecure}
+	r.mu.Lock()
+	call, ok := r.fetches[key]
+	if !ok {
+		call = &fetchCall{done: make(chan struct{})}
+		r.fetches[key] = call
+	}
+	r.mu.Unlock()
+	if !ok {
+		call.res = r.do(method, rawURL, body, insecure)
+		close(call.done)
+	}
+	<-call.done
+	return call.res
+}
+
+// prefetch starts fetches in the background, so that a chain reading them
+// in priority order waits for the slowest once, not for each in turn.
+func (r *checkRun) prefetch(method string, body []byte, urls ...string) {
+	for _, u := range urls {
+		go r.fetch(method, u, body, false)
+	}
+}
+
+func (r *checkRun) do(method, rawURL string, body []byte, insecure bool) fetchResult {
+	res := fetchResult{URL: rawURL}
+	req, err := http.NewRequestWithContext(r.ctx, method, rawURL, bytes.NewReader(body))
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	// The name is resolved first, outside the fetch's own timeout: a lookup
+	// cut short by it would hide that our resolver is the one not answering.
+	if _, err := r.addrs(req.URL.Hostname()); err != nil {
+		res.Err = err
+		return res
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, r.c.timeout())
+	defer cancel()
+	req = req.WithContext(ctx)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	}
+	client := r.client
+	if insecure {
+		client = r.insecureClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		res.Err = r.fetchError(req, err)
+		return res
+	}
+	defer resp.Body.Close()
+	res.Status, res.Location, res.ContentType = resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Type")
+	if res.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxDocument)); err != nil {
+		res.Err = fmt.Errorf("reading the answer of %s: %w", req.URL.Host, err)
+	}
+	return res
+}
+
+// fetchError keeps the cause a report needs (our resolver, an internal
+// address, a certificate) and drops net/http's wrapping, which repeats the
+// URL.
+func (r *checkRun) fetchError(req *http.Request, err error) error {
+	var internal *InternalAddressError
+	var lookup *lookupError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &internal):
+		return internal
+	case errors.As(err, &lookup):
+		return lookup
+	case errors.As(err, &certErr):
+		return fmt.Errorf("the certificate is not valid for %s: %w", req.URL.Hostname(), certErr)
+	case r.outOfTime():
+		return fmt.Errorf("fetching %s: %w", req.URL.Host, errOutOfTime)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("fetching %s: %w", req.URL.Host, err)
+}
+
+// lookupError is a failed DNS lookup: the name and type, and why.
+type lookupError struct {
+	what string // "name TYPE"
+	err  error
+}
+
+func (e *lookupError) Error() string { return "looking up " + e.what + ": " + e.err.Error() }
+func (e *lookupError) Unwrap() error { return e.err }

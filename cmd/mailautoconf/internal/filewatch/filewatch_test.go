@@ -1,0 +1,81 @@
+package filewatch
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const debounce = 50 * time.Millisecond
+
+// configMapDir lays out dir as the kubelet mounts a ConfigMap: the data in
+// a timestamped directory, "..data" pointing at it, and config.yaml
+// pointing through "..data".
+func configMapDir(t *testing.T, content string) (dir, path string) {
+	dir = t.TempDir()
+	swapConfigMap(t, dir, "..2026_11_30_12_00_00.1", content)
+	require.NoError(t, os.Symlink("..data/config.yaml", filepath.Join(dir, "config.yaml")))
+	return dir, filepath.Join(dir, "config.yaml")
+}
+
+// swapConfigMap writes a new data directory and moves "..data" to it
+// atomically, with a rename of a temporary symlink, as the kubelet does.
+func swapConfigMap(t *testing.T, dir, version, content string) {
+	t.Helper()
+	data := filepath.Join(dir, version)
+	require.NoError(t, os.Mkdir(data, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(data, "config.yaml"), []byte(content), 0o644))
+	tmp := filepath.Join(dir, "..data_tmp")
+	require.NoError(t, os.Symlink(version, tmp))
+	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "..data")))
+}
+
+func watch(t *testing.T, path string, debounce time.Duration) *atomic.Int32 {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var calls atomic.Int32
+	require.NoError(t, Watch(ctx, path, debounce, func() { calls.Add(1) }))
+	return &calls
+}
+
+func TestWatch_KubernetesSymlinkSwapIsOneChange(t *testing.T) {
+	dir, path := configMapDir(t, "a: 1\n")
+	calls := watch(t, path, debounce)
+	swapConfigMap(t, dir, "..2026_11_30_12_01_00.2", "a: 2\n")
+	assert.Eventually(t, func() bool { return calls.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(5 * debounce)
+	assert.Equal(t, int32(1), calls.Load(), "one swap, one call")
+
+	// The kubelet also re-writes an unchanged ConfigMap: no call.
+	swapConfigMap(t, dir, "..2026_11_30_12_02_00.3", "a: 2\n")
+	time.Sleep(5 * debounce)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+func TestWatch_BurstOfWritesIsOneChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("a: 1\n"), 0o600))
+	// Long enough that the writes below, even on a loaded machine, come
+	// within one quiet period of each other.
+	const quiet = 500 * time.Millisecond
+	calls := watch(t, path, quiet)
+	for i := range 5 {
+		// Written in place, piece by piece, as a slow editor would.
+		require.NoError(t, os.WriteFile(path, []byte("a: 1"+string(rune('0'+i))+"\n"), 0o600))
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.Eventually(t, func() bool { return calls.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(2 * quiet)
+	assert.Equal(t, int32(1), calls.Load())
+}
+
+func TestWatch_MissingDirectoryIsAnError(t *testing.T) {
+	err := Watch(context.Background(), "/nonexistent/dir/config.yaml", debounce, func() {})
+	assert.ErrorContains(t, err, "watching /nonexistent/dir/config.yaml")
+}

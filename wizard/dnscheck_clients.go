@@ -1,0 +1,104 @@
+package wizard
+
+import (
+	"strings"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+)
+
+// checkKey is the catalog key of a checker text: the helpdesk's catalogs
+// carry dnscheck.CheckTexts under "check.".
+func checkKey(key string) string { return "check." + key }
+
+// dnsClientRow is one client's line: what it finds and where from.
+type dnsClientRow struct {
+	Name     string
+	Outcome  string // ours, other, nothing, unchecked, profile: the CSS class
+	Finds    string // translated outcome
+	Settings string // "imap host:993 tls, smtp host:587 starttls", or empty
+	Source   string
+	Notes    []string
+}
+
+// dnsFindingGroup is the findings of one party, required ones apart.
+type dnsFindingGroup struct {
+	Fault string // the CSS class
+	Title string
+	Items []dnsFindingItem
+}
+
+type dnsFindingItem struct {
+	Text    string
+	Clients string // translated names of the clients it affects, or empty
+}
+
+// findingGroups in the order the page lists them: ours first, then what
+// the domain owner must fix for mail to work, then what automatic setup
+// needs, then a third party, then information.
+var findingGroups = []struct {
+	fault    dnscheck.Fault
+	required bool
+	key      string
+}{
+	{dnscheck.FaultOurs, false, "helpdesk.check.group.ours"},
+	{dnscheck.FaultOwner, true, "helpdesk.check.group.owner.required"},
+	{dnscheck.FaultOwner, false, "helpdesk.check.group.owner.recommended"},
+	{dnscheck.FaultThirdParty, false, "helpdesk.check.group.third-party"},
+	{dnscheck.FaultInfo, false, "helpdesk.check.group.info"},
+}
+
+// checkText translates a checker text with its arguments (technical
+// values, shown as found).
+func (w *Wizard) checkText(lang, key string, args []string) string {
+	a := make([]any, len(args))
+	for i, s := range args {
+		a[i] = s
+	}
+	// A fully qualified name ends the sentence: one period is enough.
+	return strings.Replace(w.cats.translate(lang, checkKey(key), a...), "..", ".", 1)
+}
+
+// addClientsAndFindings fills the view's per-client table, findings and
+// the sentences of the verdict.
+func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnscheck.Report) {
+	verdict := string(rep.Verdict)
+	if verdict == "" {
+		verdict = string(dnscheck.VerdictOK)
+	}
+	view.Verdict = verdict
+	view.VerdictText = w.checkText(lang, "verdict."+verdict, nil)
+	view.Say = w.checkText(lang, "say."+verdict, nil)
+	for _, c := range rep.Clients {
+		row := dnsClientRow{
+			Name: w.checkText(lang, "client."+string(c.Client), nil), Outcome: string(c.Outcome),
+			Finds: w.checkText(lang, "outcome."+string(c.Outcome), nil), Source: c.Source,
+		}
+		if c.Found != nil {
+			row.Settings = c.Found.String()
+		}
+		for _, n := range c.Notes {
+			row.Notes = append(row.Notes, w.checkText(lang, "note."+n.Key, n.Args))
+		}
+		view.Clients = append(view.Clients, row)
+	}
+	for _, g := range findingGroups {
+		group := dnsFindingGroup{Fault: string(g.fault), Title: w.cats.translate(lang, g.key)}
+		for _, f := range rep.Findings {
+			if f.Fault != g.fault || (f.Fault == dnscheck.FaultOwner && f.Required != g.required) {
+				continue
+			}
+			item := dnsFindingItem{Text: w.checkText(lang, "finding."+f.Code, f.Args)}
+			var names []string
+			for _, c := range f.Clients {
+				names = append(names, w.checkText(lang, "client."+string(c), nil))
+			}
+			if len(names) > 0 {
+				item.Clients = w.cats.translate(lang, "helpdesk.check.affects", strings.Join(names, ", "))
+			}
+			group.Items = append(group.Items, item)
+		}
+		if len(group.Items) > 0 {
+			view.Findings = append(view.Findings, group)
+		}
+	}
+}
