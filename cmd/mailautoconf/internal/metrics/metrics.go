@@ -230,6 +230,7 @@ func (m *Metrics) RateLimited(route string) { m.rateLimited.WithLabelValues(rout
 
 // Refused records a refused request or connection.
 func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
+
 // CertificateObtained counts a certificate issued for a new name, or a
 // renewal.
 func (m *Metrics) CertificateObtained(renewal bool) {
