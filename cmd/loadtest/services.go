@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
@@ -45,8 +47,11 @@ func startServices(binary, work string, names []string) (*services, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Rate limiting is off: the run measures throughput, not the limiter.
-		args := append([]string{"serve", "--listen", addr, "--rate-limit", "0"}, extra...)
+		// Rate limiting is off and the render budget wide open (one render
+		// per core, callers wait): the run measures throughput, not the
+		// limits; -flood measures those.
+		args := append([]string{"serve", "--listen", addr, "--rate-limit", "0",
+			"--render-slots", strconv.Itoa(runtime.NumCPU()), "--render-queue", "1000", "--render-wait", "10s"}, extra...)
 		cmd := exec.Command(binary, args...)
 		logFile, err := os.Create(filepath.Join(work, name+".log"))
 		if err != nil {
