@@ -208,4 +208,3 @@ func TestREADME_LinksResolve(t *testing.T) {
 		}
 	}
 }
-
