@@ -49,20 +49,14 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 		content = append(content, mail)
 		services = append(services, "mail")
 	}
-	if opts.Include.Calendar && prov.CalDAVURL != "" {
-		cal, err := newCalDAVPayload(acct, id, opts.Lang)
-		if err != nil {
-			return Profile{}, err
-		}
-		content = append(content, cal)
+	// The Resolver decided the DAV endpoints and their login names; the
+	// profile only renders them.
+	if opts.Include.Calendar && acct.CalDAV.Offered() {
+		content = append(content, newCalDAVPayload(acct, id, opts.Lang))
 		services = append(services, "calendar")
 	}
-	if opts.Include.Contacts && prov.CardDAVURL != "" {
-		card, err := newCardDAVPayload(acct, id, opts.Lang)
-		if err != nil {
-			return Profile{}, err
-		}
-		content = append(content, card)
+	if opts.Include.Contacts && acct.CardDAV.Offered() {
+		content = append(content, newCardDAVPayload(acct, id, opts.Lang))
 		services = append(services, "contacts")
 	}
 	if len(content) == 0 {
@@ -162,11 +156,8 @@ func incomingServer(acct autoconfig.Account) (autoconfig.Server, string, error) 
 	return autoconfig.Server{}, "", fmt.Errorf("provider %s: no IMAP or POP3 server", acct.Provider.ID)
 }
 
-func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) (CalDAVPayload, error) {
-	ep, err := autoconfig.ParseDAVURL(acct.Provider.CalDAVURL)
-	if err != nil {
-		return CalDAVPayload{}, fmt.Errorf("provider %s caldav_url: %w", acct.Provider.ID, err)
-	}
+func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) CalDAVPayload {
+	ep := acct.CalDAV
 	addr := acct.Address.String()
 	return CalDAVPayload{
 		PayloadHeader: header(acct, id, TypeCalDAV, kindCalDAV,
@@ -176,15 +167,12 @@ func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) (CalDAV
 		CalDAVPort:               ep.Port,
 		CalDAVPrincipalURL:       ep.URL,
 		CalDAVUseSSL:             ep.TLS,
-		CalDAVUsername:           acct.LoginAddress(),
-	}, nil
+		CalDAVUsername:           ep.Username,
+	}
 }
 
-func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) (CardDAVPayload, error) {
-	ep, err := autoconfig.ParseDAVURL(acct.Provider.CardDAVURL)
-	if err != nil {
-		return CardDAVPayload{}, fmt.Errorf("provider %s carddav_url: %w", acct.Provider.ID, err)
-	}
+func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) CardDAVPayload {
+	ep := acct.CardDAV
 	addr := acct.Address.String()
 	return CardDAVPayload{
 		PayloadHeader: header(acct, id, TypeCardDAV, kindCardDAV,
@@ -194,8 +182,8 @@ func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) (CardD
 		CardDAVPort:               ep.Port,
 		CardDAVPrincipalURL:       ep.URL,
 		CardDAVUseSSL:             ep.TLS,
-		CardDAVUsername:           acct.LoginAddress(),
-	}, nil
+		CardDAVUsername:           ep.Username,
+	}
 }
 
 // joinWords is "a", "a and b", "a, b and c".

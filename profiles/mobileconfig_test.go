@@ -228,3 +228,25 @@ func payloadHeaderOf(p any) PayloadHeader {
 	}
 	panic("unknown payload")
 }
+
+// The profile renders the Resolver's DAV decisions (acct.CalDAV/CardDAV),
+// not the provider's configured URLs: an endpoint or login the Account
+// changes is the one the profile carries, and one the Account withholds
+// is left out.
+func TestRender_DAVFromTheAccountsDecision(t *testing.T) {
+	acct := account(t, exampleConfig(t), "jane@example.net")
+	acct.CalDAV.Username = "decided-by-resolver"
+	acct.CardDAV = autoconfig.DAVEndpoint{}
+	p, err := NewProfile(acct, Options{Include: allServices})
+	require.NoError(t, err)
+	var types []string
+	for _, c := range p.PayloadContent {
+		types = append(types, payloadHeaderOf(c).PayloadType)
+		if cal, ok := c.(CalDAVPayload); ok {
+			assert.Equal(t, "decided-by-resolver", cal.CalDAVUsername)
+			assert.Equal(t, acct.CalDAV.URL, cal.CalDAVPrincipalURL)
+			assert.Equal(t, acct.CalDAV.Port, cal.CalDAVPort)
+		}
+	}
+	assert.Equal(t, []string{TypeMail, TypeCalDAV}, types, "no CardDAV payload once the Account withholds it")
+}

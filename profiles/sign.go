@@ -25,7 +25,8 @@ import (
 // DefaultCheckInterval; the parsed key is kept between calls, so signing
 // does no parsing. Safe for concurrent use.
 type Signer struct {
-	files *pempair.Pair[*signingPair]
+	files  *pempair.Pair[*signingPair]
+	logger atomic.Pointer[slog.Logger]
 }
 
 // DefaultCheckInterval is how often a Signer looks at its files; a
@@ -50,18 +51,32 @@ var pairGenerations atomic.Uint64
 // then its intermediates) and a private key file (PEM: PKCS #8, PKCS #1 or
 // SEC 1; RSA or ECDSA). A TLS certificate and key work as they are.
 func NewSigner(certPath, keyPath string) (*Signer, error) {
+	s := &Signer{}
 	files, err := pempair.Load(certPath, keyPath, parsePair, pempair.Options[*signingPair]{
 		CheckEvery: DefaultCheckInterval,
 		OnError: func(err error) {
 			// Logged once per file version: the next change is tried again.
-			slog.Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
+			s.log().Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("signing certificate and key: %w", err)
 	}
-	s := &Signer{files: files}
+	s.files = files
 	return s, nil
+}
+
+// SetLogger sends the signer's log lines (files that changed but do not
+// load) to logger, the service's configured one.
+func (s *Signer) SetLogger(logger *slog.Logger) { s.logger.Store(logger) }
+
+// log is the configured logger, or slog's default before one is set (a
+// command-line use, where the default writes to stderr).
+func (s *Signer) log() *slog.Logger {
+	if l := s.logger.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
 }
 
 // Certificate returns the certificate profiles are signed with now.

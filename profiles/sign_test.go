@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,4 +303,21 @@ func TestNewSigner_BadFiles(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// A renewal that does not load is logged through the logger the service
+// configured, never slog's global default.
+func TestSigner_LogsThroughTheConfiguredLogger(t *testing.T) {
+	dir := t.TempDir()
+	pki := newTestPKI(t, keyECDSA)
+	certPath, keyPath := pki.writeFiles(t, dir)
+	s, err := NewSigner(certPath, keyPath)
+	require.NoError(t, err)
+	s.files.SetCheckEvery(0)
+	var logs bytes.Buffer
+	s.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	writeFile(t, keyPath, pkcs8PEM(t, newTestPKI(t, keyECDSA).leafKey)) // a key of another certificate
+	_, err = s.Sign([]byte("x"))
+	require.NoError(t, err, "the previous pair keeps signing")
+	assert.Contains(t, logs.String(), "signing files changed but do not load")
 }

@@ -62,6 +62,9 @@ providers:
       - {protocol: smtp, host: smtp.account.example, port: 465, security: tls}
     passwords:
       kind: account
+    # Calendars and contacts: the section must fit a small screen too.
+    caldav_url: https://dav.account.example/calendars-with-a-rather-long-path/
+    carddav_url: https://dav.account.example:8443/addressbooks-with-a-rather-long-path/
 `
 
 // pageReport is what one evaluation in the page finds; see pageCheckJS.
@@ -78,6 +81,7 @@ type pageReport struct {
 	FirstStep    string   `json:"firstStep"`
 	FirstStepID  string   `json:"firstStepId"`
 	CreateHref   string   `json:"createHref"`
+	DAV          bool     `json:"dav"`
 	QRLink       string   `json:"qrLink"`
 	StyleSheets  int      `json:"styleSheets"`
 	AccentOnLink string   `json:"accentOnLink"`
@@ -121,7 +125,7 @@ const pageCheckJS = `(() => {
   return {
     text: document.body.innerText, overflowing, scrollWidth: document.documentElement.scrollWidth, clientWidth: vw,
     headings, unlabelled, nameless, lowContrast,
-    trouble: !!document.getElementById('troubleshooting'),
+    trouble: !!document.getElementById('troubleshooting'), dav: !!document.getElementById('calendars'),
     firstStep: first ? first.innerText : '', firstStepId: first ? first.id : '',
     createHref: create ? create.href : '', qrLink: qr ? qr.href : '',
     styleSheets: document.styleSheets.length, accentOnLink: link ? getComputedStyle(link).color : '',
@@ -170,6 +174,8 @@ func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 					require.NoError(t, err, name)
 
 					assert.Equal(t, path != "/" && path != "/setup", r.Trouble, "%s: a troubleshooting section on every client page and the sheet", name)
+					c, _ := clientByID(strings.TrimPrefix(path, "/setup/"))
+					assert.Equal(t, !p.device && (path == "/sheet" || c.dav != ""), r.DAV, "%s: calendars and contacts where the provider and the client have them", name)
 					assert.LessOrEqual(t, r.ScrollWidth, r.ClientWidth, "%s: the page scrolls sideways", name)
 					assert.Empty(t, r.Overflowing, "%s: wider than the screen", name)
 					assert.Empty(t, r.Unlabelled, "%s: fields without a label", name)
@@ -203,7 +209,13 @@ func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 						assert.Empty(t, r.CreateHref, name)
 					}
 					if r.QRLink != "" {
-						assert.Equal(t, srv.URL+"/s/"+strings.TrimPrefix(path, "/setup/")+"/"+email, r.QRLink, "%s: the short link", name)
+						// The sheet's link is the one beside its Thunderbird
+						// for Android import code.
+						id := strings.TrimPrefix(path, "/setup/")
+						if path == "/sheet" {
+							id = "thunderbird"
+						}
+						assert.Equal(t, srv.URL+"/s/"+id+"/"+email, r.QRLink, "%s: the short link", name)
 					}
 					if path == "/setup/apple-ios" && lang == "en" {
 						screenshots(ctx, t, shots, "policy-"+p.domain+"-apple-ios")

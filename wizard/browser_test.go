@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -113,6 +115,17 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 	cats := testCatalogs(t)
 	dir := screenshotDir(t)
 	const email = "jane.doe@example.com"
+	// The status of every response for the Thunderbird import code: the
+	// image must load, not just be named in the page.
+	var mu sync.Mutex
+	tbStatuses := map[string][]int64{}
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if r, ok := ev.(*network.EventResponseReceived); ok && strings.Contains(r.Response.URL, ThunderbirdQRPath) {
+			mu.Lock()
+			tbStatuses[r.Response.URL] = append(tbStatuses[r.Response.URL], r.Response.Status)
+			mu.Unlock()
+		}
+	}))
 
 	for _, lang := range []string{"en", "de"} {
 		msg := cats[lang]
@@ -168,6 +181,22 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 					width, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[int](chromedp.CSS(".qr img"), "naturalWidth"))
 					require.NoError(t, err)
 					assert.Equal(t, qrDefaultSize, width, "the QR code image loads on the desktop page")
+				}
+				if c.importCode {
+					src, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[string](chromedp.CSS(".qr img"), "src"))
+					require.NoError(t, err)
+					assert.Equal(t, srv.URL+ThunderbirdQRPath+"?email=jane.doe%40example.com", src, "the Thunderbird page shows the import code")
+					mu.Lock()
+					statuses := tbStatuses[src]
+					mu.Unlock()
+					// The first load is a 200; the other language's page may
+					// revalidate the same image (304).
+					require.NotEmpty(t, statuses, "the import code was requested")
+					assert.Equal(t, int64(200), statuses[0], "the import code loads")
+					for _, st := range statuses[1:] {
+						assert.Contains(t, []int64{200, 304}, st)
+					}
+					assert.Contains(t, visible, msg["tbimport.title"])
 				}
 				screenshots(ctx, t, dir, lang+"-3-"+id)
 				// Back to the list the way a user does, by its link.

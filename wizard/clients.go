@@ -34,6 +34,12 @@ type Client struct {
 	// cloud: the client syncs accounts of other providers through
 	// Microsoft's cloud (the new Outlook for Windows, Outlook mobile).
 	cloud bool
+	// importCode: the client's Android app imports an account from a QR
+	// code (Thunderbird for Android, tbimport), shown on its page.
+	importCode bool
+	// dav names how the client adds CalDAV/CardDAV accounts (catalog key
+	// dav.how.<dav>); "" when it cannot, and its page has no such section.
+	dav string
 }
 
 // NameKey is the catalog key of the client's name.
@@ -62,17 +68,18 @@ var clients = []Client{
 	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4, labels: "outlook-windows", cloud: true},
 	{ID: "outlook-classic", Setup: setupAutomatic, steps: 4, labels: "outlook-classic"},
 	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4, labels: "outlook-mac"},
-	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple"},
-	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple"},
-	{ID: "android", Setup: setupManual, Mobile: true, steps: 4, labels: "android"},
+	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple", dav: "apple"},
+	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple", dav: "apple"},
+	// Android's mail apps sync no calendars: DAVx⁵ adds them to the system.
+	{ID: "android", Setup: setupManual, Mobile: true, steps: 4, labels: "android", dav: "davx5"},
 	// Outlook for iOS/Android does not read Autodiscover for IMAP accounts:
 	// it asks for the values, and syncs them through Microsoft's cloud.
 	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4, labels: "outlook-mobile", cloud: true},
 	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4, labels: "gmail"},
-	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird"},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird"},
 	// eM Client reads Autodiscover and Thunderbird's autoconfig.
-	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient"},
-	{ID: "other", Setup: setupManual, steps: 4, labels: "default"},
+	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient"},
+	{ID: "other", Setup: setupManual, steps: 4, labels: "default", dav: "other"},
 }
 
 func clientByID(id string) (Client, bool) {

@@ -25,8 +25,12 @@ type helpdeskView struct {
 	ChooseURL  string
 	SheetURL   string
 	ProfileURL string
-	Clients    []helpdeskClient
-	Commands   []string
+	// ThunderbirdQRURL is the Thunderbird for Android import code, ""
+	// when the app cannot import the account (tbimport refuses it); the
+	// image is shown from the relative URL (the page's own origin).
+	ThunderbirdQRURL, ThunderbirdQRImage string
+	Clients                              []helpdeskClient
+	Commands                             []string
 	// DNSDomain is the domain the live DNS check is offered for; empty
 	// when the server has no checker.
 	DNSDomain string
@@ -100,7 +104,8 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		return
 	}
 	httpkit.TellAddress(c, addr)
-	if _, err := w.deps.Resolver.Provider(c.Request.Context(), addr.Domain); err != nil {
+	acct, err := w.deps.Resolver.Account(c.Request.Context(), addr, name)
+	if err != nil {
 		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
@@ -116,6 +121,11 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	}
 	for _, cl := range clients {
 		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
+	}
+	// The import code, absolute to be sent; for an account the app cannot
+	// import, the page says so instead of offering a link that answers 422.
+	if tb := w.newTBImportView(acct, l, acct.Provider.Passwords.Device()); tb != nil {
+		view.ThunderbirdQRURL, view.ThunderbirdQRImage = l.ThunderbirdQR(), tb.ImageURL
 	}
 	if w.dnsCheck != nil {
 		view.DNSDomain = addr.Domain

@@ -55,6 +55,19 @@ func (l links) QR(id string) string {
 	return l.url("/qr.png", q)
 }
 
+// ProfileWith is the Apple profile download with the payloads of include
+// (profiles.ParseInclude's list, e.g. "mail,calendar,contacts").
+func (l links) ProfileWith(include string) string {
+	q := url.Values{"email": {l.email}, "include": {include}}
+	if l.name != "" {
+		q.Set("name", l.name)
+	}
+	if l.lang != "" {
+		q.Set("lang", l.lang)
+	}
+	return l.url(profiles.DownloadPath, q)
+}
+
 // Profile is the Apple profile download, with the page's language for the
 // profile's texts (without one, the device's Accept-Language decides).
 func (l links) Profile() string {
@@ -66,6 +79,17 @@ func (l links) Profile() string {
 		q.Set("lang", l.lang)
 	}
 	return l.url(profiles.DownloadPath, q)
+}
+
+// ThunderbirdQR is the Thunderbird for Android import code of the address.
+// It has no language (only its errors would use one): one image per
+// address and name, cached once.
+func (l links) ThunderbirdQR() string {
+	q := url.Values{"email": {l.email}}
+	if l.name != "" {
+		q.Set("name", l.name)
+	}
+	return l.url(ThunderbirdQRPath, q)
 }
 
 // shortPath starts the short links: /s/CLIENT/ADDRESS.

@@ -82,6 +82,7 @@ func (w *Wizard) client(c *gin.Context) {
 	page.Client = &cl
 	page.Steps = w.steps(cl, req.lang, page.Account.Address, page.Provider.Device)
 	page.Trouble = w.newTroubleView(acct, &cl, l, w.host(c))
+	page.DAV = w.newDAVView(acct, &cl, l, page.Provider.Device)
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
 	}
@@ -89,12 +90,20 @@ func (w *Wizard) client(c *gin.Context) {
 		page.IPadURL = l.Client("apple-ios")
 	}
 	if cl.Mobile && !isPhone(c.GetHeader("User-Agent")) {
-		page.QRURL = l.QR(cl.ID)
-		page.QRLink = links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), email: l.email, name: l.name}.Short(cl.ID)
-		page.QRLinkParts = strings.Split(strings.TrimPrefix(page.QRLink, "https://"), "/")
-		page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
-		if cl.Profile() {
-			page.QRTitleKey, page.QRTextKey = "qr.apple.title", "qr.apple.text"
+		abs := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: l.lang, email: l.email, name: l.name}
+		if cl.importCode {
+			// The import code replaces the code that only opens this page
+			// on the phone: one code to scan, and the one that does more.
+			page.TBImport = w.newTBImportView(acct, abs, page.Provider.Device)
+		}
+		if page.TBImport == nil {
+			page.QRURL = l.QR(cl.ID)
+			page.QRLink = links{base: abs.base, email: l.email, name: l.name}.Short(cl.ID)
+			page.QRLinkParts = linkParts(page.QRLink)
+			page.QRTitleKey, page.QRTextKey = "qr.phone.title", "qr.phone.text"
+			if cl.Profile() {
+				page.QRTitleKey, page.QRTextKey = "qr.apple.title", "qr.apple.text"
+			}
 		}
 	}
 	w.pages.render(c, http.StatusOK, "client", page, noStore)
@@ -109,6 +118,10 @@ func (w *Wizard) sheet(c *gin.Context) {
 	}
 	page.Sheet = true
 	page.Trouble = w.newTroubleView(acct, nil, l, w.host(c))
+	page.DAV = w.newDAVView(acct, nil, l, page.Provider.Device)
+	// Paper can be scanned: the sheet carries the import code whatever
+	// the device that prints it.
+	page.TBImport = w.newTBImportView(acct, links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: l.lang, email: l.email, name: l.name}, page.Provider.Device)
 	w.pages.render(c, http.StatusOK, "sheet", page, noStore)
 }
 

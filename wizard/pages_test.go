@@ -144,9 +144,15 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				if c.Automatic() {
 					has(t, body, inHTML(msg["steps.fallback"]))
 				}
-				if c.Mobile {
+				switch {
+				case c.importCode:
+					// The code Thunderbird for Android imports replaces the
+					// one that only opens this page on the phone.
+					has(t, body, `<img id="tbimport-code" src="`+ThunderbirdQRPath+`?email=jane.doe%40example.com"`)
+					hasNot(t, body, "/qr.png")
+				case c.Mobile:
 					has(t, body, `<img src="/qr.png?client=`+c.ID+`&amp;email=jane.doe%40example.com&amp;lang=`+lang+`"`)
-				} else {
+				default:
 					hasNot(t, body, "/qr.png")
 				}
 			})

@@ -164,6 +164,9 @@ type pageData struct {
 	// cut at each "/", where the line may break.
 	QRLink      string
 	QRLinkParts []string
+	// TBImport is the Thunderbird for Android import code and its steps,
+	// nil where the page shows none.
+	TBImport *tbImportView
 
 	// Provider is the provider's policy and own words; Steps the client's
 	// numbered steps after the password step (Provider.Device); Trouble
@@ -172,6 +175,8 @@ type pageData struct {
 	Steps    []string
 	Trouble  *troubleView
 	Sheet    bool
+	// DAV is the "Calendars and contacts" section, nil where there is none.
+	DAV *davView
 	// IPadURL, on the Mac page, is the iPad's page: iPadOS Safari calls
 	// itself a Mac.
 	IPadURL string

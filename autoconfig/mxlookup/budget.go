@@ -74,6 +74,7 @@ func clientOf(ctx context.Context) (string, bool) {
 // Stats are the resolver's counters since it was built.
 type Stats struct {
 	Queries      uint64            // DNS queries sent
+	Failed       uint64            // of which failed (timeout, SERVFAIL, unreachable)
 	NegativeHits uint64            // lookups answered by the negative cache
 	Refused      map[string]uint64 // refused lookups by limit (LimitClient, ...)
 }
@@ -85,7 +86,7 @@ type budgetState struct {
 	global   *rate.Limiter
 	inFlight chan struct{}
 
-	queries, negativeHits                     atomic.Uint64
+	queries, failed, negativeHits             atomic.Uint64
 	refusedClient, refusedGlobal, refusedSlot atomic.Uint64
 }
 
@@ -141,6 +142,7 @@ func (b *budgetState) release() { <-b.inFlight }
 func (b *budgetState) stats() Stats {
 	return Stats{
 		Queries:      b.queries.Load(),
+		Failed:       b.failed.Load(),
 		NegativeHits: b.negativeHits.Load(),
 		Refused: map[string]uint64{
 			LimitClient:   b.refusedClient.Load(),

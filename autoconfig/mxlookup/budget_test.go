@@ -158,6 +158,7 @@ func TestBudget_FailuresAreSummedUpInTheLog(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(f.logs.String()), "\n")
 	assert.Contains(t, lines[0], "failed=1 refused=0", "the first failure is logged at once")
 	assert.Contains(t, lines[1], "failed=2 refused=27", "the rest in one line for the interval")
+	assert.EqualValues(t, 3, f.resolver.Stats().Failed)
 	time.Sleep(time.Second)
 	assert.Equal(t, 2, strings.Count(f.logs.String(), "\n"), "nothing more once quiet")
 }

@@ -171,6 +171,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MX
 			r.negative.put(domain, e)
 		}
 		if e.err != nil {
+			r.budget.failed.Add(1)
 			r.summary.failure(domain, e.err)
 		}
 		return e, nil

@@ -114,7 +114,8 @@ func TestServe_MXBudgetAndMetrics(t *testing.T) {
 	}
 	assert.LessOrEqual(t, srv.Queries(), mxlookup.DefaultBudget.ClientBurst+1)
 	_, metrics := get(t, client, rs.privateURL("/metrics"))
-	assert.Contains(t, metrics, fmt.Sprintf("mailautoconf_mx_queries_total %d", srv.Queries()))
+	assert.Contains(t, metrics, fmt.Sprintf(`mailautoconf_mx_lookups_total{result="success"} %d`, srv.Queries()))
 	assert.Contains(t, metrics, fmt.Sprintf(`mailautoconf_mx_budget_refusals_total{limit="client"} %d`, 100-srv.Queries()))
+	assert.Contains(t, metrics, `mailautoconf_mx_lookups_total{result="failure"} 0`)
 	assert.Contains(t, metrics, "mailautoconf_mx_negative_cache_hits_total 0")
 }

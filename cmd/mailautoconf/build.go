@@ -137,7 +137,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if why := phoneUnreachable(o.listen); v.base == nil && why != "" {
 		logger.Warn("QR codes and links for phones may not work: set --public-url to the name phones reach", "reason", why)
 	}
-	signer, err := o.sign.signer()
+	signer, err := o.sign.signer(logger)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/mailautoconf/mailautoconf/profiles"
@@ -21,15 +22,20 @@ func addSignFlags(fs *flag.FlagSet) signFlags {
 	}
 }
 
-// signer loads the signer, or returns nil when neither flag is given.
-func (f signFlags) signer() (*profiles.Signer, error) {
+// signer loads the signer, logging to logger (nil: slog's default), or
+// returns nil when neither flag is given.
+func (f signFlags) signer(logger *slog.Logger) (*profiles.Signer, error) {
 	switch {
 	case *f.cert == "" && *f.key == "":
 		return nil, nil
 	case *f.cert == "" || *f.key == "":
 		return nil, fmt.Errorf("--sign-cert and --sign-key go together")
 	}
-	return profiles.NewSigner(*f.cert, *f.key)
+	s, err := profiles.NewSigner(*f.cert, *f.key)
+	if err == nil && logger != nil {
+		s.SetLogger(logger)
+	}
+	return s, err
 }
 
 func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
@@ -51,7 +57,7 @@ func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--include: %w", err)
 	}
-	signer, err := sf.signer()
+	signer, err := sf.signer(nil)
 	if err != nil {
 		return err
 	}

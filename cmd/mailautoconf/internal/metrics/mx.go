@@ -13,14 +13,15 @@ type mxCollector struct {
 	queries, hits, refusals *prometheus.Desc
 }
 
-// WatchMX exposes the counters of the accept.mx resolver: DNS queries sent,
+// WatchMX exposes the counters of the accept.mx resolver: DNS queries sent
+// by result,
 // lookups answered by the negative cache, and lookups refused by the
 // budget, by the limit that refused them.
 func (m *Metrics) WatchMX(stats func() mxlookup.Stats) {
 	m.Registry.MustRegister(&mxCollector{
 		stats: stats,
-		queries: prometheus.NewDesc("mailautoconf_mx_queries_total",
-			"DNS queries sent for MX lookups of unlisted domains (accept.mx).", nil, nil),
+		queries: prometheus.NewDesc("mailautoconf_mx_lookups_total",
+			"DNS queries sent for MX lookups of unlisted domains (accept.mx), by result (success: an answer, with or without MX; failure: timeout, SERVFAIL, unreachable resolver).", []string{"result"}, nil),
 		hits: prometheus.NewDesc("mailautoconf_mx_negative_cache_hits_total",
 			"MX lookups answered by the negative cache (no MX, NXDOMAIN of the name or of a name above it, recent failure).", nil, nil),
 		refusals: prometheus.NewDesc("mailautoconf_mx_budget_refusals_total",
@@ -36,7 +37,8 @@ func (c *mxCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *mxCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
-	ch <- prometheus.MustNewConstMetric(c.queries, prometheus.CounterValue, float64(s.Queries))
+	ch <- prometheus.MustNewConstMetric(c.queries, prometheus.CounterValue, float64(s.Queries-s.Failed), "success")
+	ch <- prometheus.MustNewConstMetric(c.queries, prometheus.CounterValue, float64(s.Failed), "failure")
 	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, float64(s.NegativeHits))
 	for _, limit := range []string{mxlookup.LimitClient, mxlookup.LimitGlobal, mxlookup.LimitInFlight} {
 		ch <- prometheus.MustNewConstMetric(c.refusals, prometheus.CounterValue, float64(s.Refused[limit]), limit)
