@@ -161,6 +161,15 @@ func TestBudget_FailuresAreSummedUpInTheLog(t *testing.T) {
 	assert.EqualValues(t, 3, f.resolver.Stats().Failed)
 	time.Sleep(time.Second)
 	assert.Equal(t, 2, strings.Count(f.logs.String(), "\n"), "nothing more once quiet")
+	f.resolver.FlushLog()
+	assert.Equal(t, 2, strings.Count(f.logs.String(), "\n"), "nothing left to flush")
+	other := mxlookup.WithClient(context.Background(), "192.0.2.9")
+	_, _ = f.resolver.LookupMX(other, "one-more.customer.test") // logged at once
+	_, _ = f.resolver.LookupMX(other, "two-more.customer.test") // gathered
+	f.resolver.FlushLog()
+	lines = strings.Split(strings.TrimSpace(f.logs.String()), "\n")
+	require.Len(t, lines, 4)
+	assert.Contains(t, lines[3], "failed=1 refused=0 last_domain=two-more.customer.test", "a flush at shutdown writes what the interval had")
 }
 
 func TestBudget_ServfailIsCachedNegatively(t *testing.T) {

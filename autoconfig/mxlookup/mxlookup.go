@@ -123,6 +123,10 @@ func (r *Resolver) SetBudget(b Budget) { r.budget = newBudgetState(b) }
 // the log (before use).
 func (r *Resolver) SetLogInterval(d time.Duration) { r.summary.interval = d }
 
+// FlushLog writes the failed and refused lookups not yet summed up in the
+// log, at shutdown.
+func (r *Resolver) FlushLog() { r.summary.flush() }
+
 // Stats are the counters of queries, negative-cache hits and refusals.
 func (r *Resolver) Stats() Stats { return r.budget.stats() }
 

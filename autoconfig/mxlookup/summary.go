@@ -64,6 +64,15 @@ func (s *summary) tick() {
 	time.AfterFunc(s.interval, s.tick)
 }
 
+// flush writes what was gathered since the last line, if anything.
+func (s *summary) flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed > 0 || s.refused > 0 {
+		s.flushLocked()
+	}
+}
+
 func (s *summary) flushLocked() {
 	attrs := []any{"failed", s.failed, "refused", s.refused, "last_domain", s.lastName, "resolver", s.server, "interval", s.interval}
 	if s.lastErr != nil {

@@ -33,6 +33,7 @@ type server struct {
 	metrics  *metrics.Metrics
 	reloader *reload.Reloader
 	refusals *accesslog.Refusals
+	mx       *mxlookup.Resolver // nil without a resolver
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager // nil without --acme-cache
 	base     *url.URL         // --public-url, nil when not given
@@ -171,7 +172,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, base: v.base,
 		lifetime: context.Background(), listeners: lns, tls: t.config != nil,
-		refusals: newRefusals(logger, m)}
+		refusals: newRefusals(logger, m), mx: mx}
 	s.reloader = &reload.Reloader{
 		Load: reloadConfig(o.configPath, mx != nil), Store: store, Metrics: m, Logger: logger,
 		Certs: t.certFile, OnSwap: s.onSwap,

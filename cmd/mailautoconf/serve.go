@@ -217,5 +217,8 @@ func (s *server) run(ctx context.Context, hup <-chan os.Signal) error {
 		}
 	}
 	s.refusals.Flush()
+	if s.mx != nil {
+		s.mx.FlushLog()
+	}
 	return serveErr
 }
