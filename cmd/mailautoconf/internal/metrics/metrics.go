@@ -6,6 +6,7 @@ package metrics
 import (
 	"crypto/x509"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -46,6 +47,38 @@ type Metrics struct {
 	// label values hashes them, on every request otherwise. Routes and
 	// statuses are few, so it stays small.
 	series sync.Map // routeStatus → *requestSeries
+
+	// collectors are the service's own collectors, for Names.
+	collectors []prometheus.Collector
+}
+
+// register registers the collectors and keeps them for Names.
+func (m *Metrics) register(cs ...prometheus.Collector) {
+	m.collectors = append(m.collectors, cs...)
+	m.Registry.MustRegister(cs...)
+}
+
+// fqName is the name in a descriptor's description, which the client
+// library prints as Desc{fqName: "…", …}.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// Names lists the names of every metric the service can export, series or
+// not: alert rules and dashboards are checked against it.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range m.collectors {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var out []string
+	for d := range ch {
+		if g := fqName.FindStringSubmatch(d.String()); g != nil {
+			out = append(out, g[1])
+		}
+	}
+	return out
 }
 
 type routeStatus struct {
@@ -121,7 +154,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	m.reloads.WithLabelValues("failure")
 	m.certIssued.WithLabelValues("issued")
 	m.certIssued.WithLabelValues("renewed")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
+	m.register(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
 		m.certIssued, m.certFailed, m.certDecisions, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
