@@ -6,6 +6,7 @@ package metrics
 import (
 	"crypto/x509"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type Metrics struct {
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
 	refused        *prometheus.CounterVec
+	mx             *mxCollector
 	certIssued     *prometheus.CounterVec
 	certFailed     *prometheus.CounterVec
 	certDecisions  *prometheus.CounterVec
@@ -47,6 +49,38 @@ type Metrics struct {
 	// label values hashes them, on every request otherwise. Routes and
 	// statuses are few, so it stays small.
 	series sync.Map // routeStatus → *requestSeries
+
+	// collectors are the service's own collectors, for Names.
+	collectors []prometheus.Collector
+}
+
+// register registers the collectors and keeps them for Names.
+func (m *Metrics) register(cs ...prometheus.Collector) {
+	m.collectors = append(m.collectors, cs...)
+	m.Registry.MustRegister(cs...)
+}
+
+// fqName is the name in a descriptor's description, which the client
+// library prints as Desc{fqName: "…", …}.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// Names lists the names of every metric the service can export, series or
+// not: alert rules and dashboards are checked against it.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() {
+		for _, c := range m.collectors {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	var out []string
+	for d := range ch {
+		if g := fqName.FindStringSubmatch(d.String()); g != nil {
+			out = append(out, g[1])
+		}
+	}
+	return out
 }
 
 type routeStatus struct {
@@ -94,6 +128,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 			Name: "mailautoconf_refused_total",
 			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection); the log sums them up per client and interval.",
 		}, []string{"reason"}),
+		mx: newMXCollector(),
 		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_certificates_obtained_total",
 			Help: "Certificates obtained from the ACME CA by this instance, by kind (issued: a new name; renewed).",
@@ -126,8 +161,8 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	m.reloads.WithLabelValues("failure")
 	m.certIssued.WithLabelValues("issued")
 	m.certIssued.WithLabelValues("renewed")
-	m.Registry.MustRegister(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
-		m.certIssued, m.certFailed, m.certDecisions, m.refused, buildInfo,
+	m.register(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
+		m.certIssued, m.certFailed, m.certDecisions, m.refused, m.mx, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
