@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
 // QR code sizes in pixels: large enough to scan from a screen, small enough
@@ -39,46 +40,76 @@ func (w *Wizard) qr(c *gin.Context) {
 		writeImage(c, doc)
 		return
 	}
-	req := readRequest(c)
 	cl, ok := clientByID(c.Query("client"))
 	if !ok {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.client"))
+		w.plainError(c, http.StatusBadRequest, w.cats.translate(readRequest(c).lang, "qr.error.client"))
 		return
 	}
-	size, ok := qrSize(c.Query("size"))
+	q, ok := w.readQR(c, cfg)
 	if !ok {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.size"))
-		return
-	}
-	if !validName(req.name) {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "helpdesk.name.invalid"))
-		return
-	}
-	addr, err := autoconfig.ParseAddress(req.email)
-	if err != nil {
-		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
-		return
-	}
-	httpkit.TellAddress(c, addr)
-	if _, err := w.deps.Resolver.ProviderIn(c.Request.Context(), cfg, addr.Domain); err != nil {
-		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
 		return
 	}
 	// The short link, which people can also type: it carries no language,
 	// since the phone's own Accept-Language is the better guess.
-	target := links{base: base, email: addr.String(), name: req.name}.Short(cl.ID)
-	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
-		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(target, size) })
-	})
-	if errors.Is(err, httpkit.ErrBusy) {
-		httpkit.WriteError(c, w.logger, err)
-		return
+	target := links{base: base, email: q.acct.Address.String(), name: q.name}.Short(cl.ID)
+	w.drawQR(c, cfg, key, target, q)
+}
+
+// qrRequest is what both QR routes read from the query, checked and
+// resolved.
+type qrRequest struct {
+	lang string // of error messages
+	size int
+	name string
+	acct autoconfig.Account
+}
+
+// readQR reads and checks the size, the name and the address of a QR
+// request and resolves its account. When it cannot, it has answered with
+// one line of text: a bad size or name (400), an invalid address (400) or
+// a domain not served (404).
+func (w *Wizard) readQR(c *gin.Context, cfg *autoconfig.Config) (qrRequest, bool) {
+	req := readRequest(c)
+	q := qrRequest{lang: req.lang}
+	var ok bool
+	if q.size, ok = qrSize(c.Query("size")); !ok {
+		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.size"))
+		return q, false
 	}
+	name, err := profiles.ParseName(req.name)
 	if err != nil {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.address", err.Error()))
-		return
+		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "helpdesk.name.invalid"))
+		return q, false
 	}
-	writeImage(c, doc)
+	q.name = name
+	addr, err := autoconfig.ParseAddress(req.email)
+	if err != nil {
+		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
+		return q, false
+	}
+	httpkit.TellAddress(c, addr)
+	if q.acct, err = w.deps.Resolver.AccountIn(c.Request.Context(), cfg, addr, name); err != nil {
+		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
+		return q, false
+	}
+	return q, true
+}
+
+// drawQR answers with the code of text, drawn once per key within the
+// render budget: past it 503 (httpkit.ErrBusy); a text too long for a QR
+// code, which only a long address or name makes, is the client's 400.
+func (w *Wizard) drawQR(c *gin.Context, cfg *autoconfig.Config, key, text string, q qrRequest) {
+	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
+		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(text, q.size) })
+	})
+	switch {
+	case errors.Is(err, httpkit.ErrBusy):
+		httpkit.WriteError(c, w.logger, err)
+	case err != nil:
+		w.plainError(c, http.StatusBadRequest, w.cats.translate(q.lang, "qr.error.address", err.Error()))
+	default:
+		writeImage(c, doc)
+	}
 }
 
 func qrSize(s string) (int, bool) {

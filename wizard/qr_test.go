@@ -37,7 +37,7 @@ func TestQR_EncodesAbsoluteURLOfEachClient(t *testing.T) {
 		{q("email", "jane@example.com", "client", "apple-mac", "name", "Jane Doe", "lang", "de"),
 			"https://autoconfig.example.net/s/apple-mac/jane@example.com?name=Jane+Doe"},
 		{q("email", "Jane@Example.COM", "client", "thunderbird", "lang", "fr"),
-			"https://autoconfig.example.net/s/thunderbird/Jane@example.com"},
+			"https://autoconfig.example.net/s/thunderbird/jane@example.com"}, // one mailbox, one form
 		{q("email", " jane@example.com ", "client", "android"),
 			"https://autoconfig.example.net/s/android/jane@example.com"},
 		{q("email", `"<script>"@example.com`, "client", "gmail", "lang", "xx"),

@@ -1,14 +1,10 @@
 package wizard
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/tbimport"
-	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
 // ThunderbirdQRPath serves the QR code that Thunderbird for Android imports
@@ -28,39 +24,14 @@ func (w *Wizard) thunderbirdQR(c *gin.Context) {
 		writeImage(c, doc)
 		return
 	}
-	req := readRequest(c)
-	size, ok := qrSize(c.Query("size"))
+	q, ok := w.readQR(c, cfg)
 	if !ok {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "qr.error.size"))
 		return
 	}
-	name, err := profiles.ParseName(req.name)
-	if err != nil {
-		w.plainError(c, http.StatusBadRequest, w.cats.translate(req.lang, "helpdesk.name.invalid"))
-		return
-	}
-	addr, err := autoconfig.ParseAddress(req.email)
-	if err != nil {
-		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.address", w.addressReason(req.lang, err)))
-		return
-	}
-	httpkit.TellAddress(c, addr)
-	acct, err := w.deps.Resolver.AccountIn(c.Request.Context(), cfg, addr, name)
-	if err != nil {
-		w.plainError(c, httpkit.Status(err), w.cats.translate(req.lang, "qr.error.domain", addr.UnicodeDomain))
-		return
-	}
-	payload, err := tbimport.Payload(acct)
+	payload, err := tbimport.Payload(q.acct)
 	if err != nil {
 		httpkit.WriteError(c, w.logger, err)
 		return
 	}
-	doc, err := w.qrCodes.Get(cfg, key, func() ([]byte, error) {
-		return httpkit.LimitCPU(func() ([]byte, error) { return qrPNG(string(payload), size) })
-	})
-	if err != nil {
-		httpkit.WriteError(c, w.logger, err)
-		return
-	}
-	writeImage(c, doc)
+	w.drawQR(c, cfg, key, string(payload), q)
 }

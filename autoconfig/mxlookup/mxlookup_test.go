@@ -1,7 +1,6 @@
 package mxlookup_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -27,6 +26,9 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
+// lockedBuffer is the shared test kit's log destination.
+type lockedBuffer = testkit.LogBuffer
+
 // acceptMXConfig lists one domain and accepts any domain whose MX is the
 // reference provider's.
 const acceptMXConfig = `
@@ -48,25 +50,6 @@ type mxFixture struct {
 	service  *autoconfig.Resolver
 	clock    *fakeClock
 	logs     *lockedBuffer
-}
-
-// lockedBuffer is a log destination written by the resolver's timers and
-// read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newMXFixture(t *testing.T, config string) *mxFixture {

@@ -1,12 +1,10 @@
 package accesslog
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,26 +16,8 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSpace(b.buf.String())
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
+// lockedBuffer is the shared test kit's log destination.
+type lockedBuffer = testkit.LogBuffer
 
 // Refused requests are counted per client and written once per interval;
 // served ones keep their line; many clients are bounded too.
@@ -68,10 +48,10 @@ func TestRefusals_OneLinePerClientAndInterval(t *testing.T) {
 	}
 	send("/ok", "192.0.2.0")
 	send("/notready", "192.0.2.0")
-	assert.Len(t, out.lines(), 2, "served requests (a 503 without Retry-After too) are logged at once, refusals are not")
+	assert.Len(t, out.Lines(), 2, "served requests (a 503 without Retry-After too) are logged at once, refusals are not")
 
-	require.Eventually(t, func() bool { return len(out.lines()) == 6 }, 3*time.Second, 10*time.Millisecond)
-	lines := out.lines()[2:]
+	require.Eventually(t, func() bool { return len(out.Lines()) == 6 }, 3*time.Second, 10*time.Millisecond)
+	lines := out.Lines()[2:]
 	assert.Contains(t, lines[0], "client=192.0.2.0 rate_limited=100 busy=1000 total=1100")
 	assert.Contains(t, lines[1], "client=192.0.2.1 rate_limited=100 total=100")
 	assert.Contains(t, lines[2], "client=192.0.2.2 rate_limited=100 total=100")
@@ -79,7 +59,7 @@ func TestRefusals_OneLinePerClientAndInterval(t *testing.T) {
 	assert.Equal(t, map[Reason]int{RateLimited: 1000, Busy: 1000}, counted)
 
 	time.Sleep(500 * time.Millisecond)
-	assert.Len(t, out.lines(), 6, "nothing more while quiet")
+	assert.Len(t, out.Lines(), 6, "nothing more while quiet")
 }
 
 func TestServerErrors_HandshakesAreRefusalsOtherLinesBounded(t *testing.T) {
@@ -93,9 +73,9 @@ func TestServerErrors_HandshakesAreRefusalsOtherLinesBounded(t *testing.T) {
 		errLog.Printf("http2: server: error reading preface from client 192.0.2.9:4444: bogus greeting")
 		errLog.Printf("http: something else %d", i)
 	}
-	assert.Len(t, out.lines(), 10, "other server errors: a burst, then suppressed")
+	assert.Len(t, out.Lines(), 10, "other server errors: a burst, then suppressed")
 	refusals.Flush()
-	lines := out.lines()[10:]
+	lines := out.Lines()[10:]
 	require.Len(t, lines, 4)
 	assert.Contains(t, lines[0], "client=192.0.2.0 tls_handshake=250 total=250")
 	assert.Contains(t, lines[1], "client=192.0.2.1 tls_handshake=250 total=250")
