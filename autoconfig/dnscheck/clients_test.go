@@ -24,18 +24,20 @@ import (
 // testISPDB is the ISP database stand-in of testdata/dns/clients.zone.
 const testISPDB = "https://ispdb.test/v1.1/"
 
-// oldHostProvider is the settings the customers' previous host (and the
-// stale ISP database entry) gives.
-func oldHostProvider(t *testing.T) *autoconfig.Provider {
-	t.Helper()
-	cfg, err := autoconfig.Parse("old.yaml", []byte(`
+// oldHostConfig is the customers' previous host: what it (and the stale ISP
+// database entry) gives.
+const oldHostConfig = `
 catch_all: oldhost.example
 providers:
   - id: oldhost.example
     display_name: Old host
     incoming: [{protocol: imap, host: imap.oldhost.example, port: 993, security: tls}]
     outgoing: [{protocol: smtp, host: smtp.oldhost.example, port: 465, security: tls}]
-`))
+`
+
+func oldHostProvider(t *testing.T) *autoconfig.Provider {
+	t.Helper()
+	cfg, err := autoconfig.Parse("old.yaml", []byte(oldHostConfig))
 	require.NoError(t, err)
 	p, err := cfg.Lookup("any.example")
 	require.NoError(t, err)
@@ -53,14 +55,7 @@ func serviceFor(t *testing.T, cfg *autoconfig.Config) http.Handler {
 func checkWeb(t *testing.T) *dnstest.Web {
 	t.Helper()
 	ours := serviceFor(t, autoconfig.Default())
-	oldCfg, err := autoconfig.Parse("old.yaml", []byte(`
-catch_all: oldhost.example
-providers:
-  - id: oldhost.example
-    display_name: Old host
-    incoming: [{protocol: imap, host: imap.oldhost.example, port: 993, security: tls}]
-    outgoing: [{protocol: smtp, host: smtp.oldhost.example, port: 465, security: tls}]
-`))
+	oldCfg, err := autoconfig.Parse("old.yaml", []byte(oldHostConfig))
 	require.NoError(t, err)
 	old := serviceFor(t, oldCfg)
 	stale := thunderbird.Render(autoconfig.NewDomain(oldHostProvider(t), "ispdb.example"))
