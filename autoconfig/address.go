@@ -241,11 +241,8 @@ func normalizeDomain(domain string) (ascii, display string, err error) {
 // everything a person reads: wizard, sheets, profile texts, Autodiscover
 // display fields.
 func UnicodeDomain(ascii string) string {
-	if !strings.Contains(ascii, "xn--") {
-		return ascii
-	}
-	u, err := idna.Display.ToUnicode(ascii)
-	if err != nil {
+	u := unicodeForm(ascii)
+	if u == ascii {
 		return ascii
 	}
 	labels, asciiLabels := strings.Split(u, "."), strings.Split(ascii, ".")
@@ -259,6 +256,20 @@ func UnicodeDomain(ascii string) string {
 		}
 	}
 	return strings.Join(labels, ".")
+}
+
+// unicodeForm is a valid ASCII domain with every punycode label in
+// Unicode, whatever it looks like: the form a server that reads UTF-8
+// logins expects, not one that is safe to show.
+func unicodeForm(ascii string) string {
+	if !strings.Contains(ascii, "xn--") {
+		return ascii
+	}
+	u, err := idna.Display.ToUnicode(ascii)
+	if err != nil {
+		return ascii
+	}
+	return u
 }
 
 // asciiLDH lower-cases domain if it is made only of ASCII letters, digits,

@@ -273,10 +273,7 @@ type Domain struct {
 // NewDomain resolves p's decisions for an ASCII domain.
 func NewDomain(p *Provider, domain string) Domain {
 	d := Domain{Name: domain, UnicodeName: UnicodeDomain(domain), Provider: p}
-	loginDomain := domain
-	if p.Login.UnicodeDomain {
-		loginDomain = d.UnicodeName
-	}
+	loginDomain := p.loginDomain(domain)
 	expand := func(t string) string {
 		if !strings.Contains(t, PlaceholderDomain) {
 			return t
@@ -296,11 +293,7 @@ func (d Domain) LoginIsAddress(srv Server) bool {
 	}
 	// %EMAILLOCALPART%@%EMAILDOMAIN%, with the domain expanded as the
 	// full address writes it (ASCII unless the provider chose Unicode).
-	domain := d.Name
-	if d.Provider.Login.UnicodeDomain {
-		domain = d.UnicodeName
-	}
-	return srv.Username == PlaceholderLocalPart+"@"+domain
+	return srv.Username == PlaceholderLocalPart+"@"+d.Provider.loginDomain(d.Name)
 }
 
 // Account is a provider's decisions for one address: everything a client
@@ -321,10 +314,7 @@ type Account struct {
 func NewAccount(p *Provider, addr Address, displayName string) Account {
 	a := Account{Address: p.Mailbox(addr), Provider: p, DisplayName: displayName}
 	login := a.LoginAddress()
-	domain := a.Address.Domain
-	if p.Login.UnicodeDomain {
-		domain = a.Address.UnicodeDomain
-	}
+	domain := p.loginDomain(a.Address.Domain)
 	r := strings.NewReplacer(
 		PlaceholderAddress, login,
 		PlaceholderLocalPart, a.Address.Local,
@@ -352,9 +342,20 @@ func (p *Provider) Mailbox(addr Address) Address {
 // ASCII unless the provider chose Unicode logins.
 func (a Account) LoginAddress() string {
 	if a.Provider.Login.UnicodeDomain {
-		return a.Address.String()
+		return a.Address.Local + "@" + unicodeForm(a.Address.Domain)
 	}
 	return a.Address.ASCII()
+}
+
+// loginDomain is an ASCII domain as login names write it: ASCII, or with
+// Unicode logins every label in Unicode. A login must be what the server
+// expects, so the display rule for lookalike labels (UnicodeDomain) does
+// not apply here.
+func (p *Provider) loginDomain(ascii string) string {
+	if p.Login.UnicodeDomain {
+		return unicodeForm(ascii)
+	}
+	return ascii
 }
 
 // withUsernames copies s with every username passed through expand.

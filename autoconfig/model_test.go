@@ -201,3 +201,26 @@ providers:
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "x.yaml:6")
 }
+
+// A lookalike label is shown in ASCII, but a provider with Unicode logins
+// gets the login its server expects: every label in Unicode.
+func TestLogins_UnicodeLoginsOfALookalikeDomain(t *testing.T) {
+	cfg := testkit.ParseConfig(t, `
+catch_all: p.example
+providers:
+  - id: p.example
+    display_name: P
+    login: {unicode_domain: true}
+    incoming: [{protocol: imap, host: imap.p.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp.p.example, port: 587, security: starttls, username: "%EMAILLOCALPART%@%EMAILDOMAIN%"}]
+`)
+	addr := testkit.Address(t, "jane@xn--pple-43d.com")
+	assert.Equal(t, "xn--pple-43d.com", addr.UnicodeDomain, "shown in ASCII: it mixes Cyrillic and Latin")
+	acct := autoconfig.NewAccount(cfg.CatchAll, addr, "")
+	assert.Equal(t, "jane@\u0430pple.com", acct.LoginAddress())
+	assert.Equal(t, "jane@\u0430pple.com", acct.PreferredIncoming().Username)
+	assert.Equal(t, "jane@\u0430pple.com", acct.PreferredOutgoing().Username)
+	d := autoconfig.NewDomain(cfg.CatchAll, addr.Domain)
+	assert.Equal(t, "%EMAILLOCALPART%@\u0430pple.com", d.PreferredOutgoing().Username)
+	assert.True(t, d.LoginIsAddress(d.PreferredOutgoing()))
+}
