@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // HSTSValue is sent on responses served over TLS: one year, as the
@@ -49,11 +50,11 @@ func SecurityHeaders() gin.HandlerFunc {
 // declared length included, and answer 413 in their client's format (the
 // Autodiscover POX error document): they get the reader cap only.
 func BodyLimit(limit int64, selfCapped ...string) gin.HandlerFunc {
-	msg := []byte(fmt.Sprintf("request body too large: the limit is %d bytes\n", limit))
+	msg := fmt.Sprintf("request body too large: the limit is %d bytes", limit)
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit && !slices.Contains(selfCapped, c.FullPath()) {
 			c.Header("Connection", "close")
-			c.Data(http.StatusRequestEntityTooLarge, "text/plain; charset=utf-8", msg)
+			httpkit.WriteText(c, http.StatusRequestEntityTooLarge, msg)
 			c.Abort()
 			return
 		}
@@ -169,7 +170,7 @@ func RedirectPlain(httpsPort int, servePlain func(r *http.Request) bool) gin.Han
 		}
 		host, ok := redirectHost(r.Host)
 		if !ok {
-			c.Data(http.StatusBadRequest, "text/plain; charset=utf-8", []byte("invalid Host header\n"))
+			httpkit.WriteText(c, http.StatusBadRequest, "invalid Host header")
 			c.Abort()
 			return
 		}
@@ -239,7 +240,7 @@ func isHex(b byte) bool {
 func WellFormedQuery() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !wellFormedQuery(c.Request.URL.RawQuery) {
-			c.Data(http.StatusBadRequest, "text/plain; charset=utf-8", []byte("malformed query string: invalid percent-encoding or separator\n"))
+			httpkit.WriteText(c, http.StatusBadRequest, "malformed query string: invalid percent-encoding or separator")
 			c.Abort()
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // Paths of the probes.
@@ -22,19 +23,17 @@ type Check func(now time.Time) error
 // passes: configuration loaded, certificate valid) to r.
 func Register(r gin.IRouter, checks ...Check) {
 	live := func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
+		httpkit.WriteText(c, http.StatusOK, "ok")
 	}
 	ready := func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
 		now := time.Now()
 		for _, check := range checks {
 			if err := check(now); err != nil {
-				c.Data(http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("not ready: "+err.Error()+"\n"))
+				httpkit.WriteText(c, http.StatusServiceUnavailable, "not ready: "+err.Error())
 				return
 			}
 		}
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ready\n"))
+		httpkit.WriteText(c, http.StatusOK, "ready")
 	}
 	r.GET(LivePath, live)
 	r.HEAD(LivePath, live)

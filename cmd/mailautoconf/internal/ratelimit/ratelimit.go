@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"golang.org/x/time/rate"
 )
 
@@ -116,9 +117,7 @@ func (l *Limiter) Middleware(onReject func(route string)) gin.HandlerFunc {
 			secs = 1
 		}
 		c.Header("Retry-After", strconv.FormatInt(secs, 10))
-		c.Header("Cache-Control", "no-store")
-		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
-			[]byte(fmt.Sprintf("too many requests: try again in %d s\n", secs)))
+		httpkit.WriteText(c, http.StatusTooManyRequests, fmt.Sprintf("too many requests: try again in %d s", secs))
 		c.Abort()
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/filewatch"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -128,14 +129,14 @@ func (r *Reloader) AdminHandler(token string) gin.HandlerFunc {
 		gotSum := sha256.Sum256([]byte(got))
 		if !ok || subtle.ConstantTimeCompare(gotSum[:], want[:]) != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="mailautoconf admin"`)
-			c.Data(http.StatusUnauthorized, "text/plain; charset=utf-8", []byte("unauthorized: send Authorization: Bearer <admin token>\n"))
+			httpkit.WriteText(c, http.StatusUnauthorized, "unauthorized: send Authorization: Bearer <admin token>")
 			return
 		}
 		if err := r.Reload(); err != nil {
-			c.Data(http.StatusUnprocessableEntity, "text/plain; charset=utf-8", []byte(err.Error()+"\n"))
+			httpkit.WriteText(c, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("reloaded\n"))
+		httpkit.WriteText(c, http.StatusOK, "reloaded")
 	}
 }
 
