@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"golang.org/x/net/idna"
 )
 
@@ -184,10 +185,9 @@ const AllowedPath = "/tls/allowed"
 // why, for the operator reading a proxy's log.
 func (p *Policy) Handler() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
 		name := c.Query("domain")
 		if name == "" {
-			c.Data(http.StatusBadRequest, "text/plain; charset=utf-8", []byte("missing ?domain=NAME\n"))
+			httpkit.WriteText(c, http.StatusBadRequest, "missing ?domain=NAME")
 			return
 		}
 		d := p.Decide(c.Request.Context(), name)
@@ -195,7 +195,7 @@ func (p *Policy) Handler() gin.HandlerFunc {
 		if d.Allowed {
 			status = http.StatusOK
 		}
-		c.Data(status, "text/plain; charset=utf-8", []byte(d.Reason+"\n"))
+		httpkit.WriteText(c, status, d.Reason)
 	}
 }
 
