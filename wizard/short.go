@@ -14,7 +14,7 @@ func (w *Wizard) short(c *gin.Context) {
 	req := readRequest(c)
 	// The catch-all parameter starts with "/"; an address never contains
 	// one unescaped that matters here, and gin has decoded the path.
-	req.email = strings.TrimSpace(strings.TrimPrefix(c.Param("address"), "/"))
+	req.email = strings.TrimPrefix(c.Param("address"), "/")
 	cl, known := clientByID(c.Param("client"))
 	if !known {
 		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang}.Home())
