@@ -24,7 +24,7 @@ func (w *Wizard) short(c *gin.Context) {
 	if !ok {
 		return
 	}
-	target := links{lang: req.lang, email: acct.Address.String(), name: req.name}.Target(cl)
+	target := links{lang: req.lang, email: acct.Address.String(), name: req.name}.Target(cl, acct)
 	c.Header("Cache-Control", string(noStore))
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Redirect(http.StatusFound, target)
