@@ -271,14 +271,27 @@ type Domain struct {
 }
 
 // NewDomain resolves p's decisions for an ASCII domain.
+//
+// Every login of the document is written in one form. When logins carry
+// the domain in Unicode and it differs from the ASCII one, %EMAILADDRESS%
+// is written out as %EMAILLOCALPART%@<Unicode domain>: Thunderbird fills
+// %EMAILADDRESS% with the address the user typed, which it accepts only in
+// ASCII (it refuses a Unicode domain, "Hostname is empty or contains
+// forbidden characters", seen in Thunderbird 140–153), so the placeholder
+// would log in to one server as jane@xn--bcher-kva.example and to another
+// as jane@bücher.example.
 func NewDomain(p *Provider, domain string) Domain {
 	d := Domain{Name: domain, UnicodeName: UnicodeDomain(domain), Provider: p}
 	loginDomain := p.loginDomain(domain)
+	r := strings.NewReplacer(PlaceholderDomain, loginDomain)
+	if loginDomain != domain {
+		r = strings.NewReplacer(PlaceholderAddress, PlaceholderLocalPart+"@"+loginDomain, PlaceholderDomain, loginDomain)
+	}
 	expand := func(t string) string {
-		if !strings.Contains(t, PlaceholderDomain) {
+		if !strings.Contains(t, "%") {
 			return t
 		}
-		return strings.ReplaceAll(t, PlaceholderDomain, loginDomain)
+		return r.Replace(t)
 	}
 	d.Settings = p.decisions().withUsernames(expand)
 	return d

@@ -148,8 +148,12 @@ func TestLogins(t *testing.T) {
 			"jane@xn--bcher-kva.example", "jane+xn--bcher-kva.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+xn--bcher-kva.example", "jane"},
 		{"punycode typed: the same login", "false", "false", "jane@xn--bcher-kva.example",
 			"jane@xn--bcher-kva.example", "jane+xn--bcher-kva.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+xn--bcher-kva.example", "jane"},
+		// Thunderbird fills %EMAILADDRESS% with the ASCII address: the
+		// per-domain document writes the Unicode login out.
 		{"Unicode logins when the provider chooses them", "true", "false", "jane@xn--bcher-kva.example",
-			"jane@bücher.example", "jane+bücher.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+bücher.example", "jane"},
+			"jane@bücher.example", "jane+bücher.example", "%EMAILLOCALPART%@bücher.example", "%EMAILLOCALPART%+bücher.example", "jane"},
+		{"Unicode logins on an ASCII domain: the address as typed", "true", "false", "jane@p.example",
+			"jane@p.example", "jane+p.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+p.example", "jane"},
 		{"case-sensitive local parts are kept as typed", "false", "true", "Jane.Doe@p.example",
 			"Jane.Doe@p.example", "Jane.Doe+p.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+p.example", "Jane.Doe"},
 		{"case-insensitive local parts are one mailbox", "false", "false", "Jane.Doe@P.example",
