@@ -18,9 +18,7 @@ import (
 // Apple page's calendars-and-contacts button installs: mail, calendars and
 // contacts, not the mail profile alone.
 func TestEngine_AppleShortLinkInstallsWhatThePageLinks(t *testing.T) {
-	s := testSite(&bytes.Buffer{})
-	s.store = autoconfig.NewStore(testkit.Config(t, "apple-dav.yaml"))
-	e := newEngine(s)
+	e := engineOnConfig(t, "apple-dav.yaml")
 	davButton := regexp.MustCompile(`id="dav-profile" href="([^"]+)"`)
 	for _, client := range []string{"apple-ios", "apple-mac"} {
 		t.Run(client, func(t *testing.T) {
@@ -41,4 +39,11 @@ func TestEngine_AppleShortLinkInstallsWhatThePageLinks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// engineOnConfig is the engine of testSite on testdata/config/<name>.
+func engineOnConfig(t *testing.T, name string) http.Handler {
+	s := testSite(&bytes.Buffer{})
+	s.store = autoconfig.NewStore(testkit.Config(t, name))
+	return newEngine(s)
 }

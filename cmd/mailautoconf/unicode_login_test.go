@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
 	"regexp"
 	"testing"
@@ -9,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
@@ -18,9 +16,7 @@ import (
 // requires, is written out with the Unicode domain, as the server that
 // names %EMAILDOMAIN% is.
 func TestEngine_ThunderbirdUnicodeLoginsHaveOneForm(t *testing.T) {
-	s := testSite(&bytes.Buffer{})
-	s.store = autoconfig.NewStore(testkit.Config(t, "crossformat/unicode-logins.yaml"))
-	e := newEngine(s)
+	e := engineOnConfig(t, "crossformat/unicode-logins.yaml")
 	for _, target := range []string{
 		"/mail/config-v1.1.xml?emailaddress=jane@xn--bcher-kva.example",
 		"/mail/config-v1.1.xml?emailaddress=jane@b%C3%BCcher.example",
