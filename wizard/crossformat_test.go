@@ -105,6 +105,7 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkThunderbird(t, acct, d)
 				checkAutodiscover(t, acct, d)
 				checkAppleProfile(t, acct)
+				checkAppleContacts(t, acct)
 				checkPACC(t, acct, d)
 				checkDNSRecords(t, acct, d)
 				checkWizardViews(t, acct)
@@ -195,6 +196,40 @@ func checkAppleProfile(t *testing.T, acct autoconfig.Account) {
 	assert.Equal(t, []any{out.Host, out.Port, out.Security != autoconfig.SecurityNone, out.Username},
 		[]any{m.OutgoingMailServerHostName, m.OutgoingMailServerPortNumber, m.OutgoingMailServerUseSSL, m.OutgoingMailServerUsername}, "Apple outgoing")
 	assert.Equal(t, acct.DisplayName, m.EmailAccountName)
+}
+
+// checkAppleContacts reads the CardDAV payload as each Apple system does:
+// iOS takes CardDAVPrincipalURL; macOS, which has no principal URL key in
+// Apple's schema, takes CardDAVHostName (a URL when it holds a scheme, else
+// a host reached on CardDAVPort with CardDAVUseSSL). Both reach the
+// provider's CardDAV URL, path included.
+func checkAppleContacts(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	if !acct.CardDAV.Offered() {
+		return
+	}
+	body, err := profiles.Render(acct, profiles.Options{Include: profiles.Include{Mail: true, Contacts: true}})
+	require.NoError(t, err)
+	var prof struct {
+		PayloadContent []map[string]any
+	}
+	_, err = plist.Unmarshal(body, &prof)
+	require.NoError(t, err)
+	require.Len(t, prof.PayloadContent, 2)
+	card := prof.PayloadContent[1]
+	assert.Equal(t, acct.CardDAV.URL, card["CardDAVPrincipalURL"], "iOS reads the principal URL")
+	host, _ := card["CardDAVHostName"].(string)
+	macOS := host
+	if !strings.Contains(host, "://") {
+		scheme := map[bool]string{true: "https", false: "http"}[card["CardDAVUseSSL"] == true]
+		macOS = scheme + "://" + host + ":" + strconv.FormatUint(card["CardDAVPort"].(uint64), 10) + "/"
+	}
+	want, err := autoconfig.ParseDAVURL(acct.CardDAV.URL)
+	require.NoError(t, err)
+	got, err := autoconfig.ParseDAVURL(macOS)
+	require.NoError(t, err, macOS)
+	assert.Equal(t, []any{want.Host, want.Port, want.TLS, want.Path}, []any{got.Host, got.Port, got.TLS, got.Path}, "macOS reaches the CardDAV URL from the host name")
+	assert.Equal(t, acct.CardDAV.Username, card["CardDAVUsername"])
 }
 
 // checkPACC: PACC implies implicit TLS on the default ports and has no
