@@ -305,6 +305,19 @@ func checkWizardViews(t *testing.T, acct autoconfig.Account) {
 		assert.Equal(t, []any{wantOut.Host, wantOut.Port, "security." + string(wantOut.Security), "settings.role.recommended"},
 			[]any{v.Outgoing[0].Host, v.Outgoing[0].Port, v.Outgoing[0].SecurityKey, v.Outgoing[0].RoleKey}, "wizard recommended SMTP (apple page: %v)", apple)
 		assert.Len(t, v.Outgoing, len(acct.Outgoing), "every SMTP server is shown, fallbacks after")
+		wantList := acct.Outgoing
+		if apple {
+			wantList = acct.AppleOutgoing
+		}
+		for i, s := range wantList {
+			assert.Equal(t, []any{s.Host, s.Port}, []any{v.Outgoing[i].Host, v.Outgoing[i].Port}, "wizard SMTP list in the model's order")
+		}
+		if acct.HasPOP3Alternative() {
+			require.NotNil(t, v.POP3, "POP3 beside IMAP")
+			assert.Equal(t, []any{acct.POP3Alternative.Host, acct.POP3Alternative.Port}, []any{v.POP3.Host, v.POP3.Port})
+		} else {
+			assert.Nil(t, v.POP3, "no POP3 alternative")
+		}
 		if wantOut.Username != in.Username {
 			assert.Equal(t, wantOut.Username, v.OutgoingUsername)
 		}

@@ -120,11 +120,11 @@ func Render(d autoconfig.Domain) ([]byte, error) {
 			return nil, ErrLoginNotAddress
 		}
 	}
-	if p.CalDAVURL != "" {
-		doc.Protocols.CalDAV = &paccURL{URL: p.CalDAVURL}
+	if d.CalDAV.Offered() {
+		doc.Protocols.CalDAV = &paccURL{URL: d.CalDAV.URL}
 	}
-	if p.CardDAVURL != "" {
-		doc.Protocols.CardDAV = &paccURL{URL: p.CardDAVURL}
+	if d.CardDAV.Offered() {
+		doc.Protocols.CardDAV = &paccURL{URL: d.CardDAV.URL}
 	}
 	// Every server of the model authenticates with a password (oauth2 is
 	// rejected by the configuration for now).
