@@ -1,0 +1,96 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+)
+
+// Run as a helpdesk page once showed them, without --config, the commands
+// answered any domain with the embedded example's settings, silently.
+func TestCLI_WarnsOnceWhenAnsweringFromTheEmbeddedExample(t *testing.T) {
+	example := testkit.Testdata(t, "config/example.yaml")
+	for _, args := range [][]string{
+		{"generate", "thunderbird", "--email", "jane@example.ch"},
+		{"generate", "mobileconfig", "--email", "jane@example.ch"},
+		{"dns", "example.ch"},
+	} {
+		code, _, stderr := runCLI(args...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		assert.Equal(t, 1, strings.Count(stderr, embeddedWarning), "%v: %s", args, stderr)
+	}
+	for _, args := range [][]string{
+		{"generate", "thunderbird", "--email", "jane@example.net", "--config", example},
+		{"dns", "example.net", "--config", example},
+	} {
+		code, _, stderr := runCLI(args...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		assert.NotContains(t, stderr, "embedded example", args)
+	}
+}
+
+const acceptMXConfig = `providers:
+  - id: infomaniak.com
+    display_name: Infomaniak Mail
+    accept:
+      mx: [mta-gw.infomaniak.ch]
+    incoming: [{protocol: imap, host: imap.mxonly.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp.mxonly.example, port: 465, security: tls}]
+`
+
+// A domain served only through accept.mx is generated as the service
+// serves it: with its provider named, or with its MX looked up.
+func TestCLI_GenerateForAnMXAcceptedDomain(t *testing.T) {
+	cfg := writeConfig(t, acceptMXConfig)
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/mx-acceptance.zone"))
+
+	code, _, stderr := runCLI("generate", "thunderbird", "--email", "jane@customer.test", "--config", cfg)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "no mail settings for customer.test")
+	assert.Contains(t, stderr, "--provider ID, or look its MX up with --resolver HOST:PORT")
+
+	for _, extra := range [][]string{{"--provider", "infomaniak.com"}, {"--resolver", srv.Addr}} {
+		args := append([]string{"generate", "thunderbird", "--email", "jane@customer.test", "--config", cfg}, extra...)
+		code, stdout, stderr := runCLI(args...)
+		require.Equal(t, 0, code, "%v: %s", extra, stderr)
+		assert.Contains(t, stdout, "<hostname>imap.mxonly.example</hostname>", extra)
+		assert.Empty(t, stderr, extra)
+	}
+
+	code, _, stderr = runCLI("generate", "autodiscover", "--email", "jane@other.test", "--config", cfg, "--resolver", srv.Addr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "points at no provider's accept.mx", "an MX elsewhere is not ours")
+
+	code, stdout, stderr := runCLI("dns", "customer.test", "--config", cfg, "--resolver", srv.Addr)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "customer.test")
+}
+
+// An operator fixes a file in one pass: an unknown key no longer hides the
+// problems after it, and every one names its line and field.
+func TestCLI_CheckReportsEveryProblemInLineOrder(t *testing.T) {
+	path := writeConfig(t, `providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming:
+      - protocol: imap
+        host: mail.h.example
+        port: 99300
+        securty: tls
+    outgoing:
+      - {protocol: smtp, host: mail.h.example, port: 587, security: starttls}
+`)
+	code, stdout, stderr := runCLI("check", "--config", path)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, path+":6: providers[0].incoming[0].security: is required: tls, starttls or none\n"+
+		path+":8: providers[0].incoming[0].port: must be between 1 and 65535 (it is 99300)\n"+
+		path+":9: providers[0].incoming[0].securty: unknown field\n"+
+		"3 problem(s) found\n", stderr)
+}
