@@ -94,3 +94,20 @@ func TestCLI_CheckReportsEveryProblemInLineOrder(t *testing.T) {
 		path+":9: providers[0].incoming[0].securty: unknown field\n"+
 		"3 problem(s) found\n", stderr)
 }
+
+// `certs issue` for a name the policy refuses exits non-zero and says which
+// names were refused: a job that runs it must not take it for a success.
+func TestCerts_IssueRefusedNameExitsNonZero(t *testing.T) {
+	cfg := writeConfig(t, `providers:
+  - id: h.example
+    display_name: H
+    domains: [h.example]
+    incoming: [{protocol: imap, host: mail.h.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: mail.h.example, port: 465, security: tls}]
+`)
+	code, stdout, stderr := runCLI("certs", "issue", "unlisted.example", "--config", cfg, "--acme-cache", t.TempDir(),
+		"--acme-directory", "https://127.0.0.1:9/directory", "--resolver", "127.0.0.1:9")
+	assert.Equal(t, 1, code, stdout+stderr)
+	assert.Contains(t, stdout, "refused autoconfig.unlisted.example: domain_not_served")
+	assert.Contains(t, stderr, "mailautoconf certs: 3 name(s) refused by the certificate policy: autoconfig.unlisted.example, autodiscover.unlisted.example, ua-auto-config.unlisted.example")
+}
