@@ -257,3 +257,22 @@ func exportedMetricNames(t *testing.T) map[string]bool {
 	require.NotEmpty(t, out)
 	return out
 }
+
+// The operators' step 5 shows the command the systemd unit runs: the same
+// file name, the same flags (a --public-url missing from one of them made
+// the QR codes point at the wrong name).
+func TestDeploy_SystemdUnitMatchesTheREADME(t *testing.T) {
+	unit, err := os.ReadFile(deployFile(t, "mailautoconf.service"))
+	require.NoError(t, err)
+	execStart := regexp.MustCompile(`(?m)^ExecStart=((?:.*\\\n)*.*)$`).FindSubmatch(unit)
+	require.NotNil(t, execStart, "the unit has an ExecStart")
+	command := strings.Join(strings.Fields(strings.ReplaceAll(string(execStart[1]), "\\\n", " ")), " ")
+	command = strings.TrimPrefix(command, "/usr/local/bin/")
+
+	readme, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(t), "README.md"))
+	require.NoError(t, err)
+	step := regexp.MustCompile("(?s)5\\. \\*\\*Run it\\*\\*.*?`(mailautoconf serve [^`]+)`").FindSubmatch(readme)
+	require.NotNil(t, step, "step 5 of the operators' list shows the command")
+	assert.Equal(t, command, strings.Join(strings.Fields(string(step[1])), " "))
+	assert.Contains(t, command, "--public-url ")
+}
