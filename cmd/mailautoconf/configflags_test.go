@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -110,4 +113,27 @@ func TestCerts_IssueRefusedNameExitsNonZero(t *testing.T) {
 	assert.Equal(t, 1, code, stdout+stderr)
 	assert.Contains(t, stdout, "refused autoconfig.unlisted.example: domain_not_served")
 	assert.Contains(t, stderr, "mailautoconf certs: 3 name(s) refused by the certificate policy: autoconfig.unlisted.example, autodiscover.unlisted.example, ua-auto-config.unlisted.example")
+}
+
+// The helpdesk page of a served `serve --config FILE` shows the commands
+// with that file: run as shown, they answer as the service does.
+func TestHelpdesk_ServedPageCommandsCarryTheConfig(t *testing.T) {
+	example := testkit.Testdata(t, "config/example.yaml")
+	o := testOptions(t)
+	o.configPath = example
+	o.helpdeskToken = helpdeskTestToken
+	rs := startServer(t, o)
+
+	form := url.Values{"email": {"jane@example.net"}, "lang": {"en"}}
+	req, err := http.NewRequest(http.MethodPost, rs.url("/helpdesk"), strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+helpdeskTestToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), "mailautoconf generate thunderbird --email jane@example.net --config "+example+"\n")
 }
