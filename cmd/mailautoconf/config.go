@@ -86,9 +86,9 @@ func (f configFlags) providerFor(cfg *autoconfig.Config, domain, resolver string
 	if resolver == "" {
 		return nil, withHint(err, "name its provider with --provider ID, or look its MX up with --resolver HOST:PORT")
 	}
-	r := autoconfig.Resolver{Store: autoconfig.NewStore(cfg), MX: mxlookup.New(resolver, 1, nil)}
+	r := autoconfig.Resolver{MX: mxlookup.New(resolver, 1, nil)}
 	p, err = r.ProviderIn(context.Background(), cfg, domain)
-	return p, withHint(err, "its MX (asked "+resolver+") points at no provider's accept.mx: name one with --provider")
+	return p, withHint(err, "its MX (asked "+resolver+") points at no provider's accept.mx, or could not be looked up: name one with --provider")
 }
 
 func withHint(err error, hint string) error {
