@@ -13,9 +13,8 @@ import (
 )
 
 func runDNS(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json]", stderr)
-	configPath := fs.String("config", "", "configuration file (default: the embedded default provider)")
-	providerID := fs.String("provider", "", "provider id, for a domain the configuration does not list (accept.mx)")
+	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID | --resolver HOST:PORT] [--format zone|json]", stderr)
+	cf := addConfigFlags(fs)
 	format := fs.String("format", "zone", "output format: zone (BIND zone-file fragment) or json")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -29,11 +28,14 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "--format must be zone or json")
 		return errUsage
 	}
-	cfg, err := loadConfig(*configPath)
+	if err := cf.checkResolver(); err != nil {
+		return err
+	}
+	cfg, err := cf.load(stderr)
 	if err != nil {
 		return err
 	}
-	p, err := providerFor(cfg, domain, *providerID)
+	p, err := cf.providerFor(cfg, domain, *cf.resolver)
 	if err != nil {
 		return err
 	}
@@ -90,21 +92,4 @@ func oneDomain(fs *flag.FlagSet, positional []string) (string, error) {
 		return "", errors.New("the DOMAIN argument is not a domain name")
 	}
 	return domain, nil
-}
-
-// providerFor is the provider serving domain, or the one named by id.
-func providerFor(cfg *autoconfig.Config, domain, id string) (*autoconfig.Provider, error) {
-	if id != "" {
-		for _, p := range cfg.Providers {
-			if p.ID == id {
-				return p, nil
-			}
-		}
-		return nil, fmt.Errorf("the configuration has no provider %q", id)
-	}
-	p, err := cfg.Lookup(domain)
-	if err != nil {
-		return nil, fmt.Errorf("%w: name a provider with --provider", err)
-	}
-	return p, nil
 }
