@@ -41,16 +41,18 @@ const (
 // check DOMAIN` prints and what the helpdesk page shows. OK means no
 // finding other than informational ones.
 type Report struct {
-	Domain      string          `json:"domain"`
-	Provider    string          `json:"provider"`
-	ServiceHost string          `json:"service_host"`
-	Resolver    string          `json:"resolver"`
-	OK          bool            `json:"ok"`
-	Verdict     Verdict         `json:"verdict"`
-	Clients     []ClientResult  `json:"clients"`
-	Findings    []Finding       `json:"findings"`
-	Records     []RecordCheck   `json:"records"`
-	Endpoints   []EndpointCheck `json:"endpoints"`
+	Domain      string  `json:"domain"`
+	Provider    string  `json:"provider"`
+	ServiceHost string  `json:"service_host"`
+	Resolver    string  `json:"resolver"`
+	OK          bool    `json:"ok"`
+	Verdict     Verdict `json:"verdict"`
+	// AlsoOurs: a fault of ours stands beside the owner's verdict.
+	AlsoOurs  bool            `json:"also_ours"`
+	Clients   []ClientResult  `json:"clients"`
+	Findings  []Finding       `json:"findings"`
+	Records   []RecordCheck   `json:"records"`
+	Endpoints []EndpointCheck `json:"endpoints"`
 }
 
 // RecordCheck is one DNS name and type: the values the model wants there
@@ -149,7 +151,7 @@ func (c *Checker) Check(ctx context.Context, d autoconfig.Domain, serviceHost st
 	// PACC compares the served bytes with the published digest.
 	rep.Endpoints = append(rep.Endpoints, r.checkPACC(d, rep.Records))
 	rep.Findings = r.findings(&rep, d)
-	rep.Verdict = rep.verdictOf()
+	rep.Verdict, rep.AlsoOurs = rep.verdictOf()
 	rep.OK = rep.Verdict == VerdictOK
 	return rep
 }
