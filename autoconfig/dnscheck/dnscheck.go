@@ -110,8 +110,9 @@ type Checker struct {
 	// ISPDB is the base URL of the public Thunderbird ISP database
 	// (default DefaultISPDB); tests point it at a loopback server.
 	ISPDB string
-	// AllowInternal lets the checker connect to loopback, private,
-	// link-local, unique-local and unspecified addresses. Off by default:
+	// AllowInternal lets the checker connect to addresses that are not
+	// globally reachable (the IANA special-purpose registries: loopback,
+	// private, link-local, CGNAT, reserved…). Off by default:
 	// a domain's DNS must not make the service probe its own network.
 	AllowInternal bool
 	// RootCAs verifies certificates (nil: the system's roots). PortMap
