@@ -125,7 +125,8 @@ var FindingGroups = []struct {
 	{FaultInfo, false, "info"},
 }
 
-// InGroup reports whether f is listed under group g of FindingGroups.
+// InGroup reports whether f is listed under the group of FindingGroups
+// with this fault and requirement.
 func (f Finding) InGroup(fault Fault, required bool) bool {
 	return f.Fault == fault && (f.Fault != FaultOwner || f.Required == required)
 }
@@ -170,7 +171,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 				Args: []string{rc.Name, rc.Type, rc.Detail}})
 		}
 	}
-	recordOK := func(name string) bool { return pointsAtUs(rep, name) }
+	reachesUs := func(name string) bool { return pointsAtUs(rep, name) }
 	for _, e := range rep.Endpoints {
 		var internal *InternalAddressError
 		switch {
@@ -178,7 +179,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 			outOfTime = outOfTime || errors.Is(e.cause, errOutOfTime)
 		case errors.As(e.cause, &internal):
 			// reported below with every other refused name
-		case recordOK(e.record):
+		case reachesUs(e.record):
 			// The name points at us: what it serves is ours.
 			add(Finding{Fault: FaultOurs, Code: "service-failed", Subject: e.record, Args: []string{e.URL, e.Detail}})
 		case !hasSubject(out, e.record):
@@ -207,12 +208,12 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 				add(Finding{Fault: FaultUnchecked, Code: "ispdb-unreachable", Subject: host, Args: []string{host, detail}})
 			}
 		case errors.As(f.Err, &internal):
-			add(Finding{Fault: internalFault(internal.Host, rep.Domain, recordOK), Code: "internal-address", Subject: internal.Host,
+			add(Finding{Fault: internalFault(internal.Host, rep.Domain, reachesUs), Code: "internal-address", Subject: internal.Host,
 				Args: []string{internal.Host, internal.Addr.String()}})
 		}
 	}
 	for _, c := range rep.Clients {
-		i, ok := attribute(c, rep, recordOK, out, add)
+		i, ok := attribute(c, rep, reachesUs, out, add)
 		if ok && !slices.Contains(out[i].Clients, c.Client) {
 			out[i].Clients = append(out[i].Clients, c.Client)
 		}
@@ -280,8 +281,8 @@ func hostOf(rawURL string) string {
 // service host, the MX route's host) resolving inside are ours, as when the
 // checker runs behind split-horizon DNS (the operator then allows internal
 // addresses).
-func internalFault(host, domain string, recordOK func(string) bool) Fault {
-	if (host == domain || strings.HasSuffix(host, "."+domain)) && !recordOK(fqdn(host)) {
+func internalFault(host, domain string, reachesUs func(string) bool) Fault {
+	if (host == domain || strings.HasSuffix(host, "."+domain)) && !reachesUs(fqdn(host)) {
 		return FaultOwner
 	}
 	return FaultOurs
@@ -289,7 +290,7 @@ func internalFault(host, domain string, recordOK func(string) bool) Fault {
 
 // attribute finds (or adds) the finding that explains why client c does
 // not end up with our settings.
-func attribute(c ClientResult, rep *Report, recordOK func(string) bool, out []Finding, add func(Finding) int) (int, bool) {
+func attribute(c ClientResult, rep *Report, reachesUs func(string) bool, out []Finding, add func(Finding) int) (int, bool) {
 	if c.Outcome != OutcomeOther && c.Outcome != OutcomeNothing {
 		return 0, false
 	}
@@ -315,7 +316,13 @@ func attribute(c ClientResult, rep *Report, recordOK func(string) bool, out []Fi
 		return add(Finding{Fault: FaultOwner, Code: "stale-document", Subject: c.Source, Args: []string{c.Source, c.Found.String()}}), true
 	case sourceRecord, sourceMXRoute:
 		for _, name := range c.via.names {
-			if !recordOK(name) {
+			switch {
+			case reachesUs(name):
+			case c.via.kind == sourceRecord:
+				// A name of the domain where no record of ours is wanted
+				// (no service host): what it serves is the owner's.
+				return add(Finding{Fault: FaultOwner, Code: "endpoint-failed", Subject: name, Args: []string{c.Source, c.Found.String()}}), true
+			default:
 				return 0, false
 			}
 		}

@@ -128,3 +128,17 @@ func TestVerdict_UnreachableISPDatabaseIsCouldNotCheck(t *testing.T) {
 		})
 	}
 }
+
+// Without a service host no record of ours is wanted at autoconfig.D: the
+// old host it still points at is the owner's, not our service answering
+// wrongly.
+func TestVerdict_NameWithoutAWantedRecordIsNotOurs(t *testing.T) {
+	srv, web := stage(t)
+	rep := web.Checker(srv.Addr, testISPDB).Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "stale.example"), "")
+	assert.Empty(t, faultsOf(rep)[dnscheck.FaultOurs], "%+v", rep.Findings)
+	failed := findingsOf(rep, "endpoint-failed")
+	require.NotEmpty(t, failed, "%+v", rep.Findings)
+	assert.Equal(t, "autoconfig.stale.example.", failed[0].Subject)
+	assert.Contains(t, failed[0].Clients, dnscheck.ClientThunderbird)
+	assert.Equal(t, dnscheck.VerdictOwner, rep.Verdict)
+}
