@@ -158,7 +158,8 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil})
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
+		Limit: s.pageLimit()})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {
@@ -259,6 +260,15 @@ func (s site) rateLimit() gin.HandlerFunc {
 		return func(c *gin.Context) { c.Next() }
 	}
 	return s.limiter.Middleware(s.metrics.RateLimited)
+}
+
+// pageLimit is the per-client limit of the wizard's pages, the same
+// buckets as the generating group's; the wizard answers refusals as pages.
+func (s site) pageLimit() wizard.LimitFunc {
+	if s.limiter == nil {
+		return nil
+	}
+	return func(c *gin.Context) (bool, int64) { return s.limiter.Limit(c, s.metrics.RateLimited) }
 }
 
 // servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
