@@ -18,15 +18,15 @@ import (
 type Reason int
 
 const (
-	RateLimited   Reason = iota // 429: the client's rate limit
-	TooLarge                    // 413: the request body is over the limit
-	Busy                        // 503 with Retry-After: a global budget is spent
-	TLSHandshake                // the TLS handshake failed
-	Timeout                     // the client was too slow (handshake, HTTP/2 preface)
-	BadConnection               // the client broke the connection's protocol (HTTP/2 preface)
-	BadRequest                  // 400: the request does not parse
-	NotFound                    // 404: no such path, domain or client
-	MethodNotAllowed            // 405: the path exists, not with this method
+	RateLimited      Reason = iota // 429: the client's rate limit
+	TooLarge                       // 413: the request body is over the limit
+	Busy                           // 503 with Retry-After: a global budget is spent
+	TLSHandshake                   // the TLS handshake failed
+	Timeout                        // the client was too slow (handshake, HTTP/2 preface)
+	BadConnection                  // the client broke the connection's protocol (HTTP/2 preface)
+	BadRequest                     // 400: the request does not parse
+	NotFound                       // 404: no such path, domain or client
+	MethodNotAllowed               // 405: the path exists, not with this method
 	numReasons
 )
 
