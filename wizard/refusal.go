@@ -38,16 +38,21 @@ var refusalText = map[int]string{
 	http.StatusServiceUnavailable: "refused.busy.text",
 }
 
-// limitPages refuses a page request over the client's rate; nil limit
-// lets every request through.
+// limitPages refuses a page request over the client's rate (nil limit:
+// none), or at once when the render budget is spent: a page's work before
+// its render (resolving the account, building its views) costs a good part
+// of the render's CPU, which a flood must not get for free.
 func (w *Wizard) limitPages(limit LimitFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if limit == nil {
-			c.Next()
-			return
+		if limit != nil {
+			if ok, secs := limit(c); !ok {
+				w.refuse(c, negotiateLang(c.Request), http.StatusTooManyRequests, strconv.FormatInt(secs, 10))
+				c.Abort()
+				return
+			}
 		}
-		if ok, secs := limit(c); !ok {
-			w.refuse(c, negotiateLang(c.Request), http.StatusTooManyRequests, strconv.FormatInt(secs, 10))
+		if httpkit.RenderSaturated() {
+			w.busy(c, negotiateLang(c.Request))
 			c.Abort()
 		}
 	}

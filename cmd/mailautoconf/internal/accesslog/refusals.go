@@ -12,9 +12,10 @@ import (
 // Why a request or a connection was refused. A refusal costs the service
 // almost nothing, so an attacker can send them by the million: each is
 // counted, and written as one line per client and interval (Refusals), not
-// one line each. A bad or unknown request (400, 404, 405) is summed up the
-// same way after the first few of each client, which keep their own line:
-// enough for an operator to see what a client asks for.
+// one line each. A bad, unknown or unauthorized request (400, 401, 403,
+// 404, 405) is summed up the same way after the first few of each client,
+// which keep their own line: enough for an operator to see what a client
+// asks for.
 type Reason int
 
 const (
@@ -27,17 +28,19 @@ const (
 	BadRequest                     // 400: the request does not parse
 	NotFound                       // 404: no such path, domain or client
 	MethodNotAllowed               // 405: the path exists, not with this method
+	Unauthorized                   // 401: no or a wrong token (helpdesk, admin)
+	Forbidden                      // 403: refused, e.g. a name /tls/allowed turns down
 	numReasons
 )
 
 var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_handshake", "timeout", "bad_connection",
-	"bad_request", "not_found", "method_not_allowed"}
+	"bad_request", "not_found", "method_not_allowed", "unauthorized", "forbidden"}
 
 // inFull tells the reasons whose first DefaultFullLines requests of each
 // client and interval keep their access line: they may be a person's
 // mistake worth reading, where a 429 or a failed handshake says nothing
 // more than its count.
-func (r Reason) inFull() bool { return r == BadRequest || r == NotFound || r == MethodNotAllowed }
+func (r Reason) inFull() bool { return r >= BadRequest }
 
 func (r Reason) String() string { return reasonNames[r] }
 
@@ -51,7 +54,7 @@ func Reasons() []Reason {
 }
 
 // refusedStatus is the reason of a refused request, by its status: 429,
-// 413, 400, 404 and 405 always; 503 when it carries Retry-After (a budget
+// 413, 400, 401, 403, 404 and 405 always; 503 when it carries Retry-After (a budget
 // answer, not the readiness probe, which keeps its line).
 func refusedStatus(status int, h http.Header) (Reason, bool) {
 	switch {
@@ -61,6 +64,10 @@ func refusedStatus(status int, h http.Header) (Reason, bool) {
 		return NotFound, true
 	case status == http.StatusMethodNotAllowed:
 		return MethodNotAllowed, true
+	case status == http.StatusUnauthorized:
+		return Unauthorized, true
+	case status == http.StatusForbidden:
+		return Forbidden, true
 	case status == http.StatusTooManyRequests:
 		return RateLimited, true
 	case status == http.StatusRequestEntityTooLarge:
@@ -79,7 +86,8 @@ const DefaultRefusalInterval = time.Minute
 // the log either.
 const DefaultMaxRefusalClients = 100
 
-// DefaultFullLines is how many bad or unknown requests (400, 404, 405) of
+// DefaultFullLines is how many bad or unknown requests (400, 401, 403,
+// 404, 405) of
 // each named client keep their access line per interval; the others are
 // only counted. At most DefaultMaxRefusalClients × (DefaultFullLines + 1)
 // + 1 lines an interval, however many requests.
