@@ -61,6 +61,7 @@ func budgetFloodRuns(binary, work string, d time.Duration, w io.Writer) error {
 		{"400 flood, 200 sources", nil, floodSources, "/mail/config-v1.1.xml?emailaddress=not-an-address-%d"},
 		{"/tls/allowed, wildcard names, 1 source", tlsAllowed, 1, "/tls/allowed?domain=autoconfig.r%d.wild.example"},
 		{"/tls/allowed, wildcard names, 200 sources", tlsAllowed, floodSources, "/tls/allowed?domain=autoconfig.r%d.wild.example"},
+		{"no flood (baseline latency)", nil, 0, ""},
 	}
 	for _, r := range runs {
 		inst, err := startFloodInstance(binary, work, cfg, dnsSrv.addr, r.flags)
