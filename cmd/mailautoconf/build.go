@@ -160,6 +160,9 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		m.WatchMX(mx.Stats)
 	}
 	policy := newCertPolicy(store, mx, v.base, o.acmeCatchAll, m)
+	if policy.Pointer != nil {
+		policy.Pointer.SetBudget(v.mxBudget) // the same rates as accept.mx, a budget of its own
+	}
 
 	lns, err := o.openListeners()
 	if err != nil {
@@ -187,7 +190,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		trustedProxies: v.trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: v.limiter, reloader: s.reloader, adminToken: o.adminToken,
 		publicOperations: o.publicOperations, signer: signer, mx: mx,
-		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy,
+		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy, publicTLSAllowed: o.publicTLSAllowed,
 		httpsPort: t.httpsPort, acmeChallenge: t.challenge, readiness: t.readiness,
 	}
 	if mx != nil {

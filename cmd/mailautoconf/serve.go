@@ -32,6 +32,9 @@ type serveOptions struct {
 	httpsPort                       int
 	// publicOperations also serves /metrics and /admin/* on --listen.
 	publicOperations bool
+	// publicTLSAllowed also serves GET /tls/allowed on --listen and
+	// --http-listen, for a front proxy on the same host.
+	publicTLSAllowed bool
 	watchConfig      bool
 	watchDebounce    time.Duration
 
@@ -83,6 +86,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.privateAddr, "private-listen", "", "serve /metrics and /admin/reload on this address (e.g. 127.0.0.1:9090); they are on no listener otherwise, unless --public-operations")
 	fs.StringVar(&o.privateAddr, "metrics-listen", "", "older name of --private-listen")
 	fs.BoolVar(&o.publicOperations, "public-operations", false, "also serve /metrics and /admin/reload on --listen (only when that listener is itself private)")
+	fs.BoolVar(&o.publicTLSAllowed, "public-tls-allowed", false, "also answer a front proxy's GET /tls/allowed on --listen and --http-listen (default: only on --private-listen), for a proxy on the same host when those listen on loopback only")
 	fs.BoolVar(&o.watchConfig, "watch-config", true, "reload when the --config file changes (edits, renames, Kubernetes ConfigMap updates)")
 	fs.DurationVar(&o.watchDebounce, "watch-debounce", time.Second, "quiet time after a change of the --config file before it is reloaded (one edit, one reload)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")

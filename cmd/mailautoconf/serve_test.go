@@ -152,7 +152,7 @@ func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
 	resp = send("GET", "/metrics", "example.com")
 	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "nothing else is served in clear")
 	resp = send("GET", "/tls/allowed?domain=autoconfig.example.com", "localhost")
-	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "front proxies ask in clear (no resolver, no service host: refused)")
+	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "front proxies ask on the private listener, not here (--public-tls-allowed)")
 }
 
 // Outlook sends its plain-HTTP probe after HTTPS on autodiscover.<domain>

@@ -126,7 +126,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 		}, []string{"route"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_refused_total",
-			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection); the log sums them up per client and interval.",
+			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection, bad_request, not_found, method_not_allowed, unauthorized, forbidden); the log sums them up per client and interval.",
 		}, []string{"reason"}),
 		mx: newMXCollector(),
 		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
