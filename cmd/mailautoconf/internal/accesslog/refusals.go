@@ -22,10 +22,13 @@ const (
 	TLSHandshake                // the TLS handshake failed
 	Timeout                     // the client was too slow (handshake, HTTP/2 preface)
 	BadConnection               // the client broke the connection's protocol (HTTP/2 preface)
+	ClientConns                 // the client has its share of connections open (--max-client-connections)
+	AllConns                    // the service holds all the connections it may (--max-connections)
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_handshake", "timeout", "bad_connection"}
+var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_handshake", "timeout", "bad_connection",
+	"client_connections", "connections"}
 
 func (r Reason) String() string { return reasonNames[r] }
 
