@@ -101,9 +101,13 @@ func (o serveOptions) validate(stderr io.Writer) (validated, error) {
 			return v, fmt.Errorf("--acme-on-demand-rate: %w", err)
 		}
 	}
+	if err := checkToken("helpdesk", o.helpdeskToken); err != nil {
+		return v, err
+	}
+	if err := checkToken("admin", o.adminToken); err != nil {
+		return v, err
+	}
 	switch {
-	case o.helpdeskToken != "" && len(o.helpdeskToken) < minHelpdeskToken:
-		return v, fmt.Errorf("the helpdesk token must be at least %d characters long", minHelpdeskToken)
 	case o.maxBodyBytes <= 0:
 		return v, fmt.Errorf("--max-body must be positive")
 	case o.watchDebounce <= 0:

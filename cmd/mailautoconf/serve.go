@@ -118,10 +118,21 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 // The helpdesk token: from the environment by default, since a flag shows in
 // the process list. It guards a page that lists links only (never a
 // password), but a short token could still be guessed online.
-const (
-	helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
-	minHelpdeskToken = 16
-)
+const helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
+
+// minTokenLength is the shortest helpdesk or admin token accepted: both
+// endpoints are rate-limited, but a short token could still be guessed
+// online.
+const minTokenLength = 16
+
+// checkToken refuses a token (of what: "helpdesk", "admin") shorter than
+// minTokenLength; an empty one turns its endpoint off.
+func checkToken(what, token string) error {
+	if token != "" && len(token) < minTokenLength {
+		return fmt.Errorf("the %s token must be at least %d characters long", what, minTokenLength)
+	}
+	return nil
+}
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--tls-cert F --tls-key F | --acme-cache DIR] [flags]", stderr)

@@ -293,12 +293,12 @@ func TestServe_ShutdownIsBounded(t *testing.T) {
 
 func TestServe_OperationsArePrivateByDefault(t *testing.T) {
 	o := testOptions(t)
-	o.adminToken = "the-admin-token"
+	o.adminToken = "the-admin-token-of-tests"
 	rs := startServer(t, o)
 	post := func(url string) int {
 		req, err := http.NewRequest(http.MethodPost, url, nil)
 		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer the-admin-token")
+		req.Header.Set("Authorization", "Bearer the-admin-token-of-tests")
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -324,17 +324,8 @@ func TestServe_KillHUPOfTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "mailautoconf")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-
-	// Find a free port, then let the binary listen on it.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	bin := buildBinary(t)
+	addr := freeAddr(t)
 	path := configFile(t, configA)
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr, "--watch-config=false")

@@ -13,6 +13,7 @@ package connlimit
 
 import (
 	"container/list"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -122,6 +123,28 @@ func (c *conn) Close() error {
 	c.limiter.release(c)
 	return c.Conn.Close()
 }
+
+// CloseWrite lets net/http half-close a connection before it closes it, so
+// that a refusal it writes (431, 413) reaches the client before the close
+// (net/http server.go, closeWriteAndWait): a close with unread input would
+// send a reset instead.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// ReadFrom keeps net/http's sendfile path for files (*net.TCPConn's).
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c.Conn}, r)
+}
+
+// writerOnly hides a writer's ReadFrom from io.Copy.
+type writerOnly struct{ io.Writer }
 
 // admit counts c in, or closes it and returns nil when it is over a limit.
 func (l *Limiter) admit(c net.Conn) *conn {

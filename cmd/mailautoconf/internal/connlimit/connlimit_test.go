@@ -3,6 +3,7 @@ package connlimit
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 
 	"net"
 	"net/http"
@@ -218,4 +219,18 @@ func TestReserve(t *testing.T) {
 
 func TestDescriptorLimit(t *testing.T) {
 	assert.Positive(t, DescriptorLimit())
+}
+
+// net/http half-closes a connection to deliver a refusal (431) before it
+// closes it; without CloseWrite the client got a reset instead.
+func TestLimiter_ConnectionsHalfClose(t *testing.T) {
+	l := New(Config{Global: 1})
+	addr, accepted := start(t, l)
+	client := dialFrom(t, addr, "127.0.0.2")
+	server := next(t, accepted)
+	require.Implements(t, (*interface{ CloseWrite() error })(nil), server)
+	require.NoError(t, server.(interface{ CloseWrite() error }).CloseWrite())
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := client.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "a half-close, not a reset")
 }
