@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,30 +28,12 @@ func TestServe_ConnectionFloodLeavesThePrivateListenerAnswering(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
 	addr, private := freeAddr(t), freeAddr(t)
-	logs := &syncBuffer{}
-	// sh's ulimit lowers both the soft and the hard limit, so the Go
-	// runtime cannot raise it again.
-	cmd := exec.Command("sh", "-c", `ulimit -n 256 && exec "$0" "$@"`, bin, "serve",
-		"--config", configFile(t, configA), "--listen", addr, "--private-listen", private,
-		"--watch-config=false", "--max-client-connections", "16")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	client := &http.Client{Timeout: 5 * time.Second}
 	healthz := "http://" + private + "/healthz"
 	autoconfig := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.com"
-	require.Eventually(t, func() bool {
-		resp, err := client.Get(autoconfig)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 20*time.Millisecond, logs.String())
+	cmd, logs := startBinary(t, "ulimit -n 256", autoconfig, "--config", configFile(t, configA),
+		"--listen", addr, "--private-listen", private, "--watch-config=false", "--max-client-connections", "16")
+	client := &http.Client{Timeout: 5 * time.Second}
 
 	var flood sync.WaitGroup
 	var mu sync.Mutex

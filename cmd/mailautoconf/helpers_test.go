@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,6 +167,35 @@ func buildBinary(t *testing.T) string {
 	})
 	require.NoError(t, binary.err)
 	return binary.path
+}
+
+// startBinary runs the built binary's serve with args, after the shell
+// command limits (e.g. "ulimit -n 256", which lowers the soft and the hard
+// limit, so that the Go runtime cannot raise it again) when not empty, and
+// waits until ready answers 200. It is stopped at the end of the test.
+func startBinary(t *testing.T, limits, ready string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	bin := buildBinary(t)
+	if limits == "" {
+		limits = "true"
+	}
+	cmd := exec.Command("sh", append([]string{"-c", limits + ` && exec "$0" serve "$@"`, bin}, args...)...)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(ready)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 20*time.Millisecond, logs.String())
+	return cmd, logs
 }
 
 // freeAddr is a loopback address with a port free a moment ago, for a

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -324,27 +323,12 @@ func TestServe_KillHUPOfTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
 	addr := freeAddr(t)
 	path := configFile(t, configA)
-	logs := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr, "--watch-config=false")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	client := &http.Client{Timeout: 5 * time.Second}
 	com := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.com"
 	org := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.org"
-	require.Eventually(t, func() bool {
-		resp, err := client.Get(com)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	}, 20*time.Second, 20*time.Millisecond, logs.String())
+	cmd, logs := startBinary(t, "", com, "--config", path, "--listen", addr, "--watch-config=false")
+	client := &http.Client{Timeout: 5 * time.Second}
 
 	writeFile(t, path, configBroken)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
