@@ -48,6 +48,7 @@ func connFloodRuns(binary, work string, d time.Duration, w io.Writer) error {
 		// scaled to this instance's 3,584.
 		{"  same, --max-client-connections 4 (scaled)", []string{"--max-client-connections", "4"}, 500, 10},
 		{"1 source x 1000 idle, default limits", nil, 1, 1000},
+		{"no flood (baseline)", nil, 0, 0},
 	}
 	for _, r := range runs {
 		res, err := connFlood(binary, cfg, r.flags, r.sources, r.perConn, d)
