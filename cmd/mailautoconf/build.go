@@ -171,7 +171,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	policy := newCertPolicy(store, mx, v.base, o.acmeCatchAll, m)
 
 	refusals := newRefusals(logger, m)
-	limits, err := o.connLimits(logger, refusals)
+	limits, err := o.connLimits(v, refusals)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 
 	"net/netip"
 
@@ -27,9 +26,12 @@ func (o serveOptions) checkConnFlags() error {
 }
 
 // connLimits are the limits of the public listeners: --max-connections,
-// or else the descriptor limit less the reserve.
-func (o serveOptions) connLimits(logger *slog.Logger, refusals *accesslog.Refusals) (connlimit.Config, error) {
+// or else the descriptor limit less the reserve; --trusted-proxies are not
+// limited per client.
+func (o serveOptions) connLimits(v validated, refusals *accesslog.Refusals) (connlimit.Config, error) {
+	logger := v.logger
 	cfg := connlimit.Config{PerClient: o.maxClientConns, Global: o.maxConns, BusyIdle: o.busyIdleTimeout,
+		Proxies: v.trusted,
 		Refused: func(client netip.Addr, why connlimit.Reason) {
 			reason := accesslog.AllConns
 			if why == connlimit.ClientLimit {

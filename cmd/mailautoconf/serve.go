@@ -98,7 +98,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 16<<10, "largest request header block accepted, in bytes")
 	fs.IntVar(&o.maxConns, "max-connections", 0, "connections open at once on --listen and --http-listen together; past it a new one takes the place of the longest idle, or is closed (default: the descriptor limit less a reserve of an eighth, 128 to 1024, for the private listener and the rest)")
-	fs.IntVar(&o.maxClientConns, "max-client-connections", 64, "connections open at once per client (IPv4 address or IPv6 /64); past it new ones are closed at once; 0: no limit")
+	fs.IntVar(&o.maxClientConns, "max-client-connections", 64, "connections open at once per client (IPv4 address or IPv6 /64), --trusted-proxies excepted; past it new ones are closed at once; 0: no limit")
 	fs.DurationVar(&o.busyIdleTimeout, "busy-idle-timeout", 5*time.Second, "idle timeout of keep-alive connections once more than half of --max-connections are open; 0: --idle-timeout always")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",

@@ -37,6 +37,9 @@ const (
 type Config struct {
 	// PerClient bounds the connections of one client; 0: no bound.
 	PerClient int
+	// Proxies are not bounded per client: a reverse proxy brings the
+	// connections of many clients from one address.
+	Proxies []netip.Prefix
 	// Global bounds the connections of every listener of the Limiter
 	// together; 0: no bound (and no idle shortening).
 	Global int
@@ -150,6 +153,9 @@ type writerOnly struct{ io.Writer }
 func (l *Limiter) admit(c net.Conn) *conn {
 	addr := remoteAddr(c)
 	client := ratelimit.ClientPrefix(addr)
+	if l.isProxy(addr) {
+		client = netip.Prefix{} // not counted per client
+	}
 	now := l.now()
 	l.mu.Lock()
 	var closing []*conn
@@ -164,7 +170,7 @@ func (l *Limiter) admit(c net.Conn) *conn {
 		lc = &conn{Conn: c, limiter: l, client: client, since: now}
 		lc.enterLocked(&l.fresh)
 		l.open++
-		if l.cfg.PerClient > 0 {
+		if l.cfg.PerClient > 0 && client.IsValid() {
 			l.clients[client]++
 		}
 		closing = append(closing, l.sweepLocked(now)...)
@@ -181,10 +187,19 @@ func (l *Limiter) admit(c net.Conn) *conn {
 	return lc
 }
 
+func (l *Limiter) isProxy(addr netip.Addr) bool {
+	for _, p := range l.cfg.Proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
 // roomLocked says whether client may open one more connection, and which
 // limit refuses it if not.
 func (l *Limiter) roomLocked(client netip.Prefix) (Reason, bool) {
-	if l.cfg.PerClient > 0 && l.clients[client] >= l.cfg.PerClient {
+	if l.cfg.PerClient > 0 && client.IsValid() && l.clients[client] >= l.cfg.PerClient {
 		return ClientLimit, false
 	}
 	if l.cfg.Global > 0 && l.open >= l.cfg.Global {
@@ -230,7 +245,7 @@ func (l *Limiter) release(c *conn) {
 	c.closed = true
 	l.leaveLocked(c)
 	l.open--
-	if l.cfg.PerClient > 0 {
+	if l.cfg.PerClient > 0 && c.client.IsValid() {
 		if n := l.clients[c.client] - 1; n > 0 {
 			l.clients[c.client] = n
 		} else {
@@ -290,7 +305,7 @@ func unwrap(c net.Conn) *conn {
 }
 
 // remoteAddr is c's peer address, unmapped; the zero Addr when it has none
-// (all such connections then count as one client).
+// (such connections count only against the global limit).
 func remoteAddr(c net.Conn) netip.Addr {
 	if tcp, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		return tcp.AddrPort().Addr().Unmap()

@@ -234,3 +234,20 @@ func TestLimiter_ConnectionsHalfClose(t *testing.T) {
 	_, err := client.Read(make([]byte, 1))
 	assert.ErrorIs(t, err, io.EOF, "a half-close, not a reset")
 }
+
+// A reverse proxy brings many clients' connections from one address.
+func TestLimiter_ProxiesAreNotLimitedPerClient(t *testing.T) {
+	var refused refusals
+	l := New(Config{PerClient: 1, Global: 10, Proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")},
+		Refused: refused.add})
+	addr, accepted := start(t, l)
+	for range 3 {
+		dialFrom(t, addr, "127.0.0.2")
+		next(t, accepted)
+	}
+	dialFrom(t, addr, "127.0.0.3")
+	next(t, accepted)
+	assert.True(t, closedByServer(t, dialFrom(t, addr, "127.0.0.3")), "another client keeps its limit")
+	assert.Equal(t, []string{"127.0.0.3 client"}, refused.list())
+	assert.Equal(t, 4, l.Stats().Open, "the proxy's connections count globally")
+}
