@@ -53,6 +53,8 @@ type serveOptions struct {
 
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, shutdownGrace time.Duration
 	maxHeaderBytes                                                           int
+	maxConns, maxClientConns                                                 int
+	busyIdleTimeout                                                          time.Duration
 
 	sign          signFlags
 	resolver      string
@@ -99,6 +101,9 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to write a response")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 16<<10, "largest request header block accepted, in bytes")
+	fs.IntVar(&o.maxConns, "max-connections", 0, "connections open at once on --listen and --http-listen together; past it a new one takes the place of the longest idle, or is closed (default: the descriptor limit less a reserve of an eighth, 128 to 1024, for the private listener and the rest)")
+	fs.IntVar(&o.maxClientConns, "max-client-connections", 64, "connections open at once per client (IPv4 address or IPv6 /64), --trusted-proxies excepted; past it new ones are closed at once; 0: no limit")
+	fs.DurationVar(&o.busyIdleTimeout, "busy-idle-timeout", 5*time.Second, "idle timeout of keep-alive connections once more than half of --max-connections are open; 0: --idle-timeout always")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
@@ -117,10 +122,21 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 // The helpdesk token: from the environment by default, since a flag shows in
 // the process list. It guards a page that lists links only (never a
 // password), but a short token could still be guessed online.
-const (
-	helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
-	minHelpdeskToken = 16
-)
+const helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
+
+// minTokenLength is the shortest helpdesk or admin token accepted: both
+// endpoints are rate-limited, but a short token could still be guessed
+// online.
+const minTokenLength = 16
+
+// checkToken refuses a token (of what: "helpdesk", "admin") shorter than
+// minTokenLength; an empty one turns its endpoint off.
+func checkToken(what, token string) error {
+	if token != "" && len(token) < minTokenLength {
+		return fmt.Errorf("the %s token must be at least %d characters long", what, minTokenLength)
+	}
+	return nil
+}
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--tls-cert F --tls-key F | --acme-cache DIR] [flags]", stderr)
@@ -162,6 +178,8 @@ func (s *server) httpServer(h http.Handler) *http.Server {
 		// Failed handshakes are summed up per client, not one line each.
 		ErrorLog:    accesslog.ServerErrors(s.refusals, s.logger),
 		ConnContext: connClient,
+		// Follows the idle connections of the public listeners.
+		ConnState: s.conns.ConnState,
 	}
 }
 

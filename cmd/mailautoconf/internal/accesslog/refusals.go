@@ -19,21 +19,25 @@ import (
 type Reason int
 
 const (
-	RateLimited      Reason = iota // 429: the client's rate limit
-	TooLarge                       // 413: the request body is over the limit
-	Busy                           // 503 with Retry-After: a global budget is spent
-	TLSHandshake                   // the TLS handshake failed
-	Timeout                        // the client was too slow (handshake, HTTP/2 preface)
-	BadConnection                  // the client broke the connection's protocol (HTTP/2 preface)
-	BadRequest                     // 400: the request does not parse
-	NotFound                       // 404: no such path, domain or client
-	MethodNotAllowed               // 405: the path exists, not with this method
-	Unauthorized                   // 401: no or a wrong token (helpdesk, admin)
-	Forbidden                      // 403: refused, e.g. a name /tls/allowed turns down
+	RateLimited   Reason = iota // 429: the client's rate limit
+	TooLarge                    // 413: the request body is over the limit
+	Busy                        // 503 with Retry-After: a global budget is spent
+	TLSHandshake                // the TLS handshake failed
+	Timeout                     // the client was too slow (handshake, HTTP/2 preface)
+	BadConnection               // the client broke the connection's protocol (HTTP/2 preface)
+	ClientConns                 // the client has its share of connections open (--max-client-connections)
+	AllConns                    // the service holds all the connections it may (--max-connections)
+	// From here on the first requests of each client keep their line (inFull).
+	BadRequest       // 400: the request does not parse
+	NotFound         // 404: no such path, domain or client
+	MethodNotAllowed // 405: the path exists, not with this method
+	Unauthorized     // 401: no or a wrong token (helpdesk, admin)
+	Forbidden        // 403: refused, e.g. a name /tls/allowed turns down
 	numReasons
 )
 
 var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_handshake", "timeout", "bad_connection",
+	"client_connections", "connections",
 	"bad_request", "not_found", "method_not_allowed", "unauthorized", "forbidden"}
 
 // inFull tells the reasons whose first DefaultFullLines requests of each

@@ -153,15 +153,22 @@ func ClientKey(ip string) string {
 	if err != nil {
 		return ip
 	}
-	addr = addr.Unmap()
-	if addr.Is4() {
-		return addr.String()
-	}
-	prefix, err := addr.WithZone("").Prefix(64)
-	if err != nil {
-		return ip
+	prefix := ClientPrefix(addr)
+	if prefix.Addr().Is4() {
+		return prefix.Addr().String()
 	}
 	return prefix.String()
+}
+
+// ClientPrefix is the client of addr as a prefix: an IPv4 address's /32,
+// an IPv6 address's /64 (see ClientKey); the zero Prefix for the zero Addr.
+func ClientPrefix(addr netip.Addr) netip.Prefix {
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return netip.PrefixFrom(addr, 32)
+	}
+	prefix, _ := addr.WithZone("").Prefix(64)
+	return prefix
 }
 
 // ParseRate reads a rate as "N/s", "N/m" or "N/h" (or a bare N, per
