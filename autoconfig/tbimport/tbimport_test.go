@@ -25,6 +25,7 @@ type imported struct {
 	smtpHost, smtpUser                                             string
 	smtpPort, smtpSecurity, smtpAuth                               int
 	email, name                                                    string
+	incomingPassword, smtpPassword                                 string
 }
 
 // read is a reader written from the format's description (version 1):
@@ -72,6 +73,9 @@ func read(t *testing.T, payload []byte) (imported, error) {
 			return fail("incoming optional %d: %v", i, err)
 		}
 	}
+	if len(in) == 8 {
+		a.incomingPassword = in[7].(string)
+	}
 	groups, ok := root[3].([]any)
 	if !ok || len(groups) != 1 {
 		return fail("outgoing server groups %v", root[3])
@@ -89,6 +93,11 @@ func read(t *testing.T, payload []byte) (imported, error) {
 	}
 	if a.smtpHost, a.smtpPort, a.smtpSecurity, a.smtpAuth, a.smtpUser, err = serverFields(out); err != nil {
 		return fail("outgoing: %v", err)
+	}
+	if len(out) == 7 {
+		if a.smtpPassword, err = text(out[6]); err != nil {
+			return fail("outgoing password: %v", err)
+		}
 	}
 	id, ok := group[1].([]any)
 	if !ok || len(id) < 2 {
@@ -233,5 +242,22 @@ providers:
 			assert.Equal(t, http.StatusUnprocessableEntity, httpkit.Status(err))
 			assert.Contains(t, err.Error(), "Thunderbird for Android")
 		})
+	}
+}
+
+func TestPayloadWithPassword_ReadBackHasThePassword(t *testing.T) {
+	acct := testkit.Account(t, autoconfig.Default(), "jane@example.ch")
+	payload, err := tbimport.PayloadWithPassword(acct, `s3cret "pass" ü`)
+	require.NoError(t, err)
+	got, err := read(t, payload)
+	require.NoError(t, err, "%s", payload)
+	assert.Equal(t, `s3cret "pass" ü`, got.incomingPassword)
+	assert.Equal(t, `s3cret "pass" ü`, got.smtpPassword)
+	assert.Equal(t, "jane@example.ch", got.email)
+	assert.NotContains(t, string(payload), "null")
+
+	for _, bad := range []string{"", "a\nb", "a\u2028b"} {
+		_, err := tbimport.PayloadWithPassword(acct, bad)
+		assert.Equal(t, http.StatusUnprocessableEntity, httpkit.Status(err), "%q", bad)
 	}
 }
