@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
 )
 
 // Options configure the wizard.
@@ -26,6 +27,9 @@ type Options struct {
 	// ProfilesSigned: Apple profiles are signed, so iOS shows them as
 	// Verified and troubleshooting need not explain "Not Verified".
 	ProfilesSigned bool
+	// DevicePasswords enables the one-step setup (a device password made
+	// at sign-in, for providers with passwords.mint); nil: not offered.
+	DevicePasswords *devicepass.Options
 }
 
 // Wizard serves the wizard's pages.
@@ -46,6 +50,8 @@ type Wizard struct {
 	profilesSigned    bool
 	// dnsSlots holds one value per DNS check running (maxDNSChecks).
 	dnsSlots chan struct{}
+	// devicePass is the one-step setup, nil when not offered.
+	devicePass *devicepass.Service
 }
 
 // qrCacheSize bounds the QR code cache: two generations of this many PNGs
@@ -71,6 +77,9 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
 		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
 		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned}
+	if opts.DevicePasswords != nil {
+		w.devicePass = devicepass.New(deps, passPages{w}, *opts.DevicePasswords)
+	}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]
@@ -107,6 +116,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
 	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
+	w.registerDevicePass(gen)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
 		h.GET("", w.helpdeskForm)
@@ -180,6 +190,10 @@ type pageData struct {
 	// IPadURL, on the Mac page, is the iPad's page: iPadOS Safari calls
 	// itself a Mac.
 	IPadURL string
+	// SignInURL starts the one-step setup (a device password made at
+	// sign-in); DevicePass is that flow's page. Empty/nil elsewhere.
+	SignInURL  string
+	DevicePass *devicePassView
 
 	Message string
 	BackURL string
