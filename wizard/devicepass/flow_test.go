@@ -1,0 +1,263 @@
+package devicepass_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/smallstep/pkcs7"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"howett.net/plist"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+	"github.com/mailautoconf/mailautoconf/profiles"
+	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
+	"github.com/mailautoconf/mailautoconf/wizard/devicepass/devicepasstest"
+)
+
+// requireNoStore checks the headers every answer of the flow has.
+func requireNoStore(t *testing.T, p page) {
+	t.Helper()
+	assert.Equal(t, "no-store", p.header.Get("Cache-Control"), "%s", p.url)
+	assert.Empty(t, p.header.Get("ETag"), "%s", p.url)
+}
+
+func TestOneStep_AppleProfileHoldsThePasswordOnce(t *testing.T) {
+	e := newEnv(t, true)
+	form := e.signIn("apple-ios", "Jane.Doe@Example.com")
+	requireNoStore(t, form)
+	assert.Equal(t, "Jane’s iPhone", e.attr(deviceRE, form.body), "prefilled from the client and the name")
+
+	result := e.makePassword(form, "Jane’s iPhone")
+	require.Equal(t, http.StatusOK, result.status, result.body)
+	requireNoStore(t, result)
+	assert.Contains(t, result.body, `href="`+devicepass.ProfilePath+`"`)
+	assert.Contains(t, result.body, "https://account.example.com/device-passwords", "where to revoke it")
+	assert.NotContains(t, result.body, "Dp-7h9", "the page does not show what the profile holds")
+	assert.Equal(t, []devicepasstest.Call{{Address: "jane.doe@example.com", Device: "Jane’s iPhone"}}, e.api.Calls())
+
+	dl := e.get(devicepass.ProfilePath)
+	require.Equal(t, http.StatusOK, dl.status, dl.body)
+	requireNoStore(t, dl)
+	assert.Equal(t, profiles.ContentType, dl.header.Get("Content-Type"))
+	p7, err := pkcs7.Parse([]byte(dl.body))
+	require.NoError(t, err)
+	require.NoError(t, p7.VerifyWithChain(e.pki.Pool()), "signed by the configured signer")
+	var profile struct {
+		PayloadContent []map[string]any
+	}
+	_, err = plist.Unmarshal(p7.Content, &profile)
+	require.NoError(t, err)
+	mail := profile.PayloadContent[0]
+	assert.Equal(t, password, mail["IncomingPassword"])
+	assert.Equal(t, password, mail["OutgoingPassword"])
+	assert.Equal(t, "jane.doe@example.com", mail["IncomingMailServerUsername"])
+
+	again := e.get(devicepass.ProfilePath)
+	assert.Equal(t, http.StatusGone, again.status, "one download")
+	assert.NotContains(t, again.body, "Dp-7h9")
+	requireNoStore(t, again)
+
+	// The link is nothing without this browser's cookie.
+	stranger := &http.Client{Transport: e.client.Transport}
+	resp, err := stranger.Get(e.srv.URL + devicepass.ProfilePath)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	e.requireNoSecretLeaked()
+}
+
+func TestOneStep_CookieIsHostOnlySecureHTTPOnlyLax(t *testing.T) {
+	e := newEnv(t, false)
+	e.stopAt = func(u *url.URL) bool { return strings.HasPrefix(u.String(), e.op.Issuer) }
+	p := e.get("/setup/other?email=jane.doe@example.com")
+	start := e.get(e.attr(signInRE, p.body))
+	require.Equal(t, http.StatusSeeOther, start.status)
+	cookie := start.header.Get("Set-Cookie")
+	assert.True(t, strings.HasPrefix(cookie, devicepass.CookieName+"="), cookie)
+	for _, attr := range []string{"Path=/", "Max-Age=600", "HttpOnly", "Secure", "SameSite=Lax"} {
+		assert.Contains(t, cookie, attr)
+	}
+	assert.NotContains(t, cookie, "Domain=")
+
+	// The authorization request: code flow with PKCE S256, state, nonce.
+	reqs := e.op.AuthRequests()
+	require.Empty(t, reqs, "not sent yet: the browser stopped at the redirect")
+	auth, err := url.Parse(start.header.Get("Location"))
+	require.NoError(t, err)
+	q := auth.Query()
+	assert.Equal(t, "code", q.Get("response_type"))
+	assert.Equal(t, "S256", q.Get("code_challenge_method"))
+	assert.Len(t, q.Get("code_challenge"), 43)
+	assert.Len(t, q.Get("state"), 43)
+	assert.Len(t, q.Get("nonce"), 43)
+	assert.Equal(t, e.srv.URL+devicepass.CallbackPath, q.Get("redirect_uri"))
+	assert.Equal(t, "openid email", q.Get("scope"))
+}
+
+func TestOneStep_ThunderbirdImportCodeHoldsThePasswordOnce(t *testing.T) {
+	e := newEnv(t, false)
+	result := e.makePassword(e.signIn("thunderbird", "jane.doe@example.com"), "Jane’s phone")
+	require.Equal(t, http.StatusOK, result.status, result.body)
+	assert.Contains(t, result.body, `src="`+devicepass.QRPath+`"`)
+
+	img := e.get(devicepass.QRPath)
+	require.Equal(t, http.StatusOK, img.status, img.body)
+	requireNoStore(t, img)
+	assert.Equal(t, "image/png", img.header.Get("Content-Type"))
+	payload, _ := testkit.DecodeQR(t, []byte(img.body))
+	var root []any
+	require.NoError(t, json.Unmarshal([]byte(payload), &root))
+	require.Len(t, root, 4)
+	in := root[2].([]any)
+	out := root[3].([]any)[0].([]any)[0].([]any)
+	require.Len(t, in, 8, "incoming server with account name and password")
+	require.Len(t, out, 7, "outgoing server with password")
+	assert.Equal(t, "", in[6], "the app names the account after the address")
+	assert.Equal(t, password, in[7])
+	assert.Equal(t, password, out[6])
+	assert.Equal(t, "jane.doe@example.com", in[5])
+
+	assert.Equal(t, http.StatusGone, e.get(devicepass.QRPath).status, "drawn once")
+	e.requireNoSecretLeaked()
+}
+
+func TestOneStep_OtherAppsSeeThePasswordOnceBesideTheSettings(t *testing.T) {
+	e := newEnv(t, false)
+	result := e.makePassword(e.signIn("other", "jane.doe@example.com"), "Laptop")
+	require.Equal(t, http.StatusOK, result.status, result.body)
+	requireNoStore(t, result)
+	assert.Contains(t, result.body, `<code id="device-password">Dp-7h9&#34;&lt;&amp;&gt;&#39;x</code>`)
+	assert.Contains(t, result.body, `id="copy"`)
+	assert.Contains(t, result.body, "imap.example.com", "beside the settings")
+	assert.Contains(t, result.header.Get("Content-Security-Policy"), "script-src 'self'")
+
+	again := e.get(devicepass.ResultPath)
+	assert.Equal(t, http.StatusGone, again.status)
+	assert.NotContains(t, again.body, "Dp-7h9")
+	assert.Len(t, e.api.Calls(), 1, "a reload makes no second password")
+	e.requireNoSecretLeaked()
+}
+
+func TestOneStep_IDNAddressInEitherForm(t *testing.T) {
+	e := newEnv(t, false)
+	e.op.SignInAs("JANE@xn--bcher-kva.ch", true)
+	result := e.makePassword(e.signIn("other", "jane@bücher.ch"), "Laptop")
+	require.Equal(t, http.StatusOK, result.status, result.body)
+	assert.Equal(t, "jane@xn--bcher-kva.ch", e.api.Calls()[0].Address, "the login form of the address")
+}
+
+func TestOneStep_Refusals(t *testing.T) {
+	tests := []struct {
+		name   string
+		run    func(e *env) page
+		status int
+		text   string
+	}{
+		{"an ID token for another address", func(e *env) page {
+			e.op.SignInAs("john@example.com", true)
+			return e.signIn("other", "jane.doe@example.com")
+		}, http.StatusForbidden, "Signed in with another address"},
+		{"an unverified email", func(e *env) page {
+			e.op.SignInAs("jane.doe@example.com", false)
+			return e.signIn("other", "jane.doe@example.com")
+		}, http.StatusForbidden, "Signed in with another address"},
+		{"wrong state", func(e *env) page {
+			cb := e.stopAtCallback("other")
+			q := cb.Query()
+			q.Set("state", "x"+q.Get("state")[1:])
+			cb.RawQuery = q.Encode()
+			return e.get(cb.String())
+		}, http.StatusBadRequest, "This answer is not for this sign-in"},
+		{"replayed code", func(e *env) page {
+			cb := e.stopAtCallback("other")
+			e.stopAt = nil
+			require.Equal(e.t, http.StatusOK, e.get(cb.String()).status)
+			return e.get(cb.String())
+		}, http.StatusBadRequest, "This answer is not for this sign-in"},
+		{"a code injected from a sign-in without PKCE", func(e *env) page {
+			code := e.codeWithoutPKCE()
+			cb := e.stopAtCallback("other")
+			q := cb.Query()
+			q.Set("code", code)
+			cb.RawQuery = q.Encode()
+			e.stopAt = nil
+			return e.get(cb.String())
+		}, http.StatusBadRequest, "Sign-in not accepted"},
+		{"a callback in another browser", func(e *env) page {
+			cb := e.stopAtCallback("other")
+			e.client.Jar, _ = newJar()
+			return e.get(cb.String())
+		}, http.StatusBadRequest, "Sign-in not found"},
+		{"an expired session", func(e *env) page {
+			form := e.signIn("other", "jane.doe@example.com")
+			e.clock.Advance(devicepass.Lifetime)
+			return e.makePassword(form, "Laptop")
+		}, http.StatusGone, "Sign-in expired"},
+		{"the API down", func(e *env) page {
+			e.api.Down(true)
+			return e.makePassword(e.signIn("apple-ios", "jane.doe@example.com"), "iPhone")
+		}, http.StatusBadGateway, "could not create the password"},
+		{"a forged form", func(e *env) page {
+			e.signIn("other", "jane.doe@example.com")
+			return e.post(devicepass.DevicePath, url.Values{"token": {"forged"}, "device": {"Laptop"}})
+		}, http.StatusBadRequest, "This answer is not for this sign-in"},
+		{"a provider without mint", func(e *env) page {
+			return e.get(devicepass.StartPath + "?email=jane@other.example&client=other")
+		}, http.StatusNotFound, "Not offered for this address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, false)
+			p := tt.run(e)
+			assert.Equal(t, tt.status, p.status, p.body)
+			assert.Contains(t, p.body, tt.text)
+			assert.Contains(t, p.body, "<main", "a page in the site's look")
+			requireNoStore(t, p)
+			// No password was made, or none is served.
+			dl := e.get(devicepass.ProfilePath)
+			assert.NotEqual(t, http.StatusOK, dl.status)
+			assert.NotContains(t, dl.body, "Dp-7h9")
+			e.requireNoSecretLeaked()
+		})
+	}
+}
+
+func TestOneStep_NotOfferedWithoutMint(t *testing.T) {
+	e := newEnv(t, false)
+	p := e.get("/setup/other?email=jane@other.example")
+	assert.NotContains(t, p.body, `id="signin"`)
+	p = e.get("/setup/other?email=jane@example.com")
+	assert.Contains(t, p.body, `id="signin"`)
+}
+
+// stopAtCallback starts a sign-in for client and stops where the identity
+// provider sends the browser back; it returns that URL.
+func (e *env) stopAtCallback(client string) *url.URL {
+	e.t.Helper()
+	e.stopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
+	p := e.get("/setup/" + client + "?email=jane.doe@example.com")
+	back := e.get(e.attr(signInRE, p.body))
+	require.Equal(e.t, http.StatusFound, back.status, back.body)
+	u, err := url.Parse(back.header.Get("Location"))
+	require.NoError(e.t, err)
+	require.NotEmpty(e.t, u.Query().Get("code"))
+	return u
+}
+
+// codeWithoutPKCE is a code of the identity provider from an
+// authorization request without a code challenge (an attacker's own).
+func (e *env) codeWithoutPKCE() string {
+	e.t.Helper()
+	q := url.Values{"client_id": {devicepasstest.ClientID}, "response_type": {"code"}, "scope": {"openid email"},
+		"redirect_uri": {e.srv.URL + devicepass.CallbackPath}, "state": {"attacker"}, "nonce": {"n"}}
+	e.stopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
+	back := e.get(e.op.Issuer + "/authorize?" + q.Encode())
+	require.Equal(e.t, http.StatusFound, back.status, back.body)
+	u, err := url.Parse(back.header.Get("Location"))
+	require.NoError(e.t, err)
+	return u.Query().Get("code")
+}
