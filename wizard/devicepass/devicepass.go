@@ -164,7 +164,15 @@ type Service struct {
 	client   *http.Client
 	sessions *store
 	idps     *idps
+	// calls holds one value per call to an identity provider or an API in
+	// flight (maxCalls): a slow provider must not hold every goroutine
+	// and connection of the server.
+	calls chan struct{}
 }
+
+// maxCalls bounds the calls to identity providers and APIs at once; past
+// it a step is refused as busy (503), never queued.
+const maxCalls = 32
 
 // requestTimeout bounds each call to the identity provider or the API.
 const requestTimeout = 10 * time.Second
@@ -180,7 +188,8 @@ func New(deps httpkit.Deps, pages Pages, opts Options) *Service {
 		client = &http.Client{Timeout: requestTimeout}
 	}
 	return &Service{deps: deps, logger: httpkit.Logger(deps.Logger), pages: pages, profiles: opts.Profiles,
-		client: client, sessions: newStore(now), idps: &idps{client: client, now: now, byURL: map[string]*idp{}}}
+		client: client, sessions: newStore(now), idps: &idps{client: client, now: now, byURL: map[string]*idp{}},
+		calls: make(chan struct{}, maxCalls)}
 }
 
 // Register adds the flow's routes to r, which the server rate-limits:
@@ -204,6 +213,18 @@ func Enabled(acct autoconfig.Account) bool { return acct.Provider.Passwords.Mint
 func noStore(c *gin.Context) {
 	httpkit.NoStore(c)
 	c.Next()
+}
+
+// call takes a place for a call to a provider, or answers busy.
+func (s *Service) call(c *gin.Context, v View) (done func(), ok bool) {
+	select {
+	case s.calls <- struct{}{}:
+		return func() { <-s.calls }, true
+	default:
+		c.Header("Retry-After", httpkit.BusyRetryAfter)
+		s.fail(c, v, ReasonBusy)
+		return nil, false
+	}
 }
 
 func (s *Service) fail(c *gin.Context, v View, reason string) {
@@ -246,6 +267,11 @@ func (s *Service) start(c *gin.Context) {
 		s.fail(c, v, ReasonHTTPS)
 		return
 	}
+	done, ok := s.call(c, v)
+	if !ok {
+		return
+	}
+	defer done()
 	m := acct.Provider.Passwords.Mint
 	p, err := s.idps.get(m)
 	if err != nil {
@@ -308,6 +334,11 @@ func (s *Service) callback(c *gin.Context) {
 	if !ok {
 		return
 	}
+	done, ok := s.call(c, sess.view)
+	if !ok {
+		return
+	}
+	defer done()
 	m := acct.Provider.Passwords.Mint
 	p, err := s.idps.get(m)
 	if err != nil {
@@ -411,6 +442,11 @@ func (s *Service) makePassword(c *gin.Context) {
 	if !ok {
 		return
 	}
+	done, ok := s.call(c, sess.view)
+	if !ok {
+		return
+	}
+	defer done()
 	// The token is used once: taken out of the session before the call,
 	// so that a second form sent meanwhile makes no second password.
 	var token string
