@@ -19,31 +19,31 @@ import (
 )
 
 // requireNoStore checks the headers every answer of the flow has.
-func requireNoStore(t *testing.T, p page) {
+func requireNoStore(t *testing.T, p devicepasstest.Page) {
 	t.Helper()
-	assert.Equal(t, "no-store", p.header.Get("Cache-Control"), "%s", p.url)
-	assert.Empty(t, p.header.Get("ETag"), "%s", p.url)
+	assert.Equal(t, "no-store", p.Header.Get("Cache-Control"), "%s", p.URL)
+	assert.Empty(t, p.Header.Get("ETag"), "%s", p.URL)
 }
 
 func TestOneStep_AppleProfileHoldsThePasswordOnce(t *testing.T) {
 	e := newEnv(t, true)
-	form := e.signIn("apple-ios", "Jane.Doe@Example.com")
+	form := e.SignIn("apple-ios", "Jane.Doe@Example.com")
 	requireNoStore(t, form)
-	assert.Equal(t, "Jane’s iPhone", e.attr(deviceRE, form.body), "prefilled from the client and the name")
+	assert.Equal(t, "Jane’s iPhone", e.Attr(devicepasstest.DeviceName, form.Body), "prefilled from the client and the name")
 
-	result := e.makePassword(form, "Jane’s iPhone")
-	require.Equal(t, http.StatusOK, result.status, result.body)
+	result := e.MakePassword(form, "Jane’s iPhone")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
 	requireNoStore(t, result)
-	assert.Contains(t, result.body, `href="`+devicepass.ProfilePath+`"`)
-	assert.Contains(t, result.body, "https://account.example.com/device-passwords", "where to revoke it")
-	assert.NotContains(t, result.body, "Dp-7h9", "the page does not show what the profile holds")
+	assert.Contains(t, result.Body, `href="`+devicepass.ProfilePath+`"`)
+	assert.Contains(t, result.Body, "https://account.example.com/device-passwords", "where to revoke it")
+	assert.NotContains(t, result.Body, "Dp-7h9", "the page does not show what the profile holds")
 	assert.Equal(t, []devicepasstest.Call{{Address: "jane.doe@example.com", Device: "Jane’s iPhone"}}, e.api.Calls())
 
-	dl := e.get(devicepass.ProfilePath)
-	require.Equal(t, http.StatusOK, dl.status, dl.body)
+	dl := e.Get(devicepass.ProfilePath)
+	require.Equal(t, http.StatusOK, dl.Status, dl.Body)
 	requireNoStore(t, dl)
-	assert.Equal(t, profiles.ContentType, dl.header.Get("Content-Type"))
-	p7, err := pkcs7.Parse([]byte(dl.body))
+	assert.Equal(t, profiles.ContentType, dl.Header.Get("Content-Type"))
+	p7, err := pkcs7.Parse([]byte(dl.Body))
 	require.NoError(t, err)
 	require.NoError(t, p7.VerifyWithChain(e.pki.Pool()), "signed by the configured signer")
 	var profile struct {
@@ -56,13 +56,13 @@ func TestOneStep_AppleProfileHoldsThePasswordOnce(t *testing.T) {
 	assert.Equal(t, password, mail["OutgoingPassword"])
 	assert.Equal(t, "jane.doe@example.com", mail["IncomingMailServerUsername"])
 
-	again := e.get(devicepass.ProfilePath)
-	assert.Equal(t, http.StatusGone, again.status, "one download")
-	assert.NotContains(t, again.body, "Dp-7h9")
+	again := e.Get(devicepass.ProfilePath)
+	assert.Equal(t, http.StatusGone, again.Status, "one download")
+	assert.NotContains(t, again.Body, "Dp-7h9")
 	requireNoStore(t, again)
 
 	// The link is nothing without this browser's cookie.
-	stranger := &http.Client{Transport: e.client.Transport}
+	stranger := e.srv.Client()
 	resp, err := stranger.Get(e.srv.URL + devicepass.ProfilePath)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -72,11 +72,11 @@ func TestOneStep_AppleProfileHoldsThePasswordOnce(t *testing.T) {
 
 func TestOneStep_CookieIsHostOnlySecureHTTPOnlyLax(t *testing.T) {
 	e := newEnv(t, false)
-	e.stopAt = func(u *url.URL) bool { return strings.HasPrefix(u.String(), e.op.Issuer) }
-	p := e.get("/setup/other?email=jane.doe@example.com")
-	start := e.get(e.attr(signInRE, p.body))
-	require.Equal(t, http.StatusSeeOther, start.status)
-	cookie := start.header.Get("Set-Cookie")
+	e.StopAt = func(u *url.URL) bool { return strings.HasPrefix(u.String(), e.op.Issuer) }
+	p := e.Get("/setup/other?email=jane.doe@example.com")
+	start := e.Get(e.Attr(devicepasstest.SignInLink, p.Body))
+	require.Equal(t, http.StatusSeeOther, start.Status)
+	cookie := start.Header.Get("Set-Cookie")
 	assert.True(t, strings.HasPrefix(cookie, devicepass.CookieName+"="), cookie)
 	for _, attr := range []string{"Path=/", "Max-Age=600", "HttpOnly", "Secure", "SameSite=Lax"} {
 		assert.Contains(t, cookie, attr)
@@ -86,7 +86,7 @@ func TestOneStep_CookieIsHostOnlySecureHTTPOnlyLax(t *testing.T) {
 	// The authorization request: code flow with PKCE S256, state, nonce.
 	reqs := e.op.AuthRequests()
 	require.Empty(t, reqs, "not sent yet: the browser stopped at the redirect")
-	auth, err := url.Parse(start.header.Get("Location"))
+	auth, err := url.Parse(start.Header.Get("Location"))
 	require.NoError(t, err)
 	q := auth.Query()
 	assert.Equal(t, "code", q.Get("response_type"))
@@ -100,15 +100,15 @@ func TestOneStep_CookieIsHostOnlySecureHTTPOnlyLax(t *testing.T) {
 
 func TestOneStep_ThunderbirdImportCodeHoldsThePasswordOnce(t *testing.T) {
 	e := newEnv(t, false)
-	result := e.makePassword(e.signIn("thunderbird", "jane.doe@example.com"), "Jane’s phone")
-	require.Equal(t, http.StatusOK, result.status, result.body)
-	assert.Contains(t, result.body, `src="`+devicepass.QRPath+`"`)
+	result := e.MakePassword(e.SignIn("thunderbird", "jane.doe@example.com"), "Jane’s phone")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
+	assert.Contains(t, result.Body, `src="`+devicepass.QRPath+`"`)
 
-	img := e.get(devicepass.QRPath)
-	require.Equal(t, http.StatusOK, img.status, img.body)
+	img := e.Get(devicepass.QRPath)
+	require.Equal(t, http.StatusOK, img.Status, img.Body)
 	requireNoStore(t, img)
-	assert.Equal(t, "image/png", img.header.Get("Content-Type"))
-	payload, _ := testkit.DecodeQR(t, []byte(img.body))
+	assert.Equal(t, "image/png", img.Header.Get("Content-Type"))
+	payload, _ := testkit.DecodeQR(t, []byte(img.Body))
 	var root []any
 	require.NoError(t, json.Unmarshal([]byte(payload), &root))
 	require.Len(t, root, 4)
@@ -121,23 +121,23 @@ func TestOneStep_ThunderbirdImportCodeHoldsThePasswordOnce(t *testing.T) {
 	assert.Equal(t, password, out[6])
 	assert.Equal(t, "jane.doe@example.com", in[5])
 
-	assert.Equal(t, http.StatusGone, e.get(devicepass.QRPath).status, "drawn once")
+	assert.Equal(t, http.StatusGone, e.Get(devicepass.QRPath).Status, "drawn once")
 	e.requireNoSecretLeaked()
 }
 
 func TestOneStep_OtherAppsSeeThePasswordOnceBesideTheSettings(t *testing.T) {
 	e := newEnv(t, false)
-	result := e.makePassword(e.signIn("other", "jane.doe@example.com"), "Laptop")
-	require.Equal(t, http.StatusOK, result.status, result.body)
+	result := e.MakePassword(e.SignIn("other", "jane.doe@example.com"), "Laptop")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
 	requireNoStore(t, result)
-	assert.Contains(t, result.body, `<code id="device-password">Dp-7h9&#34;&lt;&amp;&gt;&#39;x</code>`)
-	assert.Contains(t, result.body, `id="copy"`)
-	assert.Contains(t, result.body, "imap.example.com", "beside the settings")
-	assert.Contains(t, result.header.Get("Content-Security-Policy"), "script-src 'self'")
+	assert.Contains(t, result.Body, `<code id="device-password">Dp-7h9&#34;&lt;&amp;&gt;&#39;x</code>`)
+	assert.Contains(t, result.Body, `id="copy"`)
+	assert.Contains(t, result.Body, "imap.example.com", "beside the settings")
+	assert.Contains(t, result.Header.Get("Content-Security-Policy"), "script-src 'self'")
 
-	again := e.get(devicepass.ResultPath)
-	assert.Equal(t, http.StatusGone, again.status)
-	assert.NotContains(t, again.body, "Dp-7h9")
+	again := e.Get(devicepass.ResultPath)
+	assert.Equal(t, http.StatusGone, again.Status)
+	assert.NotContains(t, again.Body, "Dp-7h9")
 	assert.Len(t, e.api.Calls(), 1, "a reload makes no second password")
 	e.requireNoSecretLeaked()
 }
@@ -145,82 +145,82 @@ func TestOneStep_OtherAppsSeeThePasswordOnceBesideTheSettings(t *testing.T) {
 func TestOneStep_IDNAddressInEitherForm(t *testing.T) {
 	e := newEnv(t, false)
 	e.op.SignInAs("JANE@xn--bcher-kva.ch", true)
-	result := e.makePassword(e.signIn("other", "jane@bücher.ch"), "Laptop")
-	require.Equal(t, http.StatusOK, result.status, result.body)
+	result := e.MakePassword(e.SignIn("other", "jane@bücher.ch"), "Laptop")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
 	assert.Equal(t, "jane@xn--bcher-kva.ch", e.api.Calls()[0].Address, "the login form of the address")
 }
 
 func TestOneStep_Refusals(t *testing.T) {
 	tests := []struct {
 		name   string
-		run    func(e *env) page
+		run    func(e *env) devicepasstest.Page
 		status int
 		text   string
 	}{
-		{"an ID token for another address", func(e *env) page {
+		{"an ID token for another address", func(e *env) devicepasstest.Page {
 			e.op.SignInAs("john@example.com", true)
-			return e.signIn("other", "jane.doe@example.com")
+			return e.SignIn("other", "jane.doe@example.com")
 		}, http.StatusForbidden, "Signed in with another address"},
-		{"an unverified email", func(e *env) page {
+		{"an unverified email", func(e *env) devicepasstest.Page {
 			e.op.SignInAs("jane.doe@example.com", false)
-			return e.signIn("other", "jane.doe@example.com")
+			return e.SignIn("other", "jane.doe@example.com")
 		}, http.StatusForbidden, "Signed in with another address"},
-		{"wrong state", func(e *env) page {
+		{"wrong state", func(e *env) devicepasstest.Page {
 			cb := e.stopAtCallback("other")
 			q := cb.Query()
 			q.Set("state", "x"+q.Get("state")[1:])
 			cb.RawQuery = q.Encode()
-			return e.get(cb.String())
+			return e.Get(cb.String())
 		}, http.StatusBadRequest, "This answer is not for this sign-in"},
-		{"replayed code", func(e *env) page {
+		{"replayed code", func(e *env) devicepasstest.Page {
 			cb := e.stopAtCallback("other")
-			e.stopAt = nil
-			require.Equal(e.t, http.StatusOK, e.get(cb.String()).status)
-			return e.get(cb.String())
+			e.StopAt = nil
+			require.Equal(e.t, http.StatusOK, e.Get(cb.String()).Status)
+			return e.Get(cb.String())
 		}, http.StatusBadRequest, "This answer is not for this sign-in"},
-		{"a code injected from a sign-in without PKCE", func(e *env) page {
+		{"a code injected from a sign-in without PKCE", func(e *env) devicepasstest.Page {
 			code := e.codeWithoutPKCE()
 			cb := e.stopAtCallback("other")
 			q := cb.Query()
 			q.Set("code", code)
 			cb.RawQuery = q.Encode()
-			e.stopAt = nil
-			return e.get(cb.String())
+			e.StopAt = nil
+			return e.Get(cb.String())
 		}, http.StatusBadRequest, "Sign-in not accepted"},
-		{"a callback in another browser", func(e *env) page {
+		{"a callback in another browser", func(e *env) devicepasstest.Page {
 			cb := e.stopAtCallback("other")
-			e.client.Jar, _ = newJar()
-			return e.get(cb.String())
+			e.ForgetCookies()
+			return e.Get(cb.String())
 		}, http.StatusBadRequest, "Sign-in not found"},
-		{"an expired session", func(e *env) page {
-			form := e.signIn("other", "jane.doe@example.com")
+		{"an expired session", func(e *env) devicepasstest.Page {
+			form := e.SignIn("other", "jane.doe@example.com")
 			e.clock.Advance(devicepass.Lifetime)
-			return e.makePassword(form, "Laptop")
+			return e.MakePassword(form, "Laptop")
 		}, http.StatusGone, "Sign-in expired"},
-		{"the API down", func(e *env) page {
+		{"the API down", func(e *env) devicepasstest.Page {
 			e.api.Down(true)
-			return e.makePassword(e.signIn("apple-ios", "jane.doe@example.com"), "iPhone")
+			return e.MakePassword(e.SignIn("apple-ios", "jane.doe@example.com"), "iPhone")
 		}, http.StatusBadGateway, "could not create the password"},
-		{"a forged form", func(e *env) page {
-			e.signIn("other", "jane.doe@example.com")
-			return e.post(devicepass.DevicePath, url.Values{"token": {"forged"}, "device": {"Laptop"}})
+		{"a forged form", func(e *env) devicepasstest.Page {
+			e.SignIn("other", "jane.doe@example.com")
+			return e.Post(devicepass.DevicePath, url.Values{"token": {"forged"}, "device": {"Laptop"}})
 		}, http.StatusBadRequest, "This answer is not for this sign-in"},
-		{"a provider without mint", func(e *env) page {
-			return e.get(devicepass.StartPath + "?email=jane@other.example&client=other")
+		{"a provider without mint", func(e *env) devicepasstest.Page {
+			return e.Get(devicepass.StartPath + "?email=jane@other.example&client=other")
 		}, http.StatusNotFound, "Not offered for this address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, false)
 			p := tt.run(e)
-			assert.Equal(t, tt.status, p.status, p.body)
-			assert.Contains(t, p.body, tt.text)
-			assert.Contains(t, p.body, "<main", "a page in the site's look")
+			assert.Equal(t, tt.status, p.Status, p.Body)
+			assert.Contains(t, p.Body, tt.text)
+			assert.Contains(t, p.Body, "<main", "a page in the site's look")
 			requireNoStore(t, p)
 			// No password was made, or none is served.
-			dl := e.get(devicepass.ProfilePath)
-			assert.NotEqual(t, http.StatusOK, dl.status)
-			assert.NotContains(t, dl.body, "Dp-7h9")
+			dl := e.Get(devicepass.ProfilePath)
+			assert.NotEqual(t, http.StatusOK, dl.Status)
+			assert.NotContains(t, dl.Body, "Dp-7h9")
 			e.requireNoSecretLeaked()
 		})
 	}
@@ -228,21 +228,21 @@ func TestOneStep_Refusals(t *testing.T) {
 
 func TestOneStep_NotOfferedWithoutMint(t *testing.T) {
 	e := newEnv(t, false)
-	p := e.get("/setup/other?email=jane@other.example")
-	assert.NotContains(t, p.body, `id="signin"`)
-	p = e.get("/setup/other?email=jane@example.com")
-	assert.Contains(t, p.body, `id="signin"`)
+	p := e.Get("/setup/other?email=jane@other.example")
+	assert.NotContains(t, p.Body, `id="signin"`)
+	p = e.Get("/setup/other?email=jane@example.com")
+	assert.Contains(t, p.Body, `id="signin"`)
 }
 
 // stopAtCallback starts a sign-in for client and stops where the identity
 // provider sends the browser back; it returns that URL.
 func (e *env) stopAtCallback(client string) *url.URL {
 	e.t.Helper()
-	e.stopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
-	p := e.get("/setup/" + client + "?email=jane.doe@example.com")
-	back := e.get(e.attr(signInRE, p.body))
-	require.Equal(e.t, http.StatusFound, back.status, back.body)
-	u, err := url.Parse(back.header.Get("Location"))
+	e.StopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
+	p := e.Get("/setup/" + client + "?email=jane.doe@example.com")
+	back := e.Get(e.Attr(devicepasstest.SignInLink, p.Body))
+	require.Equal(e.t, http.StatusFound, back.Status, back.Body)
+	u, err := url.Parse(back.Header.Get("Location"))
 	require.NoError(e.t, err)
 	require.NotEmpty(e.t, u.Query().Get("code"))
 	return u
@@ -254,10 +254,10 @@ func (e *env) codeWithoutPKCE() string {
 	e.t.Helper()
 	q := url.Values{"client_id": {devicepasstest.ClientID}, "response_type": {"code"}, "scope": {"openid email"},
 		"redirect_uri": {e.srv.URL + devicepass.CallbackPath}, "state": {"attacker"}, "nonce": {"n"}}
-	e.stopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
-	back := e.get(e.op.Issuer + "/authorize?" + q.Encode())
-	require.Equal(e.t, http.StatusFound, back.status, back.body)
-	u, err := url.Parse(back.header.Get("Location"))
+	e.StopAt = func(u *url.URL) bool { return u.Path == devicepass.CallbackPath }
+	back := e.Get(e.op.Issuer + "/authorize?" + q.Encode())
+	require.Equal(e.t, http.StatusFound, back.Status, back.Body)
+	u, err := url.Parse(back.Header.Get("Location"))
 	require.NoError(e.t, err)
 	return u.Query().Get("code")
 }
