@@ -3,9 +3,6 @@ package wizard
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,26 +29,10 @@ func TestBrowser_OneStepSetup(t *testing.T) {
 	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
 	const secret = "Br0wser-Dp-Secret"
 	logs := &testkit.LogBuffer{}
-	var handler http.Handler
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	op := devicepasstest.StartOP(t, srv.URL+devicepass.CallbackPath)
-	op.SignInAs("jane.doe@example.com", true)
-	api := devicepasstest.StartAPI(t, op, secret)
-	cfg := testkit.ParseConfig(t, `
-providers:
-  - id: example.com
-    display_name: Example Mail
-    domains: [example.com]
-    incoming: [{protocol: imap, host: imap.example.com, port: 993, security: tls}]
-    outgoing: [{protocol: smtp, host: smtp.example.com, port: 587, security: starttls}]
-    passwords:
-      kind: device
-      mint: {issuer: "`+op.Issuer+`", client_id: `+devicepasstest.ClientID+`, api: "`+api.URL+`"}
-`)
-	deps := testkit.Deps(cfg)
-	deps.PublicURL, _ = url.Parse(srv.URL)
+	setup := devicepasstest.Start(t, secret, "")
+	srv, api := setup.Server, setup.API
+	deps := testkit.Deps(setup.Config)
+	deps.PublicURL = setup.PublicURL
 	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	pki := testkit.MustPKI(t, testkit.LeafOptions{})
 	signer, err := profiles.NewSigner(pki.MustWriteFiles(t, t.TempDir()))
@@ -61,7 +42,7 @@ providers:
 	w, err := New(deps, Options{ProfilesSigned: true, DevicePasswords: &devicepass.Options{Profiles: ph}})
 	require.NoError(t, err)
 	w.Register(e, e)
-	handler = e
+	setup.Serve(e)
 
 	signIn := func(client string) {
 		t.Helper()

@@ -3,8 +3,6 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -26,34 +24,16 @@ import (
 // metric or response header.
 func TestServer_OneStepSetupLeavesNoPasswordBehind(t *testing.T) {
 	const secret = "Mint-Secret-4711"
-	var handler http.Handler
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	op := devicepasstest.StartOP(t, srv.URL+devicepass.CallbackPath)
-	op.SignInAs("jane@example.com", true)
-	api := devicepasstest.StartAPI(t, op, secret)
-	cfg := testkit.ParseConfig(t, `
-providers:
-  - id: example.com
-    display_name: Example Mail
-    domains: [example.com]
-    incoming: [{protocol: imap, host: imap.example.com, port: 993, security: tls}]
-    outgoing: [{protocol: smtp, host: smtp.example.com, port: 587, security: starttls}]
-    passwords:
-      kind: device
-      mint: {issuer: "`+op.Issuer+`", client_id: `+devicepasstest.ClientID+`, api: "`+api.URL+`"}
-`)
+	setup := devicepasstest.Start(t, secret, "")
+	srv := setup.Server
 	logs := &testkit.LogBuffer{}
-	public, err := url.Parse(srv.URL)
-	require.NoError(t, err)
-	s := site{store: autoconfig.NewStore(cfg), logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		logOutput: logs, logFormat: accesslog.JSON, logAddresses: true, publicURL: public, publicOperations: true}
+	s := site{store: autoconfig.NewStore(setup.Config), logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		logOutput: logs, logFormat: accesslog.JSON, logAddresses: true, publicURL: setup.PublicURL, publicOperations: true}
 	s.metrics = metrics.New("test", func(string) string { return "" })
-	handler = newHandler(s)
+	setup.Serve(newHandler(s))
 
 	b := devicepasstest.NewBrowser(t, srv.URL, srv.Client())
-	result := b.MakePassword(b.SignIn("other", "jane@example.com"), "Laptop")
+	result := b.MakePassword(b.SignIn("other", "jane.doe@example.com"), "Laptop")
 	require.Equal(t, http.StatusOK, result.Status, result.Body)
 	assert.Contains(t, result.Body, secret, "shown once")
 	assert.Equal(t, http.StatusGone, b.Get(devicepass.ResultPath).Status)

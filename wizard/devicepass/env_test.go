@@ -2,9 +2,7 @@ package devicepass_test
 
 import (
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"testing"
 	"time"
 
@@ -37,27 +35,7 @@ type env struct {
 func newEnv(t *testing.T, signed bool) *env {
 	t.Helper()
 	e := &env{t: t, logs: &testkit.LogBuffer{}, clock: testkit.NewClock(time.Now())}
-	var handler http.Handler
-	e.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	e.srv.StartTLS()
-	t.Cleanup(e.srv.Close)
-	e.op = devicepasstest.StartOP(t, e.srv.URL+devicepass.CallbackPath)
-	e.op.SignInAs("jane.doe@example.com", true)
-	e.api = devicepasstest.StartAPI(t, e.op, password)
-	cfg := testkit.ParseConfig(t, `
-providers:
-  - id: example.com
-    display_name: Example Mail
-    domains: [example.com, bücher.ch]
-    incoming: [{protocol: imap, host: imap.example.com, port: 993, security: tls}]
-    outgoing: [{protocol: smtp, host: smtp.example.com, port: 587, security: starttls}]
-    passwords:
-      kind: device
-      create_url: https://account.example.com/passwords
-      mint:
-        issuer: `+e.op.Issuer+`
-        client_id: `+devicepasstest.ClientID+`
-        api: `+e.api.URL+`
+	setup := devicepasstest.Start(t, password, `
   - id: other.example
     display_name: Other
     domains: [other.example]
@@ -65,8 +43,9 @@ providers:
     outgoing: [{protocol: smtp, host: smtp.other.example, port: 587, security: starttls}]
     passwords: {kind: device}
 `)
-	deps := testkit.Deps(cfg)
-	deps.PublicURL, _ = url.Parse(e.srv.URL)
+	e.srv, e.op, e.api = setup.Server, setup.OP, setup.API
+	deps := testkit.Deps(setup.Config)
+	deps.PublicURL = setup.PublicURL
 	deps.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var signer *profiles.Signer
 	if signed {
@@ -80,7 +59,7 @@ providers:
 	w, err := wizard.New(deps, wizard.Options{DevicePasswords: &devicepass.Options{Profiles: ph, Now: e.clock.Now}})
 	require.NoError(t, err)
 	w.Register(engine, engine)
-	handler = engine
+	setup.Serve(engine)
 
 	e.Browser = devicepasstest.NewBrowser(t, e.srv.URL, e.srv.Client())
 	return e
