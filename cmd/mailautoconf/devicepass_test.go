@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
 	"github.com/mailautoconf/mailautoconf/wizard/devicepass/devicepasstest"
 )
@@ -62,4 +65,21 @@ func TestDeploy_DevicePasswordAPIIsOpenAPI3(t *testing.T) {
 	assert.True(t, strings.HasPrefix(doc.OpenAPI, "3."), doc.OpenAPI)
 	require.Contains(t, doc.Paths, "/device-passwords")
 	assert.Contains(t, doc.Paths["/device-passwords"], "post")
+}
+
+// Sign-ins and passwords are on the rate-limited group: each costs calls
+// to the provider.
+func TestRateLimit_OneStepSetupRoutes(t *testing.T) {
+	for _, target := range []string{devicepass.StartPath + "?email=jane@example.ch&client=other", devicepass.CallbackPath, devicepass.DevicePath, devicepass.ProfilePath} {
+		s := testSite(&bytes.Buffer{})
+		s.limiter = ratelimit.New(0.001, 1, 10)
+		e := newEngine(s)
+		send := func() int {
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+			return w.Code
+		}
+		assert.NotEqual(t, http.StatusTooManyRequests, send(), target)
+		assert.Equal(t, http.StatusTooManyRequests, send(), target)
+	}
 }
