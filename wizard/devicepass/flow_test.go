@@ -187,6 +187,18 @@ func TestOneStep_Refusals(t *testing.T) {
 			e.StopAt = nil
 			return e.Get(cb.String())
 		}, http.StatusBadRequest, "Sign-in not accepted"},
+		{"the sign-in cancelled at the provider", func(e *env) devicepasstest.Page {
+			cb := e.stopAtCallback("other")
+			q := cb.Query()
+			q.Del("code")
+			q.Set("error", "access_denied")
+			cb.RawQuery = q.Encode()
+			return e.Get(cb.String())
+		}, http.StatusForbidden, "Sign-in cancelled"},
+		{"the identity provider down", func(e *env) devicepasstest.Page {
+			e.op.Close()
+			return e.SignIn("other", "jane.doe@example.com")
+		}, http.StatusBadGateway, "sign-in is not answering"},
 		{"a callback in another browser", func(e *env) devicepasstest.Page {
 			cb := e.stopAtCallback("other")
 			e.ForgetCookies()

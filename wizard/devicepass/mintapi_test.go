@@ -99,3 +99,21 @@ func TestStore_SessionsExpireAndAreBounded(t *testing.T) {
 	assert.True(t, ok, "expired sessions make room")
 	assert.Equal(t, 1, s.len())
 }
+
+// A session is removed when its time is up even if its browser never
+// comes back: the password it may hold does not outlive Lifetime.
+func TestStore_TimerRemovesTheSession(t *testing.T) {
+	s := newStore(time.Now)
+	var fire func()
+	var after time.Duration
+	s.after = func(d time.Duration, f func()) func() bool {
+		after, fire = d, f
+		return func() bool { return true }
+	}
+	_, ok := s.create(&session{minted: &Minted{Password: "pw"}})
+	require.True(t, ok)
+	assert.Equal(t, Lifetime, after)
+	assert.Equal(t, 1, s.len())
+	fire()
+	assert.Zero(t, s.len())
+}

@@ -43,6 +43,10 @@ type session struct {
 	// The password made, until it is served once.
 	minted *Minted
 	served bool
+	// stopTimer stops the timer that removes the session when its time is
+	// up, whether or not the browser comes back: nothing it holds outlives
+	// Lifetime.
+	stopTimer func() bool
 }
 
 // store holds the sessions by cookie value.
@@ -50,10 +54,14 @@ type store struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	now      func() time.Time
+	// after runs f after d and returns what stops it (time.AfterFunc).
+	after func(d time.Duration, f func()) (stop func() bool)
 }
 
 func newStore(now func() time.Time) *store {
-	return &store{sessions: map[string]*session{}, now: now}
+	return &store{sessions: map[string]*session{}, now: now, after: func(d time.Duration, f func()) func() bool {
+		return time.AfterFunc(d, f).Stop
+	}}
 }
 
 // create adds a session and returns its cookie value; ok is false when
@@ -70,15 +78,31 @@ func (s *store) create(sess *session) (id string, ok bool) {
 	}
 	id = randomToken()
 	sess.expires = now.Add(Lifetime)
+	sess.stopTimer = s.after(Lifetime, func() { s.remove(id) })
 	s.sessions[id] = sess
 	return id, true
+}
+
+// remove drops session id, if it is still there.
+func (s *store) remove(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delete(id)
+}
+
+// delete drops session id and its timer; s.mu is held.
+func (s *store) delete(id string) {
+	if sess, ok := s.sessions[id]; ok {
+		sess.stopTimer()
+		delete(s.sessions, id)
+	}
 }
 
 // sweep drops expired sessions; s.mu is held.
 func (s *store) sweep(now time.Time) {
 	for id, sess := range s.sessions {
 		if !now.Before(sess.expires) {
-			delete(s.sessions, id)
+			s.delete(id)
 		}
 	}
 }
@@ -106,7 +130,7 @@ func (s *store) with(r *http.Request, f func(*session)) sessionError {
 		return noSession
 	}
 	if !s.now().Before(sess.expires) {
-		delete(s.sessions, c.Value)
+		s.delete(c.Value)
 		return expiredSession
 	}
 	f(sess)
@@ -116,9 +140,7 @@ func (s *store) with(r *http.Request, f func(*session)) sessionError {
 // drop removes the request's session (a new sign-in replaces it).
 func (s *store) drop(r *http.Request) {
 	if c, err := r.Cookie(CookieName); err == nil {
-		s.mu.Lock()
-		delete(s.sessions, c.Value)
-		s.mu.Unlock()
+		s.remove(c.Value)
 	}
 }
 

@@ -35,7 +35,11 @@ type OP struct {
 	// Issuer is its URL (http on loopback).
 	Issuer  string
 	storage *storage
+	server  *httptest.Server
 }
+
+// Close stops the provider: it no longer answers.
+func (o *OP) Close() { o.server.Close() }
 
 // StartOP serves a provider whose one client, ClientID, may redirect to
 // redirectURI only. It signs in whoever SignInAs names, without a form.
@@ -72,7 +76,7 @@ func StartOP(t testing.TB, redirectURI string) *OP {
 	}))
 	mux.Handle("/", provider)
 	handler = mux
-	return &OP{Issuer: srv.URL, storage: s}
+	return &OP{Issuer: srv.URL, storage: s, server: srv}
 }
 
 // SignInAs makes the next sign-ins those of a user with this email claim.
