@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
@@ -233,32 +234,8 @@ func (s *Service) fail(c *gin.Context, v View, reason string) {
 
 // start checks the request and sends the browser to the identity provider.
 func (s *Service) start(c *gin.Context) {
-	v := View{Lang: c.Query("lang"), Client: c.Query("client")}
-	name, err := profiles.ParseName(c.Query("name"))
-	if err != nil {
-		s.fail(c, v, ReasonRequest)
-		return
-	}
-	v.Name = name
-	addr, err := autoconfig.ParseAddress(c.Query("email"))
-	if err != nil {
-		s.fail(c, v, ReasonRequest)
-		return
-	}
-	httpkit.TellAddress(c, addr)
-	acct, err := s.deps.Resolver.Account(c.Request.Context(), addr, name)
-	if err != nil {
-		s.fail(c, v, ReasonUnavailable)
-		return
-	}
-	v.Address = acct.Address
-	cl, ok := s.pages.Client(v.Client, v.Lang, name)
-	switch {
-	case !ok:
-		s.fail(c, v, ReasonRequest)
-		return
-	case !Enabled(acct):
-		s.fail(c, v, ReasonUnavailable)
+	v, acct, cl, ok := s.readStart(c)
+	if !ok {
 		return
 	}
 	base := httpkit.BaseURL(s.deps.PublicURL, c.Request)
@@ -272,18 +249,10 @@ func (s *Service) start(c *gin.Context) {
 		return
 	}
 	defer done()
-	m := acct.Provider.Passwords.Mint
-	p, err := s.idps.get(m)
-	if err != nil {
-		s.logger.Warn("device password sign-in: identity provider not available", "provider", acct.Provider.ID, "error", err)
-		s.fail(c, v, ReasonIdP)
-		return
-	}
 	sess := &session{view: v, client: cl, state: randomToken(), nonce: randomToken(),
 		verifier: oauthVerifier(), redirectURL: base + CallbackPath}
-	conf, err := oauthConfig(p, m, sess.redirectURL)
-	if err != nil {
-		httpkit.WriteError(c, s.logger, err)
+	_, conf, ok := s.oauth(c, v, acct, sess.redirectURL)
+	if !ok {
 		return
 	}
 	s.sessions.drop(c.Request)
@@ -296,6 +265,55 @@ func (s *Service) start(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, authCodeURL(conf, sess, acct))
 }
 
+// readStart validates the sign-in link: the name, the address (served,
+// with passwords.mint) and the client. On failure it has answered.
+func (s *Service) readStart(c *gin.Context) (View, autoconfig.Account, Client, bool) {
+	v := View{Lang: c.Query("lang"), Client: c.Query("client")}
+	name, err := profiles.ParseName(c.Query("name"))
+	if err != nil {
+		s.fail(c, v, ReasonRequest)
+		return v, autoconfig.Account{}, Client{}, false
+	}
+	v.Name = name
+	addr, err := autoconfig.ParseAddress(c.Query("email"))
+	if err != nil {
+		s.fail(c, v, ReasonRequest)
+		return v, autoconfig.Account{}, Client{}, false
+	}
+	httpkit.TellAddress(c, addr)
+	acct, err := s.deps.Resolver.Account(c.Request.Context(), addr, name)
+	if err != nil || !Enabled(acct) {
+		s.fail(c, v, ReasonUnavailable)
+		return v, autoconfig.Account{}, Client{}, false
+	}
+	v.Address = acct.Address
+	cl, ok := s.pages.Client(v.Client, v.Lang, name)
+	if !ok {
+		s.fail(c, v, ReasonRequest)
+		return v, autoconfig.Account{}, Client{}, false
+	}
+	return v, acct, cl, true
+}
+
+// oauth is acct's identity provider and OAuth client. On failure (the
+// provider not reachable, the secret file unreadable) it has answered.
+func (s *Service) oauth(c *gin.Context, v View, acct autoconfig.Account, redirectURL string) (*idp, *oauth2.Config, bool) {
+	m := acct.Provider.Passwords.Mint
+	p, err := s.idps.get(m)
+	if err != nil {
+		s.logger.Warn("device password sign-in: identity provider not available", "provider", acct.Provider.ID, "error", err)
+		s.fail(c, v, ReasonIdP)
+		return nil, nil, false
+	}
+	conf, err := oauthConfig(p, m, redirectURL)
+	if err != nil {
+		s.logger.Error("device password sign-in: the client is misconfigured", "provider", acct.Provider.ID, "error", err)
+		s.fail(c, v, ReasonIdP)
+		return nil, nil, false
+	}
+	return p, conf, true
+}
+
 func isHTTPS(base string) bool {
 	u, err := url.Parse(base)
 	return err == nil && u.Scheme == "https"
@@ -304,30 +322,8 @@ func isHTTPS(base string) bool {
 // callback takes the identity provider's answer: once, for the browser
 // that started the sign-in, with its state.
 func (s *Service) callback(c *gin.Context) {
-	var sess session
-	var pending bool
-	serr := s.sessions.with(c.Request, func(live *session) {
-		sess = *live
-		pending = live.state != ""
-		// The answer is taken once, whatever it holds.
-		live.state, live.nonce, live.verifier = "", "", ""
-	})
-	lang := c.Query("lang")
-	switch {
-	case serr == expiredSession:
-		s.fail(c, View{Lang: lang}, ReasonExpired)
-		return
-	case serr != 0:
-		s.fail(c, View{Lang: lang}, ReasonSession)
-		return
-	case !pending:
-		s.fail(c, sess.view, ReasonState)
-		return
-	case !equal(c.Query("state"), sess.state):
-		s.fail(c, sess.view, ReasonState)
-		return
-	case c.Query("error") != "":
-		s.fail(c, sess.view, ReasonDenied)
+	sess, ok := s.takeAnswer(c)
+	if !ok {
 		return
 	}
 	acct, ok := s.account(c, sess.view)
@@ -339,24 +335,19 @@ func (s *Service) callback(c *gin.Context) {
 		return
 	}
 	defer done()
-	m := acct.Provider.Passwords.Mint
-	p, err := s.idps.get(m)
-	if err != nil {
-		s.logger.Warn("device password sign-in: identity provider not available", "provider", acct.Provider.ID, "error", err)
-		s.fail(c, sess.view, ReasonIdP)
-		return
-	}
-	conf, err := oauthConfig(p, m, sess.redirectURL)
-	if err != nil {
-		httpkit.WriteError(c, s.logger, err)
+	p, conf, ok := s.oauth(c, sess.view, acct, sess.redirectURL)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), requestTimeout)
 	defer cancel()
-	in, err := finish(ctx, s.client, p, conf, m, c.Query("code"), sess.verifier, sess.nonce)
+	in, err := finish(ctx, s.client, p, conf, acct.Provider.Passwords.Mint, c.Query("code"), sess.verifier, sess.nonce)
+	if err == nil && !acct.Provider.SameMailbox(in.address, acct.Address) {
+		err = &signInError{ReasonAddress, errors.New("the ID token names another address")}
+	}
 	if err != nil {
-		var se *signInError
 		reason := ReasonIdP
+		var se *signInError
 		if errors.As(err, &se) {
 			reason = se.reason
 		}
@@ -364,15 +355,36 @@ func (s *Service) callback(c *gin.Context) {
 		s.fail(c, sess.view, reason)
 		return
 	}
-	if !acct.Provider.SameMailbox(in.address, acct.Address) {
-		s.logger.Info("device password sign-in failed", "provider", acct.Provider.ID, "reason", ReasonAddress)
-		s.fail(c, sess.view, ReasonAddress)
-		return
-	}
 	s.sessions.with(c.Request, func(live *session) {
 		live.signedIn, live.accessToken, live.formToken = true, in.accessToken, randomToken()
 	})
 	c.Redirect(http.StatusSeeOther, DevicePath)
+}
+
+// takeAnswer takes the request's pending sign-in, once whatever the
+// answer holds, and checks the answer's state. On failure it has answered.
+func (s *Service) takeAnswer(c *gin.Context) (session, bool) {
+	var sess session
+	var pending bool
+	serr := s.sessions.with(c.Request, func(live *session) {
+		sess = *live
+		pending = live.state != ""
+		live.state, live.nonce, live.verifier = "", "", ""
+	})
+	lang := c.Query("lang")
+	switch {
+	case serr == expiredSession:
+		s.fail(c, View{Lang: lang}, ReasonExpired)
+	case serr != 0:
+		s.fail(c, View{Lang: lang}, ReasonSession)
+	case !pending || !equal(c.Query("state"), sess.state):
+		s.fail(c, sess.view, ReasonState)
+	case c.Query("error") != "":
+		s.fail(c, sess.view, ReasonDenied)
+	default:
+		return sess, true
+	}
+	return session{}, false
 }
 
 // account resolves the session's address again: the configuration may
@@ -479,23 +491,19 @@ func (s *Service) makePassword(c *gin.Context) {
 // password's one display.
 func (s *Service) result(c *gin.Context) {
 	var sess session
-	var password string
-	serr := s.sessions.with(c.Request, func(live *session) {
-		sess = *live
-		if live.minted != nil && !live.served && live.client.Delivery == Shown {
-			password, live.served = live.minted.Password, true
-			live.minted.Password = ""
-		}
-	})
+	serr := s.sessions.with(c.Request, func(live *session) { sess = *live })
 	if !s.check(c, serr, sess) {
 		return
 	}
-	if sess.client.Delivery == Shown && password == "" {
-		s.fail(c, sess.view, ReasonUsed)
-		return
+	v := ResultView{View: sess.view, Delivery: sess.client.Delivery, Device: sess.client.DeviceName,
+		ID: sess.minted.ID, RevokeURL: sess.minted.RevokeURL}
+	if v.Delivery == Shown {
+		var ok bool
+		if _, v.Password, ok = s.take(c, Shown); !ok {
+			return
+		}
 	}
-	s.pages.Result(c, ResultView{View: sess.view, Delivery: sess.client.Delivery, Device: sess.client.DeviceName,
-		Password: password, ID: sess.minted.ID, RevokeURL: sess.minted.RevokeURL})
+	s.pages.Result(c, v)
 }
 
 // check answers a request without a session or without a password made.
