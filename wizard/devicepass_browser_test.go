@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"howett.net/plist"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig/tbimport/tbimporttest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
@@ -109,8 +110,11 @@ func TestBrowser_OneStepSetup(t *testing.T) {
 		shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#import-code")))
 		require.NoError(t, err)
 		payload, _ := testkit.DecodeQR(t, shot)
-		assert.Contains(t, payload, `"`+secret+`"`, "the scanned code holds the password")
-		assert.Contains(t, payload, `"jane.doe@example.com"`)
+		got, err := tbimporttest.Read([]byte(payload))
+		require.NoError(t, err, "the app's strict reader accepts the scanned code: %s", payload)
+		assert.Equal(t, secret, got.IncomingPassword, "the scanned code holds the password")
+		assert.Equal(t, secret, got.SMTPPassword)
+		assert.Equal(t, "jane.doe@example.com", got.Email)
 
 		// Shown once: a reload draws nothing.
 		require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1"))))

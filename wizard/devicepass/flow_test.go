@@ -1,7 +1,6 @@
 package devicepass_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"howett.net/plist"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig/tbimport/tbimporttest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/profiles"
 	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
@@ -109,17 +109,13 @@ func TestOneStep_ThunderbirdImportCodeHoldsThePasswordOnce(t *testing.T) {
 	requireNoStore(t, img)
 	assert.Equal(t, "image/png", img.Header.Get("Content-Type"))
 	payload, _ := testkit.DecodeQR(t, []byte(img.Body))
-	var root []any
-	require.NoError(t, json.Unmarshal([]byte(payload), &root))
-	require.Len(t, root, 4)
-	in := root[2].([]any)
-	out := root[3].([]any)[0].([]any)[0].([]any)
-	require.Len(t, in, 8, "incoming server with account name and password")
-	require.Len(t, out, 7, "outgoing server with password")
-	assert.Equal(t, "", in[6], "the app names the account after the address")
-	assert.Equal(t, password, in[7])
-	assert.Equal(t, password, out[6])
-	assert.Equal(t, "jane.doe@example.com", in[5])
+	got, err := tbimporttest.Read([]byte(payload))
+	require.NoError(t, err, "the app's strict reader accepts the code: %s", payload)
+	assert.Equal(t, password, got.IncomingPassword)
+	assert.Equal(t, password, got.SMTPPassword)
+	assert.Equal(t, "jane.doe@example.com", got.IncomingUser)
+	assert.Equal(t, "jane.doe@example.com", got.Email)
+	assert.Contains(t, payload, `"jane.doe@example.com","",`, "the app names the account after the address")
 
 	assert.Equal(t, http.StatusGone, e.Get(devicepass.QRPath).Status, "drawn once")
 	e.requireNoSecretLeaked()
