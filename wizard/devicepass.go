@@ -19,6 +19,9 @@ type devicePassView struct {
 	FormToken string
 	Device    string
 	Reason    string
+	// ChooseShown adds a second button: the password shown instead of
+	// the code.
+	ChooseShown bool
 
 	// The result: one of ProfileURL (Apple), QRURL (Thunderbird for
 	// Android) or Password (every other app; this page is its one display).
@@ -95,7 +98,8 @@ func (p passPages) page(c *gin.Context, v devicepass.View, titleKey string) *pag
 
 func (p passPages) Device(c *gin.Context, v devicepass.DeviceView) {
 	page := p.page(c, v.View, "devicepass.device.title")
-	page.DevicePass = &devicePassView{Form: true, Action: devicepass.DevicePath, FormToken: v.FormToken, Device: v.Device, Reason: v.Reason}
+	page.DevicePass = &devicePassView{Form: true, Action: devicepass.DevicePath, FormToken: v.FormToken, Device: v.Device, Reason: v.Reason,
+		ChooseShown: v.ChooseShown}
 	status := http.StatusOK
 	if v.Reason != "" {
 		status = http.StatusBadRequest

@@ -122,6 +122,10 @@ type DeviceView struct {
 	FormToken string
 	// Reason is devicepass.device.REASON when the name was refused.
 	Reason string
+	// ChooseShown, for an ImportCode client, offers to show the password
+	// instead of the code (the app on a computer, which cannot scan): the
+	// form then sends delivery=shown.
+	ChooseShown bool
 }
 
 // ResultView is the result page.
@@ -425,7 +429,12 @@ func (s *Service) deviceForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, ResultPath)
 		return
 	}
-	s.pages.Device(c, DeviceView{View: sess.view, Device: sess.client.DeviceName, FormToken: sess.formToken})
+	s.pages.Device(c, s.deviceView(sess, ""))
+}
+
+func (s *Service) deviceView(sess session, reason string) DeviceView {
+	return DeviceView{View: sess.view, Device: sess.client.DeviceName, FormToken: sess.formToken, Reason: reason,
+		ChooseShown: sess.client.Delivery == ImportCode}
 }
 
 // maxDeviceLength bounds the device's name (characters).
@@ -447,7 +456,7 @@ func (s *Service) makePassword(c *gin.Context) {
 	}
 	device, err := profiles.ParseName(c.PostForm("device"))
 	if err != nil || device == "" || len([]rune(device)) > maxDeviceLength {
-		s.pages.Device(c, DeviceView{View: sess.view, Device: sess.client.DeviceName, FormToken: sess.formToken, Reason: "devicepass.device.invalid"})
+		s.pages.Device(c, s.deviceView(sess, "devicepass.device.invalid"))
 		return
 	}
 	acct, ok := s.account(c, sess.view)
@@ -483,7 +492,13 @@ func (s *Service) makePassword(c *gin.Context) {
 	if minted.RevokeURL == "" {
 		minted.RevokeURL = acct.Provider.Passwords.CreateURL
 	}
-	s.sessions.with(c.Request, func(live *session) { live.minted = &minted; live.client.DeviceName = device })
+	shown := c.PostForm("delivery") == "shown"
+	s.sessions.with(c.Request, func(live *session) {
+		live.minted, live.client.DeviceName = &minted, device
+		if shown && live.client.Delivery == ImportCode {
+			live.client.Delivery = Shown
+		}
+	})
 	c.Redirect(http.StatusSeeOther, ResultPath)
 }
 

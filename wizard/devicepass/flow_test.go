@@ -138,6 +138,19 @@ func TestOneStep_OtherAppsSeeThePasswordOnceBesideTheSettings(t *testing.T) {
 	e.requireNoSecretLeaked()
 }
 
+// Thunderbird on a computer cannot scan: its users may have the password
+// shown instead of the code.
+func TestOneStep_ThunderbirdOnAComputerSeesThePassword(t *testing.T) {
+	e := newEnv(t, false)
+	form := e.SignIn("thunderbird", "jane.doe@example.com")
+	require.Contains(t, form.Body, `id="make-password-shown"`)
+	result := e.Post(devicepass.DevicePath, url.Values{"token": {e.Attr(devicepasstest.FormToken, form.Body)}, "device": {"Laptop"}, "delivery": {"shown"}})
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
+	assert.Contains(t, result.Body, `<code id="device-password">`)
+	assert.NotContains(t, result.Body, `id="import-code"`)
+	assert.Equal(t, http.StatusGone, e.Get(devicepass.QRPath).Status, "no code besides")
+}
+
 func TestOneStep_IDNAddressInEitherForm(t *testing.T) {
 	e := newEnv(t, false)
 	e.op.SignInAs("JANE@xn--bcher-kva.ch", true)
