@@ -492,7 +492,10 @@ func (s *Service) makePassword(c *gin.Context) {
 	if minted.RevokeURL == "" {
 		minted.RevokeURL = acct.Provider.Passwords.CreateURL
 	}
-	shown := c.PostForm("delivery") == "shown"
+	// Thunderbird on a computer cannot scan, and some accounts cannot be
+	// put in a code (tbimport refuses them): the password is shown then.
+	_, noCode := tbimport.Payload(acct)
+	shown := c.PostForm("delivery") == "shown" || noCode != nil
 	s.sessions.with(c.Request, func(live *session) {
 		live.minted, live.client.DeviceName = &minted, device
 		if shown && live.client.Delivery == ImportCode {

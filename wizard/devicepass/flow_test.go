@@ -151,6 +151,16 @@ func TestOneStep_ThunderbirdOnAComputerSeesThePassword(t *testing.T) {
 	assert.Equal(t, http.StatusGone, e.Get(devicepass.QRPath).Status, "no code besides")
 }
 
+// An account the app cannot import (a non-ASCII local part) gets the
+// password shown, never a code that fails after the password was made.
+func TestOneStep_AnAccountNoCodeCanHoldIsShown(t *testing.T) {
+	e := newEnv(t, false)
+	e.op.SignInAs("jürg@example.com", true)
+	result := e.MakePassword(e.SignIn("thunderbird", "jürg@example.com"), "Phone")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
+	assert.Contains(t, result.Body, `<code id="device-password">`)
+}
+
 func TestOneStep_IDNAddressInEitherForm(t *testing.T) {
 	e := newEnv(t, false)
 	e.op.SignInAs("JANE@xn--bcher-kva.ch", true)
