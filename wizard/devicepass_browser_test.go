@@ -45,6 +45,7 @@ func TestBrowser_OneStepSetup(t *testing.T) {
 	w.Register(e, e)
 	setup.Serve(e)
 
+	shots := screenshotDir(t)
 	signIn := func(client string) {
 		t.Helper()
 		require.NoError(t, chromedp.Do(ctx,
@@ -59,11 +60,15 @@ func TestBrowser_OneStepSetup(t *testing.T) {
 		device, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#device")))
 		require.NoError(t, err)
 		assert.Equal(t, "Jane’s iPhone", device)
+		screenshots(ctx, t, shots, "devicepass-1-device")
 		dir := t.TempDir()
 		progress := chromedp.Events(ctx, browser.DownloadProgress)
 		require.NoError(t, chromedp.Do(ctx,
 			chromedp.Click(chromedp.CSS("#make-password")),
 			chromedp.WaitVisible(chromedp.CSS("#profile-password")),
+		))
+		screenshots(ctx, t, shots, "devicepass-2-apple")
+		require.NoError(t, chromedp.Do(ctx,
 			chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 				_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 					Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true),
@@ -107,6 +112,7 @@ func TestBrowser_OneStepSetup(t *testing.T) {
 		))
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#import-code").complete && document.querySelector("#import-code").naturalWidth > 0`))
 		require.NoError(t, err)
+		screenshots(ctx, t, shots, "devicepass-3-thunderbird")
 		shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#import-code")))
 		require.NoError(t, err)
 		payload, _ := testkit.DecodeQR(t, shot)
