@@ -47,6 +47,9 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
+// browserDeadline bounds one browser's whole life in a test.
+const browserDeadline = 8 * time.Minute
+
 // newBrowser starts a headless Chromium with a fresh profile and the
 // extra options given.
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
@@ -69,7 +72,10 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 	t.Cleanup(cancelAlloc)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// A guard against a hung browser, not a speed check: a test that walks
+	// every page takes most of a minute on a quiet 2-core machine and
+	// several under load (speed belongs in benchmarks).
+	ctx, cancelTimeout := context.WithTimeout(ctx, browserDeadline)
 	t.Cleanup(cancelTimeout)
 	require.NoError(t, chromedp.Do(ctx), "starting chromium")
 	return ctx
