@@ -47,29 +47,61 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium with a fresh profile.
+// browser is the one headless Chromium the package's browser tests share:
+// starting one costs seconds, a tab in it milliseconds. TestMain closes it.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	err    error
+	dir    string
+}
+
+// TestMain closes the shared browser after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+		os.RemoveAll(browser.dir)
+	}
+	os.Exit(code)
+}
+
+// newBrowser opens a tab in the shared headless Chromium (a fresh profile,
+// started by the first test that asks), closed when the test ends.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(findChromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	path := findChromium(t)
+	browser.once.Do(func() {
+		browser.dir, browser.err = os.MkdirTemp("", "wizard-chromium-")
+		if browser.err != nil {
+			return
+		}
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(browser.dir),
+		)
+		ctx, cancelCtx := chromedp.NewContext(allocCtx)
+		browser.ctx = ctx
+		browser.cancel = func() { cancelCtx(); cancelAlloc() }
+		browser.err = chromedp.Do(ctx)
+	})
+	require.NoError(t, browser.err, "starting chromium")
+	tab, cancelTab := chromedp.NewContext(browser.ctx)
+	t.Cleanup(cancelTab)
+	require.NoError(t, chromedp.Do(tab), "opening a tab")
+	// A bound for a hung browser on a loaded machine, not a speed test.
+	ctx, cancelTimeout := context.WithTimeout(tab, 3*time.Minute)
 	t.Cleanup(cancelTimeout)
-	require.NoError(t, chromedp.Do(ctx), "starting chromium")
 	return ctx
 }
 

@@ -2,7 +2,9 @@ package wizard
 
 import (
 	"net/url"
+	"strings"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -114,4 +116,39 @@ func (l links) Target(c Client) string {
 		return l.Profile()
 	}
 	return l.Client(c.ID)
+}
+
+// displayLink is a link as people read and type it: without "https://"
+// (browsers add it), the host in Unicode by the display rule
+// (autoconfig.UnicodeDomain), the path without percent-encoding
+// (b%C3%BCcher.ch → bücher.ch), and no lone trailing "/". "http://" stays:
+// a browser would try https first and fail on a plain-HTTP test server.
+// A mailto: link is its address. A link it cannot read is returned as is.
+func displayLink(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	switch u.Scheme {
+	case "mailto":
+		return u.Opaque
+	case "http", "https":
+	default:
+		return link
+	}
+	host := autoconfig.UnicodeDomain(u.Hostname())
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	s := host + strings.TrimSuffix(u.Path, "/")
+	if u.Path != "/" && strings.HasSuffix(u.Path, "/") {
+		s += "/"
+	}
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	if u.Scheme == "http" {
+		s = "http://" + s
+	}
+	return s
 }

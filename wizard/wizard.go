@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
@@ -142,7 +143,7 @@ type pageData struct {
 	HomeURL string
 	Site    siteView
 	// Support is the contact in the footer: the page's provider's, or the
-	// catch-all provider's on pages without an address.
+	// site's (siteSupport) on pages without one.
 	Support supportView
 
 	Email      string // the address as typed, to fill the form again
@@ -160,8 +161,8 @@ type pageData struct {
 	QRTitleKey string
 	QRTextKey  string
 	// QRLink is the short link the QR code encodes, shown beside it for
-	// people who cannot scan; QRLinkParts are its text without "https://"
-	// cut at each "/", where the line may break.
+	// people who cannot scan; QRLinkParts are its text as typed
+	// (linkParts), cut where the line may break.
 	QRLink      string
 	QRLinkParts []string
 	// TBImport is the Thunderbird for Android import code and its steps,
@@ -183,6 +184,10 @@ type pageData struct {
 
 	Message string
 	BackURL string
+	// Suggest is the address the user may have meant, on the
+	// unserved-domain page, and SuggestURL its client list; "" for none.
+	Suggest    string
+	SuggestURL string
 
 	Helpdesk *helpdeskView
 	DNSCheck *dnsCheckView
@@ -203,6 +208,8 @@ type clientChoice struct {
 	// they are.
 	External bool
 	NoteKey  string
+	// PrintURL is the short link printed on paper, "" where none is.
+	PrintURL string
 }
 
 // newPage fills what the layout needs: language, switcher and title.
@@ -213,13 +220,19 @@ func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...an
 		Langs:   w.langLinks(r, lang),
 		Title:   w.cats.translate(lang, titleKey, titleArgs...),
 		HomeURL: "/?lang=" + lang,
-		Site:    w.siteView(cfg.Site, lang),
-		Support: supportView{Empty: true},
-	}
-	if cfg.CatchAll != nil {
-		page.Support = newSupportView(cfg.CatchAll.Support)
+		Site:    w.siteView(cfg.Site, lang, httpkit.BaseURL(w.deps.PublicURL, r)),
+		Support: siteSupport(cfg),
 	}
 	return page
+}
+
+// siteSupport is the contact of pages without a provider's: the site's
+// own, or else the catch-all provider's.
+func siteSupport(cfg *autoconfig.Config) supportView {
+	if cfg.Site.Support.Empty() && cfg.CatchAll != nil {
+		return newSupportView(cfg.CatchAll.Support)
+	}
+	return newSupportView(cfg.Site.Support)
 }
 
 // langLinks point to the same page in each language. The answer to a form
