@@ -146,7 +146,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cats := testCatalogs(t)
 	dir := screenshotDir(t)
-	const email = "jane.doe@example.com"
+	const email, name = "jane.doe@example.com", "Jane <Doe>"
 	// The status of every response for the Thunderbird import code: the
 	// image must load, not just be named in the page.
 	var mu sync.Mutex
@@ -171,6 +171,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 
 		require.NoError(t, chromedp.Do(ctx,
 			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#name"), name),
 			chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("ul.clients")),
 		))
@@ -203,9 +204,9 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				if c.Profile() {
 					href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#profile"), "href"))
 					require.NoError(t, err)
-					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com&lang="+lang, href.Value)
+					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com&lang="+lang+"&name=Jane+%3CDoe%3E", href.Value)
 					assert.Equal(t, msg["apple.download"], text(ctx, t, "#profile"))
-					assertProfileDownloads(t, srv.URL+href.Value, "jane.doe@example.com")
+					assertProfileDownloads(t, srv.URL+href.Value, "jane.doe@example.com", name)
 				}
 				if c.Mobile {
 					_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector(".qr img").complete`))
@@ -217,7 +218,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				if c.importCode {
 					src, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[string](chromedp.CSS(".qr img"), "src"))
 					require.NoError(t, err)
-					assert.Equal(t, srv.URL+ThunderbirdQRPath+"?email=jane.doe%40example.com", src, "the Thunderbird page shows the import code")
+					assert.Equal(t, srv.URL+ThunderbirdQRPath+"?email=jane.doe%40example.com&name=Jane+%3CDoe%3E", src, "the Thunderbird page shows the import code, with the name typed")
 					mu.Lock()
 					statuses := tbStatuses[src]
 					mu.Unlock()
@@ -244,7 +245,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 
 // assertProfileDownloads fetches a profile link as Safari would and checks
 // that it is an installable profile for the address.
-func assertProfileDownloads(t *testing.T, url, address string) {
+func assertProfileDownloads(t *testing.T, url, address, name string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -257,8 +258,9 @@ func assertProfileDownloads(t *testing.T, url, address string) {
 	var profile struct {
 		PayloadType    string
 		PayloadContent []struct {
-			PayloadType  string
-			EmailAddress string
+			PayloadType      string
+			EmailAddress     string
+			EmailAccountName string
 		}
 	}
 	_, err = plist.Unmarshal(body, &profile)
@@ -267,4 +269,5 @@ func assertProfileDownloads(t *testing.T, url, address string) {
 	require.NotEmpty(t, profile.PayloadContent)
 	assert.Equal(t, "com.apple.mail.managed", profile.PayloadContent[0].PayloadType)
 	assert.Equal(t, address, profile.PayloadContent[0].EmailAddress)
+	assert.Equal(t, name, profile.PayloadContent[0].EmailAccountName, "the name typed is the sender's name")
 }
