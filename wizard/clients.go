@@ -40,6 +40,11 @@ type Client struct {
 	// dav names how the client adds CalDAV/CardDAV accounts (catalog key
 	// dav.how.<dav>); "" when it cannot, and its page has no such section.
 	dav string
+	// downloadStep and installStep, for Apple profiles, number the step
+	// that downloads the profile (its button goes there) and the step
+	// whose screen shows an unsigned profile as "Not Verified" in red
+	// (explained right there); 0 for other clients.
+	downloadStep, installStep int
 }
 
 // NameKey is the catalog key of the client's name.
@@ -68,8 +73,8 @@ var clients = []Client{
 	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4, labels: "outlook-windows", cloud: true},
 	{ID: "outlook-classic", Setup: setupAutomatic, steps: 4, labels: "outlook-classic"},
 	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4, labels: "outlook-mac"},
-	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple", dav: "apple"},
-	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple", dav: "apple"},
+	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple", dav: "apple", downloadStep: 1, installStep: 3},
+	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple", dav: "apple", downloadStep: 1, installStep: 3},
 	// Android's mail apps sync no calendars: DAVx⁵ adds them to the system.
 	{ID: "android", Setup: setupManual, Mobile: true, steps: 4, labels: "android", dav: "davx5"},
 	// Outlook for iOS/Android does not read Autodiscover for IMAP accounts:

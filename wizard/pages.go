@@ -80,8 +80,9 @@ func (w *Wizard) client(c *gin.Context) {
 		return
 	}
 	page.Client = &cl
-	page.Steps = w.steps(cl, req.lang, page.Account.Address, page.Provider.Device)
-	page.Trouble = w.newTroubleView(acct, &cl, l, httpkit.BaseURL(w.deps.PublicURL, c.Request))
+	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
+	page.Steps = w.steps(cl, req.lang, page.Account.Address, hostOf(base), page.Provider.Device)
+	page.Trouble = w.newTroubleView(acct, &cl, l, base)
 	page.DAV = w.newDAVView(acct, &cl, l, page.Provider.Device)
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
@@ -155,14 +156,28 @@ func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, a
 	}
 }
 
+// stepView is one numbered step of a client page.
+type stepView struct {
+	Text string
+	// Download: the step downloads the Apple profile, and its button
+	// (with the calendars and contacts choice) is here.
+	Download bool
+	// Note explains what the step's screen shows, "" when nothing needs it.
+	Note string
+}
+
 // steps are the client's numbered steps in lang, after the password step
 // that the template adds for device passwords; {1} names the password.
-func (w *Wizard) steps(cl Client, lang, address string, device bool) []string {
+// host is this service's, which an unsigned profile names as its origin.
+func (w *Wizard) steps(cl Client, lang, address, host string, device bool) []stepView {
 	phrase := w.passwordPhrase(lang, device)
 	keys := cl.StepKeys()
-	out := make([]string, len(keys))
+	out := make([]stepView, len(keys))
 	for i, k := range keys {
-		out[i] = w.cats.translate(lang, k, address, phrase)
+		out[i] = stepView{Text: w.cats.translate(lang, k, address, phrase), Download: i+1 == cl.downloadStep}
+		if i+1 == cl.installStep && !w.profilesSigned {
+			out[i].Note = w.cats.translate(lang, "steps.apple.unverified", host)
+		}
 	}
 	return out
 }

@@ -130,7 +130,7 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				msg := cats[lang]
 				has(t, body, "<h1>"+inHTML(msg[c.NameKey()])+"</h1>")
 				for _, k := range c.StepKeys() {
-					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k]))+"</li>")
+					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k])))
 				}
 				assertSettingsTable(t, body, msg)
 				has(t, body, `<details class="pop3">`, "folded on a client page")

@@ -173,7 +173,7 @@ type pageData struct {
 	// numbered steps after the password step (Provider.Device); Trouble
 	// the troubleshooting section; Sheet marks the printable sheet.
 	Provider *providerView
-	Steps    []string
+	Steps    []stepView
 	Trouble  *troubleView
 	Sheet    bool
 	// DAV is the "Calendars and contacts" section, nil where there is none.
