@@ -45,6 +45,9 @@ type Client struct {
 	// whose screen shows an unsigned profile as "Not Verified" in red
 	// (explained right there); 0 for other clients.
 	downloadStep, installStep int
+	// ownFallback: the client's last step already says what to do when
+	// it finds nothing, so the page does not say it a second time.
+	ownFallback bool
 }
 
 // NameKey is the catalog key of the client's name.
@@ -61,6 +64,10 @@ func (c Client) StepKeys() []string {
 
 // Automatic reports whether the client finds the settings by itself.
 func (c Client) Automatic() bool { return c.Setup == setupAutomatic }
+
+// FallbackNote reports whether the page adds, after the steps, what to do
+// when the client does not find the settings by itself.
+func (c Client) FallbackNote() bool { return c.Automatic() && !c.ownFallback }
 
 // Profile reports whether the client is set up with an Apple profile.
 func (c Client) Profile() bool { return c.Setup == setupProfile }
@@ -81,9 +88,9 @@ var clients = []Client{
 	// it asks for the values, and syncs them through Microsoft's cloud.
 	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4, labels: "outlook-mobile", cloud: true},
 	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4, labels: "gmail"},
-	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird"},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird", ownFallback: true},
 	// eM Client reads Autodiscover and Thunderbird's autoconfig.
-	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient"},
+	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient", ownFallback: true},
 	{ID: "other", Setup: setupManual, steps: 4, labels: "default", dav: "other"},
 }
 

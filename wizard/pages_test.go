@@ -141,8 +141,14 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				} else {
 					hasNot(t, body, profiles.DownloadPath)
 				}
-				if c.Automatic() {
+				// What to do when the app finds nothing, said once.
+				if c.FallbackNote() {
 					has(t, body, inHTML(msg["steps.fallback"]))
+				} else {
+					hasNot(t, body, inHTML(msg["steps.fallback"]))
+				}
+				if c.ID == "thunderbird" || c.ID == "emclient" {
+					assert.False(t, c.FallbackNote(), "its last step says it")
 				}
 				switch {
 				case c.importCode:

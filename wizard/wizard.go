@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/mailautoconf/mailautoconf/autoconfig"
@@ -84,24 +85,26 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 // (the server rate-limits that group). The templates, catalogs and assets
 // are embedded and parsed by the tests, so a failure here is a build
 // defect, not a run-time condition.
-func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) {
+func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) *Wizard {
 	w, err := New(deps, opts)
 	if err != nil {
 		panic(fmt.Sprintf("wizard: embedded templates are broken: %v", err))
 	}
 	w.Register(pages, generating)
+	return w
 }
 
 // Register adds the wizard's routes: see the package-level Register.
 func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g := pages.Group("", securityHeaders)
-	g.GET("/", w.start)
-	g.GET("/setup", w.choose)
-	g.GET("/setup/:client", w.client)
-	g.GET(shortPath+":client/*address", w.short)
-	g.GET("/sheet", w.sheet)
-	g.GET("/static/:file", w.static)
-	g.HEAD("/static/:file", w.static)
+	// HEAD answers as GET: net/http sends the headers, not the body.
+	for path, page := range map[string]gin.HandlerFunc{
+		"/": w.start, "/setup": w.choose, "/setup/:client": w.client,
+		shortPath + ":client/*address": w.short, "/sheet": w.sheet, "/static/:file": w.static,
+	} {
+		g.GET(path, page)
+		g.HEAD(path, page)
+	}
 	// An image needs none of the page headers (the server's nosniff is
 	// enough), and every one costs on each response.
 	generating.GET("/qr.png", w.qr)
@@ -125,14 +128,33 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
+	setSecurityHeaders(c.Writer.Header())
+	c.Next()
+}
+
+func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	// The URLs hold the user's address: never send them to another site.
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	c.Next()
+}
+
+// NotFoundPage answers a request for an unknown path from a browser (one
+// that accepts text/html: a person typing or following a link) with a 404
+// page in the site's look and a link to the start, and reports whether it
+// did. Clients of the formats ask for documents, not pages: they keep
+// their own plain 404.
+func (w *Wizard) NotFoundPage(c *gin.Context) bool {
+	r := c.Request
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return false
+	}
+	setSecurityHeaders(c.Writer.Header())
+	lang := negotiateLang(r)
+	w.message(c, lang, http.StatusNotFound, "notfound.page.title", "notfound.page.text", "", links{lang: lang}.Home())
+	return true
 }
 
 // pageData is what every page template receives; each page uses a part.
