@@ -101,9 +101,19 @@ const shortPath = "/s/"
 // Target: the address in the path (PathEscape keeps the @), no language
 // (the phone's own decides), the name only when there is one.
 func (l links) Short(id string) string {
+	l.lang = ""
+	return l.ShortIn(id)
+}
+
+// ShortIn is the short link with the language, for the helpdesk to send
+// in the customer's language (none: the phone's own).
+func (l links) ShortIn(id string) string {
 	q := url.Values{}
 	if l.name != "" {
 		q.Set("name", l.name)
+	}
+	if l.lang != "" {
+		q.Set("lang", l.lang)
 	}
 	return l.url(shortPath+id+"/"+url.PathEscape(l.email), q)
 }

@@ -212,7 +212,10 @@ type pageData struct {
 	SuggestURL string
 
 	Helpdesk *helpdeskView
-	DNSCheck *dnsCheckView
+	// CustomerLang is the helpdesk form's choice of language for the
+	// links: a language code, or deviceLang.
+	CustomerLang string
+	DNSCheck     *dnsCheckView
 }
 
 // langLink is one entry of the language switcher.
