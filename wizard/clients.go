@@ -45,6 +45,10 @@ type Client struct {
 	// whose screen shows an unsigned profile as "Not Verified" in red
 	// (explained right there); 0 for other clients.
 	downloadStep, installStep int
+	// asciiAddress: the client refuses a Unicode domain in its address
+	// field (Thunderbird 153: "jane@bücher.ch" is not a valid address), so
+	// its steps give the ASCII form (jane@xn--bcher-kva.ch) to type.
+	asciiAddress bool
 	// ownFallback: the client's last step already says what to do when
 	// it finds nothing, so the page does not say it a second time.
 	ownFallback bool
@@ -88,7 +92,7 @@ var clients = []Client{
 	// it asks for the values, and syncs them through Microsoft's cloud.
 	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4, labels: "outlook-mobile", cloud: true},
 	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4, labels: "gmail"},
-	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird", ownFallback: true},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird", ownFallback: true, asciiAddress: true},
 	// eM Client reads Autodiscover and Thunderbird's autoconfig.
 	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient", ownFallback: true},
 	{ID: "other", Setup: setupManual, steps: 4, labels: "default", dav: "other"},

@@ -84,3 +84,37 @@ func TestTroubleshooting_CertificateConnectionAndLockout(t *testing.T) {
 		}
 	}
 }
+
+// idnConfig serves an internationalised domain.
+const idnConfig = `
+providers:
+  - id: example.net
+    display_name: Example Mail
+    domains: ["bücher.ch"]
+    incoming:
+      - {protocol: imap, host: imap.example.net, port: 993, security: tls}
+    outgoing:
+      - {protocol: smtp, host: smtp.example.net, port: 587, security: starttls}
+`
+
+// TestIDN_WhichFormToType: the settings say the ASCII username is the
+// same address; Thunderbird's steps give the ASCII form to type (it
+// refuses a Unicode domain there), other apps' the Unicode one; the link
+// to type on the phone shows the domain in Unicode, not percent-encoded.
+func TestIDN_WhichFormToType(t *testing.T) {
+	e := newTestEngineOn(t, idnConfig, withPublicURL("https://autoconfig.example.net"))
+	cats := testCatalogs(t)
+	for _, lang := range langCodes {
+		msg := cats[lang]
+		tb := get(t, e, "/setup/thunderbird?"+q("email", "jane@bücher.ch", "lang", lang), "User-Agent", userAgentWindows).Body.String()
+		has(t, tb, `<span class="value">jane@xn--bcher-kva.ch</span>`, lang)
+		has(t, tb, inHTML(strings.ReplaceAll(msg["settings.username.idn"], "{0}", "jane@bücher.ch")), lang)
+		has(t, tb, inHTML(strings.NewReplacer("{0}", "jane@xn--bcher-kva.ch", "{1}", msg["password.phrase.account"]).Replace(msg["steps.thunderbird.2"])), "%s: Thunderbird gets the ASCII form", lang)
+		has(t, tb, inHTML(strings.NewReplacer("{0}", msg["client.thunderbird.name"], "{1}", "jane@bücher.ch").Replace(msg["steps.address.ascii"])), lang)
+		has(t, tb, "<code>autoconfig.example.net/<wbr>s/<wbr>thunderbird/<wbr>jane@bücher.ch</code>", "%s: the link to type, in Unicode, without https://", lang)
+
+		em := get(t, e, "/setup/emclient?"+q("email", "jane@bücher.ch", "lang", lang)).Body.String()
+		has(t, em, inHTML(strings.ReplaceAll(msg["steps.emclient.2"], "{0}", "jane@bücher.ch")), "%s: other apps take the Unicode form", lang)
+		hasNot(t, em, inHTML(strings.ReplaceAll(strings.ReplaceAll(msg["steps.address.ascii"], "{0}", msg["client.emclient.name"]), "{1}", "jane@bücher.ch")), lang)
+	}
+}

@@ -81,7 +81,7 @@ func (w *Wizard) client(c *gin.Context) {
 	}
 	page.Client = &cl
 	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
-	page.Steps = w.steps(cl, req.lang, page.Account.Address, hostOf(base), page.Provider.Device)
+	page.Steps = w.steps(cl, req.lang, acct.Address, hostOf(base), page.Provider.Device)
 	page.Trouble = w.newTroubleView(acct, &cl, l, base)
 	page.DAV = w.newDAVView(acct, &cl, l, page.Provider.Device)
 	if cl.Profile() {
@@ -167,14 +167,23 @@ type stepView struct {
 }
 
 // steps are the client's numbered steps in lang, after the password step
-// that the template adds for device passwords; {1} names the password.
-// host is this service's, which an unsigned profile names as its origin.
-func (w *Wizard) steps(cl Client, lang, address, host string, device bool) []stepView {
+// that the template adds for device passwords; {0} is the address to
+// type, {1} names the password. host is this service's, which an unsigned
+// profile names as its origin.
+func (w *Wizard) steps(cl Client, lang string, addr autoconfig.Address, host string, device bool) []stepView {
 	phrase := w.passwordPhrase(lang, device)
+	address, asciiNote := addr.String(), ""
+	if cl.asciiAddress && addr.ASCII() != addr.String() {
+		address = addr.ASCII()
+		asciiNote = w.cats.translate(lang, "steps.address.ascii", w.cats.translate(lang, cl.NameKey()), addr.String())
+	}
 	keys := cl.StepKeys()
 	out := make([]stepView, len(keys))
 	for i, k := range keys {
 		out[i] = stepView{Text: w.cats.translate(lang, k, address, phrase), Download: i+1 == cl.downloadStep}
+		if asciiNote != "" && strings.Contains(w.cats.translate(lang, k), "{0}") {
+			out[i].Note = asciiNote
+		}
 		if i+1 == cl.installStep && !w.profilesSigned {
 			out[i].Note = w.cats.translate(lang, "steps.apple.unverified", host)
 		}
