@@ -173,12 +173,7 @@ func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 					assert.Equal(t, path != "/" && path != "/setup", r.Trouble, "%s: a troubleshooting section on every client page and the sheet", name)
 					c, _ := clientByID(strings.TrimPrefix(path, "/setup/"))
 					assert.Equal(t, !p.device && (path == "/sheet" || c.dav != ""), r.DAV, "%s: calendars and contacts where the provider and the client have them", name)
-					assert.LessOrEqual(t, r.ScrollWidth, r.ClientWidth, "%s: the page scrolls sideways", name)
-					assert.Empty(t, r.Overflowing, "%s: wider than the screen", name)
-					assert.Empty(t, r.Unlabelled, "%s: fields without a label", name)
-					assert.Empty(t, r.Nameless, "%s: links or buttons without a name", name)
-					assert.Empty(t, r.LowContrast, "%s: text below WCAG AA contrast", name)
-					assertHeadingOrder(t, name, r.Headings)
+					assertFitsAndAccessible(t, name, r)
 					assert.Contains(t, r.Text, "Example Mail setup", "%s: the site's own name", name)
 					if path == "/" || !p.device {
 						assert.Contains(t, r.Text, "help@example.net", "%s: the site's contact where no provider's is", name)
@@ -241,6 +236,19 @@ func newPolicyServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(newTestEngineFor(t, cfg))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// assertFitsAndAccessible: nothing wider than the screen, every field
+// labelled, every link and button named, text contrast at WCAG AA, and
+// the headings in order.
+func assertFitsAndAccessible(t *testing.T, name string, r pageReport) {
+	t.Helper()
+	assert.LessOrEqual(t, r.ScrollWidth, r.ClientWidth, "%s: the page scrolls sideways", name)
+	assert.Empty(t, r.Overflowing, "%s: wider than the screen", name)
+	assert.Empty(t, r.Unlabelled, "%s: fields without a label", name)
+	assert.Empty(t, r.Nameless, "%s: links or buttons without a name", name)
+	assert.Empty(t, r.LowContrast, "%s: text below WCAG AA contrast", name)
+	assertHeadingOrder(t, name, r.Headings)
 }
 
 // assertHeadingOrder: one h1 first, and no level skipped on the way down.
