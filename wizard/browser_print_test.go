@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 )
 
 // A4 in inches, as Chromium's print dialog sends it.
@@ -39,11 +42,19 @@ func printPDF(ctx context.Context, t *testing.T) []byte {
 // support contact and every link's address on paper.
 func TestBrowser_SheetPrintsOnTwoPages(t *testing.T) {
 	ctx := newBrowser(t)
-	srv := newPolicyServer(t)
+	policy := newPolicyServer(t)
+	// The embedded default: a provider whose only contact is a website.
+	builtin := httptest.NewServer(newTestEngineFor(t, autoconfig.Default()))
+	t.Cleanup(builtin.Close)
 	out := screenshotDir(t)
 	const local = "jane.doe-with-a-rather-long-name-here"
-	// The device provider's contact, or the site's for the other.
-	for domain, support := range map[string]string{"device.example": "help.device.example", "account.example": "help.example.net/mail"} {
+	// The device provider's contact, the site's for the provider without
+	// one, the embedded default's website.
+	for domain, support := range map[string]string{"device.example": "help.device.example", "account.example": "help.example.net/mail", "example.ch": "www.infomaniak.com/en/support"} {
+		srv := policy
+		if domain == "example.ch" {
+			srv = builtin
+		}
 		for _, lang := range langCodes {
 			name := domain + "-" + lang
 			u := srv.URL + "/sheet?" + url.Values{"email": {local + "@" + domain}, "lang": {lang}}.Encode()
