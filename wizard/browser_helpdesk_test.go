@@ -22,11 +22,7 @@ func TestBrowser_HelpdeskAndMessagePages(t *testing.T) {
 	srv := httptest.NewServer(newTestEngineOn(t, siteConfig, withHelpdesk(testToken),
 		withDNSCheck(&fakeChecker{report: reportWithEveryStatus()})))
 	t.Cleanup(srv.Close)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Authorization": "Bearer " + testToken}})
-		return err
-	})))
+	require.NoError(t, chromedp.Do(ctx, sendBearer(testToken)))
 	for _, width := range []int64{320, 768, 1280} {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)))
 		check := func(name string) pageReport {
@@ -58,4 +54,14 @@ func TestBrowser_HelpdeskAndMessagePages(t *testing.T) {
 		assert.Contains(t, r.Text, "jane@example.com", "the suggestion")
 		assert.Contains(t, r.Text, "help@example.net", "the site's contact")
 	}
+}
+
+// sendBearer sends the token with every request of the tab, as the helpdesk
+// needs.
+func sendBearer(token string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Authorization": "Bearer " + token}})
+		return err
+	})
 }
