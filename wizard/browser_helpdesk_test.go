@@ -3,6 +3,9 @@ package wizard
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -30,6 +33,11 @@ func TestBrowser_HelpdeskAndMessagePages(t *testing.T) {
 			r, err := chromedp.Run(ctx, chromedp.Evaluate[pageReport](pageCheckJS))
 			require.NoError(t, err, name)
 			assertFitsAndAccessible(t, name, r)
+			if dir := os.Getenv("MAILAUTOCONF_SCREENSHOTS"); dir != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".png"), png, 0o644))
+			}
 			return r
 		}
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/helpdesk?lang=de"), chromedp.WaitReady(chromedp.CSS("footer"))))
