@@ -116,6 +116,27 @@ const (
 	maxPhoneLength   = 30
 )
 
+// support validates a support contact: a provider's or the site's.
+func (v *validator) support(raw rawSupport, path string) Support {
+	var s Support
+	s.URL = v.url(raw.URL, path+".url")
+	if email := strings.TrimSpace(raw.Email.Value); email != "" {
+		if addr, err := ParseAddress(email); err != nil {
+			v.add(raw.Email.Line, path+".email", "%v", err)
+		} else {
+			s.Email = addr.String()
+		}
+	}
+	if phone := strings.TrimSpace(raw.Phone.Value); phone != "" {
+		if msg := checkPhone(phone); msg != "" {
+			v.add(raw.Phone.Line, path+".phone", "%s", msg)
+		} else {
+			s.Phone = phone
+		}
+	}
+	return s
+}
+
 // policy validates the provider's passwords, support, texts and apps.
 func (v *validator) policy(p *Provider, rp *rawProvider, path string) {
 	switch kind := PasswordKind(strings.ToLower(strings.TrimSpace(rp.Passwords.Kind.Value))); kind {
@@ -134,21 +155,7 @@ func (v *validator) policy(p *Provider, rp *rawProvider, path string) {
 	}
 	p.Passwords.Mint = v.mint(rp.Passwords.Mint, p.Passwords.Kind, rp.Line, path+".passwords.mint")
 
-	p.Support.URL = v.url(rp.Support.URL, path+".support.url")
-	if s := strings.TrimSpace(rp.Support.Email.Value); s != "" {
-		if addr, err := ParseAddress(s); err != nil {
-			v.add(rp.Support.Email.Line, path+".support.email", "%v", err)
-		} else {
-			p.Support.Email = addr.String()
-		}
-	}
-	if s := strings.TrimSpace(rp.Support.Phone.Value); s != "" {
-		if msg := checkPhone(s); msg != "" {
-			v.add(rp.Support.Phone.Line, path+".support.phone", "%s", msg)
-		} else {
-			p.Support.Phone = s
-		}
-	}
+	p.Support = v.support(rp.Support, path+".support")
 
 	p.Texts.POP3 = v.text(rp.Texts.POP3, rp.Line, path+".texts.pop3")
 	p.Texts.Passwords = v.text(rp.Texts.Passwords, rp.Line, path+".texts.passwords")

@@ -21,6 +21,14 @@ type Site struct {
 	// AccentColor is "#rrggbb" (links, buttons), "" for the default; its
 	// contrast against white is at least 4.5:1 (WCAG AA).
 	AccentColor string
+	// Support is the service's own contact, shown on pages without a
+	// provider (the start page, an unserved domain) and beside a provider
+	// that has none; empty when not configured.
+	Support Support
+	// SuggestDomains are domains the service does not serve that a
+	// mistyped address may have meant (e.g. a big mail service's), in
+	// ASCII: "did you mean" offers them beside the served domains.
+	SuggestDomains []string
 }
 
 // Logo is an image file read when the configuration is loaded, so that a
@@ -34,9 +42,11 @@ type Logo struct {
 }
 
 type rawSite struct {
-	Name        pos[string] `yaml:"name"`
-	Logo        pos[string] `yaml:"logo"`
-	AccentColor pos[string] `yaml:"accent_color"`
+	Name           pos[string]   `yaml:"name"`
+	Logo           pos[string]   `yaml:"logo"`
+	AccentColor    pos[string]   `yaml:"accent_color"`
+	Support        rawSupport    `yaml:"support"`
+	SuggestDomains []pos[string] `yaml:"suggest_domains"`
 }
 
 const (
@@ -69,6 +79,15 @@ func (v *validator) site(cfg *Config, raw rawSite) {
 		default:
 			cfg.Site.AccentColor = hex
 		}
+	}
+	cfg.Site.Support = v.support(raw.Support, "site.support")
+	for _, d := range raw.SuggestDomains {
+		ascii, err := NormalizeDomain(strings.TrimSpace(d.Value))
+		if err != nil {
+			v.add(d.Line, "site.suggest_domains", "%v", err)
+			continue
+		}
+		cfg.Site.SuggestDomains = append(cfg.Site.SuggestDomains, ascii)
 	}
 	if file := strings.TrimSpace(raw.Logo.Value); file != "" {
 		logo, err := readLogo(v.file, file)

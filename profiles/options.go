@@ -54,7 +54,8 @@ func IsRequestError(err error) bool {
 
 // ParseName validates a display name: trimmed, valid UTF-8, at most
 // MaxNameLength characters, with no control or invisible formatting
-// characters (which could hide or reorder what Settings shows).
+// characters (which could hide or reorder what Settings shows) and no
+// line break.
 func ParseName(s string) (string, error) {
 	if len(s) > MaxNameLength*utf8.UTFMax {
 		return "", &RequestError{Reason: "the name is too long"}
@@ -69,6 +70,11 @@ func ParseName(s string) (string, error) {
 	for _, r := range s {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return "", &RequestError{Reason: "the name contains a control or invisible formatting character"}
+		}
+		// U+2028 and U+2029 break lines too: a name is one line, and
+		// Thunderbird for Android refuses an import code with a break.
+		if unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "", &RequestError{Reason: "the name contains a line break"}
 		}
 	}
 	return s, nil

@@ -26,6 +26,9 @@ site:
   name: Example Mail setup
   logo: logo.svg
   accent_color: "#7a2e8a"
+  support:
+    url: https://help.example.net/mail
+    email: help@example.net
 providers:
   - id: device.example
     display_name: Device Mail
@@ -140,13 +143,7 @@ const pageCheckJS = `(() => {
 // contrast).
 func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 	ctx := newBrowser(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.svg"),
-		[]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" fill="#7a2e8a"/></svg>`), 0o644))
-	cfg, err := autoconfig.Parse(filepath.Join(dir, "config.yaml"), []byte(policyConfig))
-	require.NoError(t, err)
-	srv := httptest.NewServer(newTestEngineFor(t, cfg))
-	t.Cleanup(srv.Close)
+	srv := newPolicyServer(t)
 	cats := testCatalogs(t)
 	shots := screenshotDir(t)
 
@@ -176,13 +173,11 @@ func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 					assert.Equal(t, path != "/" && path != "/setup", r.Trouble, "%s: a troubleshooting section on every client page and the sheet", name)
 					c, _ := clientByID(strings.TrimPrefix(path, "/setup/"))
 					assert.Equal(t, !p.device && (path == "/sheet" || c.dav != ""), r.DAV, "%s: calendars and contacts where the provider and the client have them", name)
-					assert.LessOrEqual(t, r.ScrollWidth, r.ClientWidth, "%s: the page scrolls sideways", name)
-					assert.Empty(t, r.Overflowing, "%s: wider than the screen", name)
-					assert.Empty(t, r.Unlabelled, "%s: fields without a label", name)
-					assert.Empty(t, r.Nameless, "%s: links or buttons without a name", name)
-					assert.Empty(t, r.LowContrast, "%s: text below WCAG AA contrast", name)
-					assertHeadingOrder(t, name, r.Headings)
+					assertFitsAndAccessible(t, name, r)
 					assert.Contains(t, r.Text, "Example Mail setup", "%s: the site's own name", name)
+					if path == "/" || !p.device {
+						assert.Contains(t, r.Text, "help@example.net", "%s: the site's contact where no provider's is", name)
+					}
 					if strings.HasPrefix(path, "/setup/") || r.AccentOnLink != "" {
 						assert.Equal(t, "rgb(122, 46, 138)", r.AccentOnLink, "%s: the site's accent colour", name)
 					}
@@ -228,6 +223,32 @@ func TestBrowser_PolicyAndSmallScreens(t *testing.T) {
 	assertKeyboardWalk(ctx, t, srv.URL+"/setup/thunderbird?email="+local+"%40device.example&lang=fr")
 	assertSheetPrintsOpen(ctx, t, srv.URL+"/sheet?email="+local+"%40device.example&lang=de", cats["de"])
 	t.Logf("screenshots in %s", shots)
+}
+
+// newPolicyServer serves policyConfig, with its logo, on loopback.
+func newPolicyServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.svg"),
+		[]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" fill="#7a2e8a"/></svg>`), 0o644))
+	cfg, err := autoconfig.Parse(filepath.Join(dir, "config.yaml"), []byte(policyConfig))
+	require.NoError(t, err)
+	srv := httptest.NewServer(newTestEngineFor(t, cfg))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// assertFitsAndAccessible: nothing wider than the screen, every field
+// labelled, every link and button named, text contrast at WCAG AA, and
+// the headings in order.
+func assertFitsAndAccessible(t *testing.T, name string, r pageReport) {
+	t.Helper()
+	assert.LessOrEqual(t, r.ScrollWidth, r.ClientWidth, "%s: the page scrolls sideways", name)
+	assert.Empty(t, r.Overflowing, "%s: wider than the screen", name)
+	assert.Empty(t, r.Unlabelled, "%s: fields without a label", name)
+	assert.Empty(t, r.Nameless, "%s: links or buttons without a name", name)
+	assert.Empty(t, r.LowContrast, "%s: text below WCAG AA contrast", name)
+	assertHeadingOrder(t, name, r.Headings)
 }
 
 // assertHeadingOrder: one h1 first, and no level skipped on the way down.

@@ -47,15 +47,35 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// browserDeadline bounds one browser's whole life in a test.
+// browserDeadline bounds one tab's whole life in a test: a guard against a
+// hung browser, not a speed check (a test that walks every page takes most
+// of a minute on a quiet 2-core machine and several under load).
 const browserDeadline = 8 * time.Minute
 
-// newBrowser starts a headless Chromium with a fresh profile and the
-// extra options given.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(findChromium(t)),
+// shared is the one headless Chromium the package's browser tests share:
+// starting one costs seconds, a tab in it milliseconds. TestMain closes it.
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	err    error
+	dir    string
+}
+
+// TestMain closes the shared browser after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// chromiumOptions are the flags of every browser the tests start.
+func chromiumOptions(path, dir string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -65,19 +85,45 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 	}
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelCtx)
-	// A guard against a hung browser, not a speed check: a test that walks
-	// every page takes most of a minute on a quiet 2-core machine and
-	// several under load (speed belongs in benchmarks).
-	ctx, cancelTimeout := context.WithTimeout(ctx, browserDeadline)
+}
+
+// newBrowser opens a tab in the shared headless Chromium (a fresh profile,
+// started by the first test that asks), closed when the test ends. A test
+// that needs other flags (extra) gets a browser of its own instead, so that
+// a flag such as ignore-certificate-errors never reaches the others.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	path := findChromium(t)
+	var tab context.Context
+	if len(extra) > 0 {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			append(chromiumOptions(path, t.TempDir()), extra...)...)
+		t.Cleanup(cancelAlloc)
+		ctx, cancelCtx := chromedp.NewContext(allocCtx)
+		t.Cleanup(cancelCtx)
+		tab = ctx
+	} else {
+		shared.once.Do(func() {
+			shared.dir, shared.err = os.MkdirTemp("", "wizard-chromium-")
+			if shared.err != nil {
+				return
+			}
+			allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(path, shared.dir)...)
+			ctx, cancelCtx := chromedp.NewContext(allocCtx)
+			shared.ctx = ctx
+			shared.cancel = func() { cancelCtx(); cancelAlloc() }
+			shared.err = chromedp.Do(ctx)
+		})
+		require.NoError(t, shared.err, "starting chromium")
+		ctx, cancelTab := chromedp.NewContext(shared.ctx)
+		t.Cleanup(cancelTab)
+		tab = ctx
+	}
+	require.NoError(t, chromedp.Do(tab), "opening a tab")
+	ctx, cancelTimeout := context.WithTimeout(tab, browserDeadline)
 	t.Cleanup(cancelTimeout)
-	require.NoError(t, chromedp.Do(ctx), "starting chromium")
 	return ctx
 }
 
@@ -122,7 +168,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cats := testCatalogs(t)
 	dir := screenshotDir(t)
-	const email = "jane.doe@example.com"
+	const email, name = "jane.doe@example.com", "Jane <Doe>"
 	// The status of every response for the Thunderbird import code: the
 	// image must load, not just be named in the page.
 	var mu sync.Mutex
@@ -147,6 +193,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 
 		require.NoError(t, chromedp.Do(ctx,
 			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#name"), name),
 			chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("ul.clients")),
 		))
@@ -179,9 +226,9 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				if c.Profile() {
 					href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#profile"), "href"))
 					require.NoError(t, err)
-					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com&lang="+lang, href.Value)
+					assert.Equal(t, profiles.DownloadPath+"?email=jane.doe%40example.com&lang="+lang+"&name=Jane+%3CDoe%3E", href.Value)
 					assert.Equal(t, msg["apple.download"], text(ctx, t, "#profile"))
-					assertProfileDownloads(t, srv.URL+href.Value, "jane.doe@example.com")
+					assertProfileDownloads(t, srv.URL+href.Value, "jane.doe@example.com", name)
 				}
 				if c.Mobile {
 					_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector(".qr img").complete`))
@@ -193,7 +240,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 				if c.importCode {
 					src, err := chromedp.Run(ctx, chromedp.JavascriptAttribute[string](chromedp.CSS(".qr img"), "src"))
 					require.NoError(t, err)
-					assert.Equal(t, srv.URL+ThunderbirdQRPath+"?email=jane.doe%40example.com", src, "the Thunderbird page shows the import code")
+					assert.Equal(t, srv.URL+ThunderbirdQRPath+"?email=jane.doe%40example.com&name=Jane+%3CDoe%3E", src, "the Thunderbird page shows the import code, with the name typed")
 					mu.Lock()
 					statuses := tbStatuses[src]
 					mu.Unlock()
@@ -220,7 +267,7 @@ func TestBrowser_WalkThroughInTwoLanguages(t *testing.T) {
 
 // assertProfileDownloads fetches a profile link as Safari would and checks
 // that it is an installable profile for the address.
-func assertProfileDownloads(t *testing.T, url, address string) {
+func assertProfileDownloads(t *testing.T, url, address, name string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -233,8 +280,9 @@ func assertProfileDownloads(t *testing.T, url, address string) {
 	var profile struct {
 		PayloadType    string
 		PayloadContent []struct {
-			PayloadType  string
-			EmailAddress string
+			PayloadType      string
+			EmailAddress     string
+			EmailAccountName string
 		}
 	}
 	_, err = plist.Unmarshal(body, &profile)
@@ -243,4 +291,5 @@ func assertProfileDownloads(t *testing.T, url, address string) {
 	require.NotEmpty(t, profile.PayloadContent)
 	assert.Equal(t, "com.apple.mail.managed", profile.PayloadContent[0].PayloadType)
 	assert.Equal(t, address, profile.PayloadContent[0].EmailAddress)
+	assert.Equal(t, name, profile.PayloadContent[0].EmailAccountName, "the name typed is the sender's name")
 }

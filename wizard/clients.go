@@ -40,6 +40,18 @@ type Client struct {
 	// dav names how the client adds CalDAV/CardDAV accounts (catalog key
 	// dav.how.<dav>); "" when it cannot, and its page has no such section.
 	dav string
+	// downloadStep and installStep, for Apple profiles, number the step
+	// that downloads the profile (its button goes there) and the step
+	// whose screen shows an unsigned profile as "Not Verified" in red
+	// (explained right there); 0 for other clients.
+	downloadStep, installStep int
+	// asciiAddress: the client refuses a Unicode domain in its address
+	// field (Thunderbird 153: "jane@bücher.ch" is not a valid address), so
+	// its steps give the ASCII form (jane@xn--bcher-kva.ch) to type.
+	asciiAddress bool
+	// ownFallback: the client's last step already says what to do when
+	// it finds nothing, so the page does not say it a second time.
+	ownFallback bool
 }
 
 // NameKey is the catalog key of the client's name.
@@ -57,6 +69,10 @@ func (c Client) StepKeys() []string {
 // Automatic reports whether the client finds the settings by itself.
 func (c Client) Automatic() bool { return c.Setup == setupAutomatic }
 
+// FallbackNote reports whether the page adds, after the steps, what to do
+// when the client does not find the settings by itself.
+func (c Client) FallbackNote() bool { return c.Automatic() && !c.ownFallback }
+
 // Profile reports whether the client is set up with an Apple profile.
 func (c Client) Profile() bool { return c.Setup == setupProfile }
 
@@ -68,17 +84,17 @@ var clients = []Client{
 	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4, labels: "outlook-windows", cloud: true},
 	{ID: "outlook-classic", Setup: setupAutomatic, steps: 4, labels: "outlook-classic"},
 	{ID: "outlook-mac", Setup: setupAutomatic, steps: 4, labels: "outlook-mac"},
-	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple", dav: "apple"},
-	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple", dav: "apple"},
+	{ID: "apple-mac", Setup: setupProfile, steps: 5, labels: "apple", dav: "apple", downloadStep: 1, installStep: 3},
+	{ID: "apple-ios", Setup: setupProfile, Mobile: true, steps: 5, labels: "apple", dav: "apple", downloadStep: 1, installStep: 3},
 	// Android's mail apps sync no calendars: DAVx⁵ adds them to the system.
 	{ID: "android", Setup: setupManual, Mobile: true, steps: 4, labels: "android", dav: "davx5"},
 	// Outlook for iOS/Android does not read Autodiscover for IMAP accounts:
 	// it asks for the values, and syncs them through Microsoft's cloud.
 	{ID: "outlook-mobile", Setup: setupManual, Mobile: true, steps: 4, labels: "outlook-mobile", cloud: true},
 	{ID: "gmail", Setup: setupManual, Mobile: true, steps: 4, labels: "gmail"},
-	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird"},
+	{ID: "thunderbird", Setup: setupAutomatic, Mobile: true, steps: 4, labels: "thunderbird", importCode: true, dav: "thunderbird", ownFallback: true, asciiAddress: true},
 	// eM Client reads Autodiscover and Thunderbird's autoconfig.
-	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient"},
+	{ID: "emclient", Setup: setupAutomatic, steps: 4, labels: "emclient", dav: "emclient", ownFallback: true},
 	{ID: "other", Setup: setupManual, steps: 4, labels: "default", dav: "other"},
 }
 

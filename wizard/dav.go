@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
 // davView is the "Calendars and contacts" section: the provider's CalDAV
@@ -16,8 +17,12 @@ type davView struct {
 	// ProfileURL, for Apple clients, is the profile with mail, calendars
 	// and contacts: it installs under the mail profile's identifier, so it
 	// replaces a mail-only profile instead of adding a second account.
-	ProfileURL string
-	Fields     []fieldView
+	// The page asks for it with the download form of the profile step:
+	// ProfilePath with Include (its include list) ticked beside the button.
+	ProfileURL  string
+	ProfilePath string
+	Include     string
+	Fields      []fieldView
 }
 
 // newDAVView is the section for cl (nil: the sheet), or nil when the
@@ -59,7 +64,8 @@ func (w *Wizard) newDAVView(acct autoconfig.Account, cl *Client, l links, device
 			fieldView{Label: w.cats.translate(l.lang, "dav.username.carddav"), Value: card.Username})
 	}
 	if cl != nil && cl.Profile() {
-		v.ProfileURL = l.FullProfile(acct)
+		v.Include = fullInclude(acct).String()
+		v.ProfileURL, v.ProfilePath = l.FullProfile(acct), profiles.DownloadPath
 	}
 	return v
 }

@@ -3,6 +3,7 @@ package wizard
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,7 +52,12 @@ func TestDAVSection_OnTheClientsThatCanAddThem(t *testing.T) {
 				has(t, body, "<dt>"+inHTML(msg["dav.carddav"])+`</dt><dd class="value">`+acct.CardDAV.URL+"</dd>")
 				has(t, body, "<dt>"+inHTML(msg["dav.username"])+`</dt><dd class="value">`+acct.CalDAV.Username+"</dd>")
 				if c.Profile() {
-					has(t, body, `<a class="button" id="dav-profile" href="`+profiles.DownloadPath+`?email=jane%40example.net&amp;include=mail%2Ccalendar%2Ccontacts&amp;lang=`+lang+`">`+inHTML(msg["dav.profile"])+`</a>`)
+					// One download button, with the choice beside it.
+					has(t, body, `<form class="download" method="get" action="`+profiles.DownloadPath+`">`)
+					has(t, body, `<input type="hidden" name="email" value="jane@example.net">`)
+					has(t, body, `<input type="hidden" name="lang" value="`+lang+`">`)
+					has(t, body, `<label class="check"><input type="checkbox" name="include" value="mail,calendar,contacts" checked> `+inHTML(msg["dav.profile.choice"])+`</label>`)
+					assert.Equal(t, 1, strings.Count(body, `id="profile"`), "one download button")
 				} else {
 					hasNot(t, body, "include=")
 				}
@@ -60,18 +66,29 @@ func TestDAVSection_OnTheClientsThatCanAddThem(t *testing.T) {
 	}
 }
 
-// davProfileRE finds the profile link of the DAV section.
-var davProfileRE = regexp.MustCompile(`id="dav-profile" href="([^"]+)"`)
+// davFormRE finds the fields of the profile download form, in order.
+var davFormRE = regexp.MustCompile(`<form class="download" method="get" action="([^"]+)">|<input type="(?:hidden|checkbox)" name="([^"]+)" value="([^"]+)"`)
 
-// The Apple link downloads a profile with the mail, CalDAV and CardDAV
+// The Apple download, calendars and contacts ticked (as they are by
+// default), downloads a profile with the mail, CalDAV and CardDAV
 // payloads, logged in with the Account's DAV login.
 func TestDAVSection_AppleProfileIncludesCalendarsAndContacts(t *testing.T) {
 	cfg := testkit.Config(t, "apple-dav.yaml")
 	e := newTestEngineFor(t, cfg)
 	body := get(t, e, "/setup/apple-ios?"+q("email", "jane@example.net", "lang", "fr")).Body.String()
-	m := davProfileRE.FindStringSubmatch(body)
-	require.NotNil(t, m)
-	rec := get(t, e, html.UnescapeString(m[1]))
+	// The URL a browser asks for when the form is sent.
+	var action string
+	form := url.Values{}
+	for _, m := range davFormRE.FindAllStringSubmatch(body, -1) {
+		if m[1] != "" {
+			action = m[1]
+			continue
+		}
+		form.Add(m[2], html.UnescapeString(m[3]))
+	}
+	require.Equal(t, profiles.DownloadPath, action)
+	assert.Equal(t, "mail,calendar,contacts", form.Get("include"))
+	rec := get(t, e, action+"?"+form.Encode())
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var profile struct {
 		PayloadContent []struct {

@@ -3,6 +3,7 @@ package wizard
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -30,7 +31,9 @@ type helpdeskView struct {
 	// image is shown from the relative URL (the page's own origin).
 	ThunderbirdQRURL, ThunderbirdQRImage string
 	Clients                              []helpdeskClient
-	Commands                             []string
+	// MailtoURL sends the user the links and settings (no password).
+	MailtoURL template.URL
+	Commands  []string
 	// DNSDomain is the domain the live DNS check is offered for; empty
 	// when the server has no checker.
 	DNSDomain string
@@ -39,8 +42,26 @@ type helpdeskView struct {
 type helpdeskClient struct {
 	NameKey string
 	PageURL string
-	QRURL   string
+	// ShortURL is /s/CLIENT/ADDRESS, short enough to read out on the phone.
+	ShortURL string
+	QRURL    string
 }
+
+// customerLang is the language of the links the helpdesk sends: the one
+// chosen on the form, none for "the customer's device" (each page then
+// speaks the device's), or the helpdesk page's own.
+func customerLang(choice, pageLang string) string {
+	switch {
+	case choice == deviceLang:
+		return ""
+	case isLangCode(choice):
+		return choice
+	}
+	return pageLang
+}
+
+// deviceLang is the form's choice of no language in the links.
+const deviceLang = "device"
 
 // crossOrigin rejects form posts from other sites: a browser re-sends HTTP
 // Basic credentials cross-site, so the token alone does not stop CSRF. It
@@ -79,6 +100,7 @@ func (w *Wizard) helpdeskForm(c *gin.Context) {
 	lang := negotiateLang(c.Request)
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
+	page.CustomerLang = lang
 	w.pages.render(c, http.StatusOK, "helpdesk", page, noStore)
 }
 
@@ -92,6 +114,11 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	page := w.newPage(c.Request, lang, "helpdesk.title")
 	page.HomeURL = links{lang: lang}.Home()
 	page.Email, page.Name = email, name
+	custLang := customerLang(c.PostForm("customer_lang"), lang)
+	page.CustomerLang = custLang
+	if custLang == "" {
+		page.CustomerLang = deviceLang
+	}
 	if !validName(name) {
 		page.NameReason = true
 		w.pages.render(c, http.StatusBadRequest, "helpdesk", page, noStore)
@@ -106,22 +133,27 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 	httpkit.TellAddress(c, addr)
 	acct, err := w.deps.Resolver.Account(c.Request.Context(), addr, name)
 	if err != nil {
-		page.Reason = w.cats.translate(lang, "qr.error.domain", addr.UnicodeDomain)
+		page.Reason = w.cats.translate(lang, "reason.unserved", addr.UnicodeDomain)
 		w.pages.render(c, httpkit.Status(err), "helpdesk", page, noStore)
 		return
 	}
-	l := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: lang, email: addr.String(), name: name}
+	l := links{base: httpkit.BaseURL(w.deps.PublicURL, c.Request), lang: custLang, email: addr.String(), name: name}
 	view := &helpdeskView{
 		Address:   addr.String(),
 		ChooseURL: l.Choose(),
 		SheetURL:  l.Sheet(),
-		// Without a language: the profile speaks the user's device's.
-		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
+		// In the customer's language, or without one: the device's.
+		ProfileURL: l.Profile(),
 		Commands:   generateCommands(addr.String(), name, w.configFlags(addr.Domain, acct.Provider)),
 	}
 	for _, cl := range clients {
-		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
+		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), ShortURL: l.ShortIn(cl.ID), QRURL: l.QR(cl.ID)})
 	}
+	mailLang := custLang
+	if mailLang == "" {
+		mailLang = lang
+	}
+	view.MailtoURL = w.instructionsMailto(newAccountView(acct, false), view, mailLang)
 	// The import code, absolute to be sent; for an account the app cannot
 	// import, the page says so instead of offering a link that answers 422.
 	if tb := w.newTBImportView(acct, l, acct.Provider.Passwords.Device()); tb != nil {

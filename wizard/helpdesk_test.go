@@ -1,9 +1,11 @@
 package wizard
 
 import (
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,7 +106,7 @@ func TestHelpdesk_LinksForAUser(t *testing.T) {
 			qs := "email=jane%40example.com&amp;lang=" + lang + "&amp;name=Jane&#43;Doe"
 			has(t, body, `href="`+base+`/setup?`+qs+`"`)
 			has(t, body, `href="`+base+`/sheet?`+qs+`"`)
-			has(t, body, `href="`+base+profiles.DownloadPath+`?email=jane%40example.com&amp;name=Jane&#43;Doe"`)
+			has(t, body, `href="`+base+profiles.DownloadPath+`?`+qs+`"`, "the profile in the customer's language")
 			for _, c := range clients {
 				has(t, body, `href="`+base+`/setup/`+c.ID+`?`+qs+`"`)
 				has(t, body, `href="`+base+`/qr.png?client=`+c.ID+`&amp;`+qs+`"`)
@@ -155,6 +157,63 @@ func TestHelpdesk_CrossSitePostRefused(t *testing.T) {
 				assert.NotContains(t, rec.Body.String(), "jane")
 			}
 		})
+	}
+}
+
+// TestHelpdesk_CustomerLanguageShortLinksAndMail: the links go in the
+// language chosen for the customer (or none: the device's), the table
+// has the short links to read out, and "send these instructions" is a
+// mailto: with the links and settings in that language, no password.
+func TestHelpdesk_CustomerLanguageShortLinksAndMail(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken), withPublicURL("https://autoconfig.example.net"))
+	cats := testCatalogs(t)
+	auth := []string{"Authorization", "Bearer " + testToken, "Sec-Fetch-Site", "same-origin"}
+	const base = "https://autoconfig.example.net"
+
+	form := get(t, e, "/helpdesk?lang=fr", auth[:2]...).Body.String()
+	has(t, form, `<option value="fr" lang="fr" selected>`, "the page's language by default")
+
+	body := postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}, "lang": {"fr"}, "customer_lang": {"it"}}, auth...).Body.String()
+	has(t, body, `<option value="it" lang="it" selected>`)
+	has(t, body, `href="`+base+`/setup?email=jane%40example.com&amp;lang=it"`)
+	has(t, body, `href="`+base+profiles.DownloadPath+`?email=jane%40example.com&amp;lang=it"`)
+	has(t, body, `<a href="`+base+`/s/apple-ios/jane@example.com?lang=it"><code>autoconfig.example.net/s/apple-ios/jane@example.com?lang=it</code></a>`)
+	m := regexp.MustCompile(`id="send-instructions" href="([^"]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, m)
+	mailto, err := url.Parse(html.UnescapeString(m[1]))
+	require.NoError(t, err)
+	assert.Equal(t, "mailto", mailto.Scheme)
+	assert.Equal(t, "jane@example.com", mailto.Opaque)
+	mail := mailto.Query()
+	assert.Equal(t, strings.ReplaceAll(cats["it"]["helpdesk.mail.subject"], "{0}", "jane@example.com"), mail.Get("subject"))
+	for _, want := range []string{base + "/setup?email=jane%40example.com&lang=it", "imap.example.net, ", "993", "smtp.example.net", "587", cats["it"]["helpdesk.mail.password"]} {
+		assert.Contains(t, mail.Get("body"), want)
+	}
+	assert.NotContains(t, m[1], "+", "spaces are %20 in a mailto: (RFC 6068)")
+
+	body = postHelpdesk(t, e, url.Values{"email": {"jane@example.com"}, "lang": {"de"}, "customer_lang": {"device"}}, auth...).Body.String()
+	has(t, body, `<option value="device" selected>`)
+	has(t, body, `href="`+base+`/setup?email=jane%40example.com"`, "no language: the device's")
+	has(t, body, `href="`+base+profiles.DownloadPath+`?email=jane%40example.com"`)
+}
+
+// TestHelpdesk_UnservedDomainReadsAsOneSentence: "cannot be used: this
+// service has no settings for …" with one full stop, in every language.
+func TestHelpdesk_UnservedDomainReadsAsOneSentence(t *testing.T) {
+	e := newTestEngine(t, withHelpdesk(testToken))
+	for _, lang := range langCodes {
+		body := postHelpdesk(t, e, url.Values{"email": {"jane@gmail.com"}, "lang": {lang}}, "Authorization", "Bearer "+testToken).Body.String()
+		start := strings.Index(body, `<p class="error" id="email-error" role="alert">`)
+		require.NotEqual(t, -1, start, lang)
+		msg := body[start:]
+		msg = html.UnescapeString(msg[strings.Index(msg, ">")+1 : strings.Index(msg, "</p>")])
+		assert.Contains(t, msg, "gmail.com.", lang)
+		assert.NotContains(t, msg, "..", "%s: one full stop", lang)
+		if lang != "de" {
+			// German capitalises a full sentence after a colon; the others do not.
+			_, after, _ := strings.Cut(msg, ": ")
+			assert.Equal(t, strings.ToLower(after[:1]), after[:1], "%s: %s", lang, msg)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/profiles"
@@ -100,9 +101,19 @@ const shortPath = "/s/"
 // Target: the address in the path (PathEscape keeps the @), no language
 // (the phone's own decides), the name only when there is one.
 func (l links) Short(id string) string {
+	l.lang = ""
+	return l.ShortIn(id)
+}
+
+// ShortIn is the short link with the language, for the helpdesk to send
+// in the customer's language (none: the phone's own).
+func (l links) ShortIn(id string) string {
 	q := url.Values{}
 	if l.name != "" {
 		q.Set("name", l.name)
+	}
+	if l.lang != "" {
+		q.Set("lang", l.lang)
 	}
 	return l.url(shortPath+id+"/"+url.PathEscape(l.email), q)
 }
@@ -122,9 +133,49 @@ func (l links) Target(c Client, acct autoconfig.Account) string {
 // calendars and contacts where the provider has them. Without either it is
 // the mail profile (Profile).
 func (l links) FullProfile(acct autoconfig.Account) string {
-	inc := profiles.Include{Mail: true, Calendar: acct.CalDAV.Offered(), Contacts: acct.CardDAV.Offered()}
+	inc := fullInclude(acct)
 	if inc == profiles.IncludeMail {
 		return l.Profile()
 	}
 	return l.ProfileWith(inc.String())
+}
+
+// fullInclude is every service of acct an Apple profile can carry.
+func fullInclude(acct autoconfig.Account) profiles.Include {
+	return profiles.Include{Mail: true, Calendar: acct.CalDAV.Offered(), Contacts: acct.CardDAV.Offered()}
+}
+
+// displayLink is a link as people read and type it: without "https://"
+// (browsers add it), the host in Unicode by the display rule
+// (autoconfig.UnicodeDomain), the path without percent-encoding
+// (b%C3%BCcher.ch → bücher.ch), and no lone trailing "/". "http://" stays:
+// a browser would try https first and fail on a plain-HTTP test server.
+// A mailto: link is its address. A link it cannot read is returned as is.
+func displayLink(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	switch u.Scheme {
+	case "mailto":
+		return u.Opaque
+	case "http", "https":
+	default:
+		return link
+	}
+	host := autoconfig.UnicodeDomain(u.Hostname())
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	s := host + strings.TrimSuffix(u.Path, "/")
+	if u.Path != "/" && strings.HasSuffix(u.Path, "/") {
+		s += "/"
+	}
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	if u.Scheme == "http" {
+		s = "http://" + s
+	}
+	return s
 }

@@ -80,8 +80,9 @@ func (w *Wizard) client(c *gin.Context) {
 		return
 	}
 	page.Client = &cl
-	page.Steps = w.steps(cl, req.lang, page.Account.Address, page.Provider.Device)
-	page.Trouble = w.newTroubleView(acct, &cl, l, w.host(c))
+	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
+	page.Steps = w.steps(cl, req.lang, acct.Address, hostOf(base), page.Provider.Device)
+	page.Trouble = w.newTroubleView(acct, &cl, l, base)
 	page.DAV = w.newDAVView(acct, &cl, l, page.Provider.Device)
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
@@ -118,7 +119,7 @@ func (w *Wizard) sheet(c *gin.Context) {
 		return
 	}
 	page.Sheet = true
-	page.Trouble = w.newTroubleView(acct, nil, l, w.host(c))
+	page.Trouble = w.newTroubleView(acct, nil, l, httpkit.BaseURL(w.deps.PublicURL, c.Request))
 	page.DAV = w.newDAVView(acct, nil, l, page.Provider.Device)
 	// Paper can be scanned: the sheet carries the import code whatever
 	// the device that prints it.
@@ -151,28 +152,52 @@ func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, a
 	page.ChooseURL = l.Choose()
 	page.SheetURL = l.Sheet()
 	page.Provider = newProviderView(acct.Provider, l.lang)
-	page.Support = page.Provider.Support
+	if !page.Provider.Support.Empty {
+		page.Support = page.Provider.Support
+	}
+}
+
+// stepView is one numbered step of a client page.
+type stepView struct {
+	Text string
+	// Download: the step downloads the Apple profile, and its button
+	// (with the calendars and contacts choice) is here.
+	Download bool
+	// Note explains what the step's screen shows, "" when nothing needs it.
+	Note string
 }
 
 // steps are the client's numbered steps in lang, after the password step
-// that the template adds for device passwords; {1} names the password.
-func (w *Wizard) steps(cl Client, lang, address string, device bool) []string {
+// that the template adds for device passwords; {0} is the address to
+// type, {1} names the password. host is this service's, which an unsigned
+// profile names as its origin.
+func (w *Wizard) steps(cl Client, lang string, addr autoconfig.Address, host string, device bool) []stepView {
 	phrase := w.passwordPhrase(lang, device)
+	address, asciiNote := addr.String(), ""
+	if cl.asciiAddress && addr.ASCII() != addr.String() {
+		address = addr.ASCII()
+		asciiNote = w.cats.translate(lang, "steps.address.ascii", w.cats.translate(lang, cl.NameKey()), addr.String())
+	}
 	keys := cl.StepKeys()
-	out := make([]string, len(keys))
+	out := make([]stepView, len(keys))
 	for i, k := range keys {
-		out[i] = w.cats.translate(lang, k, address, phrase)
+		out[i] = stepView{Text: w.cats.translate(lang, k, address, phrase), Download: i+1 == cl.downloadStep}
+		if asciiNote != "" && strings.Contains(w.cats.translate(lang, k), "{0}") {
+			out[i].Note = asciiNote
+		}
+		if i+1 == cl.installStep && !w.profilesSigned {
+			out[i].Note = w.cats.translate(lang, "steps.apple.unverified", host)
+		}
 	}
 	return out
 }
 
-// host is this service's host as links name it, for "downloaded from".
-func (w *Wizard) host(c *gin.Context) string {
-	base := httpkit.BaseURL(w.deps.PublicURL, c.Request)
-	if u, err := url.Parse(base); err == nil && u.Host != "" {
+// hostOf is the host of this service's base URL, for "downloaded from".
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil {
 		return u.Host
 	}
-	return c.Request.Host
+	return base
 }
 
 // resolve validates the address and name and resolves the account. On
@@ -206,16 +231,28 @@ func (w *Wizard) invalidAddress(c *gin.Context, req request, err error) {
 	w.pages.render(c, httpkit.Status(err), "start", page, noStore)
 }
 
+// unserved says the domain has no settings here, with the site's contact
+// (the footer) and, for a near-miss of a domain it knows, the address the
+// user may have meant.
 func (w *Wizard) unserved(c *gin.Context, req request, addr autoconfig.Address, err error) {
-	w.message(c, req.lang, httpkit.Status(err), "notfound.domain.title", "notfound.domain.text", addr.UnicodeDomain, links{lang: req.lang, email: req.email}.Home())
+	page := w.messagePage(c, req.lang, "notfound.domain.title", "notfound.domain.text", addr.UnicodeDomain, links{lang: req.lang, email: req.email, name: req.name}.Home())
+	if near := w.deps.Resolver.Config().NearDomain(addr.Domain); near != "" {
+		page.Suggest = addr.Local + "@" + near
+		page.SuggestURL = links{lang: req.lang, email: page.Suggest, name: req.name}.Choose()
+	}
+	w.pages.render(c, httpkit.Status(err), "message", page, noStore)
 }
 
 // message renders a title and one sentence, with a link back.
 func (w *Wizard) message(c *gin.Context, lang string, status int, titleKey, textKey, arg, back string) {
+	w.pages.render(c, status, "message", w.messagePage(c, lang, titleKey, textKey, arg, back), noStore)
+}
+
+func (w *Wizard) messagePage(c *gin.Context, lang, titleKey, textKey, arg, back string) *pageData {
 	page := w.newPage(c.Request, lang, titleKey)
 	page.Message = w.cats.translate(lang, textKey, arg)
 	page.BackURL = back
-	w.pages.render(c, status, "message", page, noStore)
+	return page
 }
 
 // addressReason translates an AddressError's reason; its English text is

@@ -130,7 +130,7 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				msg := cats[lang]
 				has(t, body, "<h1>"+inHTML(msg[c.NameKey()])+"</h1>")
 				for _, k := range c.StepKeys() {
-					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k]))+"</li>")
+					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", email, "{1}", msg["password.phrase.account"]).Replace(msg[k])))
 				}
 				assertSettingsTable(t, body, msg)
 				has(t, body, `<details class="pop3">`, "folded on a client page")
@@ -141,8 +141,14 @@ func TestClientPages_EveryClientEveryLanguage(t *testing.T) {
 				} else {
 					hasNot(t, body, profiles.DownloadPath)
 				}
-				if c.Automatic() {
+				// What to do when the app finds nothing, said once.
+				if c.FallbackNote() {
 					has(t, body, inHTML(msg["steps.fallback"]))
+				} else {
+					hasNot(t, body, inHTML(msg["steps.fallback"]))
+				}
+				if c.ID == "thunderbird" || c.ID == "emclient" {
+					assert.False(t, c.FallbackNote(), "its last step says it")
 				}
 				switch {
 				case c.importCode:

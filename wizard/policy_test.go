@@ -46,10 +46,10 @@ func TestClientPages_DevicePasswordStepComesFirst(t *testing.T) {
 				assertPage(t, body, lang)
 				steps := body[strings.Index(body, "<ol>"):]
 				has(t, steps, `<ol>
-<li id="step-password">`+inHTML(msg["steps.password.create"])+` <a id="create-password" href="https://manager.example.net/passwords">`+
+<li id="step-password">`+inHTML(msg["steps.password.create"])+` <a id="create-password" href="https://manager.example.net/passwords" data-url="manager.example.net/passwords">`+
 					inHTML(strings.ReplaceAll(msg["steps.password.create.link"], "{0}", "Example Mail"))+`</a></li>`, "the password step first, linked")
 				for _, k := range c.StepKeys() {
-					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", "jane@example.com", "{1}", msg["password.phrase.device"]).Replace(msg[k]))+"</li>")
+					has(t, body, "<li>"+inHTML(strings.NewReplacer("{0}", "jane@example.com", "{1}", msg["password.phrase.device"]).Replace(msg[k])))
 				}
 				has(t, body, inHTML(msg["password.device.once"]))
 				has(t, body, inHTML(msg["settings.password.device"]))
@@ -168,7 +168,7 @@ func TestAddress_SurroundingSpacesTrimmed(t *testing.T) {
 func TestChoosePage_WebmailAndProviderApps(t *testing.T) {
 	body := get(t, newTestEngineOn(t, deviceConfig), "/setup?email=jane@example.com&lang=en").Body.String()
 	has(t, body, `<a class="client" href="https://webmail.example.net/" rel="noopener noreferrer"><span class="name">Webmail in your browser</span>`)
-	has(t, body, `<span class="name">Example Mail app</span><span class="stores"><a href="https://play.google.com/store/apps/details?id=net.example.mail" rel="noopener noreferrer">Google Play (Android)</a></span>`)
+	has(t, body, `<span class="name">Example Mail app</span><span class="stores"><a href="https://play.google.com/store/apps/details?id=net.example.mail" rel="noopener noreferrer" data-url="play.google.com/store/apps/details?id=net.example.mail">Google Play (Android)</a></span>`)
 	plain := get(t, newTestEngine(t), "/setup?email=jane@example.com&lang=en").Body.String()
 	hasNot(t, plain, "Webmail in your browser", "no webmail_url, no entry")
 	hasNot(t, plain, `class="apps"`)
@@ -233,10 +233,10 @@ func TestTroubleshooting_OutlookCloudOffersDirectApps(t *testing.T) {
 		list := body[strings.Index(body, inHTML(cats["it"]["ts.cloud.instead"])):]
 		list = list[:strings.Index(list, "</ul>")]
 		for _, id := range alternatives {
-			has(t, list, `<li><a href="/setup/`+id+`?email=jane%40example.com&amp;lang=it">`, client)
+			has(t, list, `<li><a href="/setup/`+id+`?email=jane%40example.com&amp;lang=it" data-url="http://example.com/s/`+id+`/jane@example.com">`, client)
 		}
 		has(t, list, "<li>Example Mail app: ", "the provider's own app")
-		has(t, list, `<li><a href="https://webmail.example.net/">`, "the webmail")
+		has(t, list, `<li><a href="https://webmail.example.net/" data-url="webmail.example.net">`, "the webmail")
 	}
 }
 

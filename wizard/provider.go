@@ -72,6 +72,8 @@ type siteView struct {
 	LogoURL string
 	// ThemeURL is the stylesheet of the accent colour, "" for the default.
 	ThemeURL string
+	// Address is the service's address as people type it, printed on paper.
+	Address string
 }
 
 // Paths of the configured logo and theme: not files of templates/static,
@@ -81,8 +83,11 @@ const (
 	themePath = "/static/site-theme.css"
 )
 
-func (w *Wizard) siteView(site autoconfig.Site, lang string) siteView {
+func (w *Wizard) siteView(site autoconfig.Site, lang, base string) siteView {
 	v := siteView{Name: site.Name, LogoURL: "/static/icon.svg"}
+	if base != "" {
+		v.Address = displayLink(base + "/")
+	}
 	if v.Name == "" {
 		v.Name = w.cats.translate(lang, "site.name")
 	}

@@ -37,7 +37,7 @@ func newRenderer(cats catalogs, logger *slog.Logger) (*renderer, error) {
 	}
 	for _, name := range pageNames {
 		// "t" is declared for parsing; each clone binds its language.
-		parsed, err := template.New("layout").Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
+		parsed, err := template.New("layout").Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }, "link": displayLink}).
 			ParseFS(templates.FS, "layout.html", "partials.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)

@@ -18,6 +18,10 @@ type accountView struct {
 	POP3              *serverView
 	Username          string // of the incoming server
 	UsernameIsAddress bool
+	// UsernameUnicode is the address as shown when the username is its
+	// ASCII form (jane@xn--bcher-kva.ch for jane@bücher.ch): the page
+	// says they are one address. "" otherwise.
+	UsernameUnicode string
 	// OutgoingUsername is the SMTP servers' username when the provider's
 	// differs from the incoming one (a template such as %EMAILLOCALPART%);
 	// empty when it is the same, as it is for nearly every provider.
@@ -53,6 +57,9 @@ func newAccountView(a autoconfig.Account, appleProfile bool) accountView {
 	}
 	v.Username = in.Username
 	v.UsernameIsAddress = v.Username == a.LoginAddress()
+	if v.Username == a.Address.ASCII() && v.Username != v.Address {
+		v.UsernameUnicode = v.Address
+	}
 	for _, s := range outgoing {
 		if s.Username != v.Username {
 			v.OutgoingUsername = s.Username

@@ -19,7 +19,7 @@ type tbImportView struct {
 	// typed on the phone it opens these steps there, where Thunderbird for
 	// Android finds the settings from the address alone (autoconfig), so
 	// nobody who cannot scan is left with values to type. LinkParts are
-	// its text without "https://", cut at each "/" where the line may break.
+	// its text as typed (linkParts), where the line may break.
 	Link      string
 	LinkParts []string
 }
@@ -51,7 +51,16 @@ func (w *Wizard) newTBImportView(acct autoconfig.Account, l links, device bool) 
 	return v
 }
 
-// linkParts is a link's text without "https://", cut at each "/".
+// linkParts is a link's text as people type it (displayLink), cut at each
+// "/" after the host, where a line may break: never inside "http://" or a
+// word.
 func linkParts(link string) []string {
-	return strings.Split(strings.TrimPrefix(link, "https://"), "/")
+	text := displayLink(link)
+	scheme, rest, ok := strings.Cut(text, "://")
+	if !ok {
+		return strings.Split(text, "/")
+	}
+	parts := strings.Split(rest, "/")
+	parts[0] = scheme + "://" + parts[0]
+	return parts
 }

@@ -55,14 +55,14 @@ func (w *Wizard) serverFields(lang, set, role string, s autoconfig.Server) []fie
 }
 
 // newTroubleView builds the section for cl, or for every client (the
-// sheet) when cl is nil.
-func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, host string) *troubleView {
+// sheet) when cl is nil; base is this service's absolute base URL.
+func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, base string) *troubleView {
 	set, whereKey := "default", "ts.where.sheet"
 	if cl != nil {
 		set, whereKey = cl.labels, "ts.where."+cl.ID
 	}
 	v := &troubleView{
-		Host:       host,
+		Host:       hostOf(base),
 		Username:   acct.PreferredIncoming().Username,
 		Where:      w.cats.translate(l.lang, whereKey),
 		Cloud:      cl == nil || cl.cloud,
@@ -70,7 +70,7 @@ func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, ho
 	}
 	w.fillServers(v, acct, cl, l.lang, set)
 	if v.Cloud {
-		v.Alternatives = directAlternatives(cl, l)
+		v.Alternatives = directAlternatives(cl, l, base)
 	}
 	return v
 }
@@ -96,8 +96,9 @@ func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *Client
 }
 
 // directAlternatives are the apps that connect to the provider themselves,
-// on the same kind of device as cl (a computer for the sheet).
-func directAlternatives(cl *Client, l links) []clientChoice {
+// on the same kind of device as cl (a computer for the sheet), with the
+// short link that paper prints.
+func directAlternatives(cl *Client, l links, base string) []clientChoice {
 	direct := []string{"outlook-classic", "thunderbird", "emclient"}
 	if cl != nil && cl.Mobile {
 		direct = []string{"apple-ios", "android", "thunderbird"}
@@ -105,7 +106,8 @@ func directAlternatives(cl *Client, l links) []clientChoice {
 	out := make([]clientChoice, 0, len(direct))
 	for _, id := range direct {
 		alt, _ := clientByID(id)
-		out = append(out, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id)})
+		short := links{base: base, email: l.email, name: l.name}.Short(id)
+		out = append(out, clientChoice{NameKey: alt.NameKey(), URL: l.Client(id), PrintURL: displayLink(short)})
 	}
 	return out
 }

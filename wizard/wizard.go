@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
 )
@@ -104,12 +106,13 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 // (the server rate-limits that group). The templates, catalogs and assets
 // are embedded and parsed by the tests, so a failure here is a build
 // defect, not a run-time condition.
-func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) {
+func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) *Wizard {
 	w, err := New(deps, opts)
 	if err != nil {
 		panic(fmt.Sprintf("wizard: embedded templates are broken: %v", err))
 	}
 	w.Register(pages, generating)
+	return w
 }
 
 // Register adds the wizard's routes: see the package-level Register.
@@ -117,13 +120,16 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g := pages.Group("", securityHeaders)
 	// Each page costs a render (about half a millisecond of CPU with an
 	// address): limited per client, and rendered within the render budget
-	// (renderer.render). The static files are cached and free.
+	// (renderer.render). The static files are cached and free. HEAD answers
+	// as GET: net/http sends the headers, not the body.
 	limited := g.Group("", w.limitPages(w.limit))
-	limited.GET("/", w.start)
-	limited.GET("/setup", w.choose)
-	limited.GET("/setup/:client", w.client)
-	limited.GET(shortPath+":client/*address", w.short)
-	limited.GET("/sheet", w.sheet)
+	for path, page := range map[string]gin.HandlerFunc{
+		"/": w.start, "/setup": w.choose, "/setup/:client": w.client,
+		shortPath + ":client/*address": w.short, "/sheet": w.sheet,
+	} {
+		limited.GET(path, page)
+		limited.HEAD(path, page)
+	}
 	g.GET("/static/:file", w.static)
 	g.HEAD("/static/:file", w.static)
 	// An image needs none of the page headers (the server's nosniff is
@@ -150,14 +156,33 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
+	setSecurityHeaders(c.Writer.Header())
+	c.Next()
+}
+
+func setSecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	// The URLs hold the user's address: never send them to another site.
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	c.Next()
+}
+
+// NotFoundPage answers a request for an unknown path from a browser (one
+// that accepts text/html: a person typing or following a link) with a 404
+// page in the site's look and a link to the start, and reports whether it
+// did. Clients of the formats ask for documents, not pages: they keep
+// their own plain 404.
+func (w *Wizard) NotFoundPage(c *gin.Context) bool {
+	r := c.Request
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return false
+	}
+	setSecurityHeaders(c.Writer.Header())
+	lang := negotiateLang(r)
+	w.message(c, lang, http.StatusNotFound, "notfound.page.title", "notfound.page.text", "", links{lang: lang}.Home())
+	return true
 }
 
 // pageData is what every page template receives; each page uses a part.
@@ -168,7 +193,7 @@ type pageData struct {
 	HomeURL string
 	Site    siteView
 	// Support is the contact in the footer: the page's provider's, or the
-	// catch-all provider's on pages without an address.
+	// site's (siteSupport) on pages without one.
 	Support supportView
 
 	Email      string // the address as typed, to fill the form again
@@ -186,8 +211,8 @@ type pageData struct {
 	QRTitleKey string
 	QRTextKey  string
 	// QRLink is the short link the QR code encodes, shown beside it for
-	// people who cannot scan; QRLinkParts are its text without "https://"
-	// cut at each "/", where the line may break.
+	// people who cannot scan; QRLinkParts are its text as typed
+	// (linkParts), cut where the line may break.
 	QRLink      string
 	QRLinkParts []string
 	// TBImport is the Thunderbird for Android import code and its steps,
@@ -198,7 +223,7 @@ type pageData struct {
 	// numbered steps after the password step (Provider.Device); Trouble
 	// the troubleshooting section; Sheet marks the printable sheet.
 	Provider *providerView
-	Steps    []string
+	Steps    []stepView
 	Trouble  *troubleView
 	Sheet    bool
 	// DAV is the "Calendars and contacts" section, nil where there is none.
@@ -213,9 +238,16 @@ type pageData struct {
 
 	Message string
 	BackURL string
+	// Suggest is the address the user may have meant, on the
+	// unserved-domain page, and SuggestURL its client list; "" for none.
+	Suggest    string
+	SuggestURL string
 
 	Helpdesk *helpdeskView
-	DNSCheck *dnsCheckView
+	// CustomerLang is the helpdesk form's choice of language for the
+	// links: a language code, or deviceLang.
+	CustomerLang string
+	DNSCheck     *dnsCheckView
 }
 
 // langLink is one entry of the language switcher.
@@ -233,6 +265,17 @@ type clientChoice struct {
 	// they are.
 	External bool
 	NoteKey  string
+	// PrintURL is the short link printed on paper, "" where none is.
+	PrintURL string
+}
+
+// baseURL is where the service is reached: the public URL, else the
+// request's; "" for a page drawn ahead of any request (the refusal pages).
+func (w *Wizard) baseURL(r *http.Request) string {
+	if r == nil && w.deps.PublicURL == nil {
+		return ""
+	}
+	return httpkit.BaseURL(w.deps.PublicURL, r)
 }
 
 // newPage fills what the layout needs: language, switcher and title.
@@ -243,16 +286,22 @@ func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...an
 		Lang:    lang,
 		Title:   w.cats.translate(lang, titleKey, titleArgs...),
 		HomeURL: "/?lang=" + lang,
-		Site:    w.siteView(cfg.Site, lang),
-		Support: supportView{Empty: true},
+		Site:    w.siteView(cfg.Site, lang, w.baseURL(r)),
+		Support: siteSupport(cfg),
 	}
 	if r != nil {
 		page.Langs = w.langLinks(r, lang)
 	}
-	if cfg.CatchAll != nil {
-		page.Support = newSupportView(cfg.CatchAll.Support)
-	}
 	return page
+}
+
+// siteSupport is the contact of pages without a provider's: the site's
+// own, or else the catch-all provider's.
+func siteSupport(cfg *autoconfig.Config) supportView {
+	if cfg.Site.Support.Empty() && cfg.CatchAll != nil {
+		return newSupportView(cfg.CatchAll.Support)
+	}
+	return newSupportView(cfg.Site.Support)
 }
 
 // langLinks point to the same page in each language. The answer to a form

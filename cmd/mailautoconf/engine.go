@@ -142,9 +142,6 @@ func newEngine(s site) *gin.Engine {
 	if s.mx != nil {
 		e.Use(s.mxClient())
 	}
-	e.NoRoute(func(c *gin.Context) {
-		httpkit.WriteText(c, http.StatusNotFound, "not found")
-	})
 	e.NoMethod(func(c *gin.Context) {
 		httpkit.WriteText(c, http.StatusMethodNotAllowed, "method not allowed")
 	})
@@ -166,9 +163,16 @@ func newEngine(s site) *gin.Engine {
 	generating := e.Group("", s.rateLimit())
 	appleProfiles := profiles.New(deps, s.signer)
 	appleProfiles.Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
+	wiz := wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
 		ConfigPath: s.configPath, Limit: s.pageLimit(),
 		DevicePasswords: &devicepass.Options{Profiles: appleProfiles, HTTPClient: s.devicePassClient}})
+	// A person who types a wrong path gets a page with a way back; the
+	// formats' clients get the plain answer.
+	e.NoRoute(func(c *gin.Context) {
+		if !wiz.NotFoundPage(c) {
+			httpkit.WriteText(c, http.StatusNotFound, "not found")
+		}
+	})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {
@@ -257,9 +261,10 @@ func newRefusals(logger *slog.Logger, m *metrics.Metrics) *accesslog.Refusals {
 }
 
 // newHandler is the engine behind the path rewrites that must happen before
-// gin routes: Autodiscover paths are case-insensitive.
+// gin routes (Autodiscover paths are case-insensitive), its text answers
+// compressed for clients that accept it.
 func newHandler(s site) http.Handler {
-	return autodiscover.CanonicalPaths(newEngine(s))
+	return compressText(autodiscover.CanonicalPaths(newEngine(s)))
 }
 
 // rateLimit is the per-client limit of the generating group, or nothing
