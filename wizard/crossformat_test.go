@@ -1,10 +1,13 @@
 package wizard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -105,6 +108,7 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkThunderbird(t, acct, d)
 				checkAutodiscover(t, acct, d)
 				checkAppleProfile(t, acct)
+				checkAppleDeclarations(t, acct)
 				checkPACC(t, acct, d)
 				checkDNSRecords(t, acct, d)
 				checkWizardViews(t, acct)
@@ -193,6 +197,64 @@ func checkAppleProfile(t *testing.T, acct autoconfig.Account) {
 	assert.Equal(t, []any{out.Host, out.Port, out.Security != autoconfig.SecurityNone, out.Username},
 		[]any{m.OutgoingMailServerHostName, m.OutgoingMailServerPortNumber, m.OutgoingMailServerUseSSL, m.OutgoingMailServerUsername}, "Apple outgoing")
 	assert.Equal(t, acct.DisplayName, m.EmailAccountName)
+}
+
+// checkAppleDeclarations reads the declarations as a device does: each
+// login from the credential data its asset points at (which must match the
+// asset's digest), the servers from the configurations. One SMTP server,
+// the Apple one, as in the profile.
+func checkAppleDeclarations(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	decls, err := profiles.Declarations(acct, profiles.Options{Include: profiles.Include{Mail: true, Calendar: true, Contacts: true}}, "https://svc.example")
+	require.NoError(t, err)
+	type file struct {
+		Type       string
+		Identifier string
+		Payload    json.RawMessage
+	}
+	logins := map[string]string{} // credential asset identifier → login
+	configs := map[string]json.RawMessage{}
+	for _, d := range decls {
+		var f file
+		require.NoError(t, json.Unmarshal(profiles.EncodeDeclaration(d), &f))
+		if f.Type != profiles.DeclarationCredential {
+			configs[f.Type] = f.Payload
+			continue
+		}
+		var asset profiles.CredentialAsset
+		require.NoError(t, json.Unmarshal(f.Payload, &asset))
+		u, err := url.Parse(asset.Reference.DataURL)
+		require.NoError(t, err)
+		assert.Equal(t, profiles.CredentialPath, u.Path)
+		login, ok := profiles.CredentialLogin(acct, u.Query().Get("server"))
+		require.True(t, ok)
+		data := profiles.CredentialData(login)
+		sum := sha256.Sum256(data)
+		assert.Equal(t, asset.Reference.SHA256, hex.EncodeToString(sum[:]), "the asset's digest is the served data's")
+		var cred struct{ UserName string }
+		require.NoError(t, json.Unmarshal(data, &cred))
+		logins[f.Identifier] = cred.UserName
+	}
+	var mail profiles.MailAccount
+	require.NoError(t, json.Unmarshal(configs[profiles.DeclarationMail], &mail))
+	in, out := acct.PreferredIncoming(), acct.Apple
+	assert.Equal(t, map[autoconfig.Protocol]string{autoconfig.IMAP: "IMAP", autoconfig.POP3: "POP"}[in.Protocol], mail.IncomingServer.ServerType)
+	// The declaration has no TLS key: Mail chooses it by the port.
+	assert.Equal(t, []any{in.Host, in.Port, in.Username},
+		[]any{mail.IncomingServer.HostName, mail.IncomingServer.Port, logins[mail.IncomingServer.AuthenticationCredentialsAssetReference]}, "declaration incoming")
+	assert.Equal(t, []any{out.Host, out.Port, out.Username},
+		[]any{mail.OutgoingServer.HostName, mail.OutgoingServer.Port, logins[mail.OutgoingServer.AuthenticationCredentialsAssetReference]}, "declaration outgoing")
+	for typ, ep := range map[string]autoconfig.DAVEndpoint{profiles.DeclarationCalDAV: acct.CalDAV, profiles.DeclarationCardDAV: acct.CardDAV} {
+		raw, ok := configs[typ]
+		require.Equal(t, ep.Offered(), ok, "%s present exactly when offered", typ)
+		if !ok {
+			continue
+		}
+		var dav profiles.DAVAccount
+		require.NoError(t, json.Unmarshal(raw, &dav))
+		assert.Equal(t, []any{ep.Host, ep.Port, ep.Path, ep.Username},
+			[]any{dav.HostName, dav.Port, dav.Path, logins[dav.AuthenticationCredentialsAssetReference]}, typ)
+	}
 }
 
 // checkPACC: PACC implies implicit TLS on the default ports and has no

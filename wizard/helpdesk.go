@@ -25,6 +25,9 @@ type helpdeskView struct {
 	ChooseURL  string
 	SheetURL   string
 	ProfileURL string
+	// DeclarationsURL is the download of the Apple declarations, for an
+	// MDM administrator: relative, as it is for the helpdesk itself.
+	DeclarationsURL string
 	// ThunderbirdQRURL is the Thunderbird for Android import code, ""
 	// when the app cannot import the account (tbimport refuses it); the
 	// image is shown from the relative URL (the page's own origin).
@@ -116,8 +119,9 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		ChooseURL: l.Choose(),
 		SheetURL:  l.Sheet(),
 		// Without a language: the profile speaks the user's device's.
-		ProfileURL: links{base: l.base, email: l.email, name: l.name}.Profile(),
-		Commands:   generateCommands(addr.String(), name),
+		ProfileURL:      links{base: l.base, email: l.email, name: l.name}.Profile(),
+		DeclarationsURL: declarationsLink(addr.String(), name),
+		Commands:        generateCommands(addr.String(), name),
 	}
 	for _, cl := range clients {
 		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
@@ -164,6 +168,7 @@ func generateCommands(email, name string) []string {
 		"mailautoconf generate thunderbird" + flags,
 		"mailautoconf generate autodiscover" + flags,
 		"mailautoconf generate mobileconfig" + mobileconfigFlags,
+		"mailautoconf generate declarations" + mobileconfigFlags + " -o declarations.zip",
 	}
 }
 
