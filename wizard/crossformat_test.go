@@ -110,7 +110,8 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkAppleProfile(t, acct)
 				checkAppleDeclarations(t, acct)
 				checkPACC(t, acct, d)
-				checkDNSRecords(t, acct, d)
+				checkDNSRecords(t, acct, dnsrecords.ForDomain(d, "svc.example"))
+				checkDomainConnect(t, acct, d)
 				checkWizardViews(t, acct)
 			})
 		}
@@ -290,10 +291,10 @@ func checkPACC(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
 
 // checkDNSRecords: among the SRV records, the preferred servers have the
 // best (lowest) priority of their direction (RFC 6186 §3.4).
-func checkDNSRecords(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+func checkDNSRecords(t *testing.T, acct autoconfig.Account, records []dnsrecords.Record) {
 	t.Helper()
 	best := map[bool]dnsrecords.Record{} // outgoing → best SRV
-	for _, r := range dnsrecords.ForDomain(d, "svc.example") {
+	for _, r := range records {
 		if r.Type != "SRV" || r.Target == "." || strings.HasPrefix(r.Name, "_autodiscover.") {
 			continue
 		}
@@ -309,6 +310,29 @@ func checkDNSRecords(t *testing.T, acct autoconfig.Account, d autoconfig.Domain)
 		r, ok := best[out]
 		require.True(t, ok, "an SRV record announces %v", want)
 		assert.Equal(t, []any{want.Host + ".", want.Port}, []any{r.Target, r.Port}, "best SRV record is the preferred server")
+	}
+}
+
+// checkDomainConnect applies the provider's Domain Connect template to the
+// domain as a DNS host does: its SRV records say what the printed ones
+// say, and its PACC TXT pins the document served.
+func checkDomainConnect(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	tmpl, err := dnsrecords.DomainConnect(d.Provider, "svc.example")
+	require.NoError(t, err)
+	records, err := dnsrecords.Apply(tmpl, d.Name, dnsrecords.Variables(d))
+	require.NoError(t, err)
+	checkDNSRecords(t, acct, records)
+	var digests []string
+	for _, r := range records {
+		if strings.HasPrefix(r.Name, pacc.Label+".") {
+			digests = append(digests, r.Text)
+		}
+	}
+	if doc, err := pacc.Render(d); err == nil {
+		assert.Equal(t, []string{pacc.DigestRecord(doc)}, digests, "the template's PACC TXT pins the served document")
+	} else {
+		assert.Empty(t, digests, "no PACC document, no digest")
 	}
 }
 
