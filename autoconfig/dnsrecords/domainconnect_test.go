@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
@@ -201,4 +202,40 @@ func jsonValue(t *testing.T, v any) any {
 	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	require.NoError(t, err)
 	return out
+}
+
+// During a rollover window the zone carries the current digest and the
+// previous one; the template carries the current one only, with prefix
+// matching, so applying it again replaces the previous one.
+func TestDNSRecords_PreviousPACCDigestDuringTheWindow(t *testing.T) {
+	p := defaultProvider(t)
+	d := autoconfig.NewDomain(p, "example.ch")
+	doc, err := pacc.Render(d)
+	require.NoError(t, err)
+	old := pacc.Generation{Document: "{}\n", Digest: pacc.Digest([]byte("{}\n")),
+		Until: time.Date(2026, 12, 13, 0, 0, 0, 0, time.UTC)}
+	var txt []dnsrecords.Record
+	for _, r := range dnsrecords.ForDomain(d, testServiceHost, old) {
+		if strings.HasPrefix(r.Name, pacc.Label+".") {
+			txt = append(txt, r)
+		}
+	}
+	require.Len(t, txt, 2)
+	assert.Equal(t, pacc.DigestRecord(doc), txt[0].Text)
+	assert.Equal(t, "v=UAAC1; a=sha256; d="+old.Digest, txt[1].Text)
+	assert.Contains(t, txt[1].Purpose, "valid until 2026-12-13 00:00 UTC")
+	rrs := parseZone(t, dnsrecords.ZoneFile("example.ch", dnsrecords.ForDomain(d, testServiceHost, old)))
+	assert.Len(t, rrs, len(dnsrecords.ForDomain(d, testServiceHost))+1)
+
+	tmpl, err := dnsrecords.DomainConnect(p, testServiceHost)
+	require.NoError(t, err)
+	applied, err := dnsrecords.Apply(tmpl, "example.ch", dnsrecords.Variables(d), dnsrecords.GroupPACC)
+	require.NoError(t, err)
+	var digests []string
+	for _, r := range applied {
+		if r.Type == "TXT" {
+			digests = append(digests, r.Text)
+		}
+	}
+	assert.Equal(t, []string{pacc.DigestRecord(doc)}, digests)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
@@ -13,10 +14,11 @@ import (
 )
 
 func runDNS(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json|domainconnect]\n       mailautoconf dns --provider ID --format domainconnect [--config FILE]", stderr)
+	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json|domainconnect] [--pacc-state FILE]\n       mailautoconf dns --provider ID --format domainconnect [--config FILE]", stderr)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default provider)")
 	providerID := fs.String("provider", "", "provider id, for a domain the configuration does not list (accept.mx); with --format domainconnect, no DOMAIN is needed")
 	format := fs.String("format", "zone", "output format: zone (BIND zone-file fragment), json, or domainconnect (the provider's Domain Connect template)")
+	statePath := fs.String("pacc-state", "", "the service's --pacc-state file: prints the previous PACC digests still valid too")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -48,7 +50,11 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 		return writeTemplate(stdout, stderr, p, cfg.ServiceHost, domain)
 	}
 	d := autoconfig.NewDomain(p, domain)
-	records := dnsrecords.ForDomain(d, cfg.ServiceHost)
+	previous, err := previousPACC(*statePath, p.ID)
+	if err != nil {
+		return err
+	}
+	records := dnsrecords.ForDomain(d, cfg.ServiceHost, previous...)
 	if _, err := pacc.Render(d); err != nil {
 		fmt.Fprintf(stderr, "note: no %s TXT record (PACC digest): %s\n", pacc.Label, err)
 	}
@@ -57,6 +63,19 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = stdout.Write(dnsrecords.ZoneFile(domain, records))
 	return err
+}
+
+// previousPACC are the provider's previous PACC documents still valid, as
+// the service's state file at path records them ("": none).
+func previousPACC(path, providerID string) ([]pacc.Generation, error) {
+	if path == "" {
+		return nil, nil
+	}
+	h, err := pacc.LoadHistory(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	return h.Previous(providerID, time.Now()), nil
 }
 
 // writeTemplate prints p's Domain Connect template and, for a domain, the

@@ -2,14 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
@@ -58,4 +62,32 @@ func TestDNSCommand_DomainConnectNeedsADomainOrProvider(t *testing.T) {
 	code, _, errOut = runCLI("dns", "--provider", "nope.example", "--format", "domainconnect")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, `no provider "nope.example"`)
+}
+
+// With the service's state file, dns prints the previous PACC digest
+// still valid after the current one.
+func TestDNSCommand_PrintsThePreviousPACCDigestDuringTheWindow(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "pacc-state.json")
+	h, err := pacc.LoadHistory(state, 24*time.Hour)
+	require.NoError(t, err)
+	before := testkit.ParseConfig(t, strings.Replace(string(autoconfig.DefaultYAML()), "display_name: Infomaniak Mail", "display_name: Infomaniak", 1))
+	require.NotEqual(t, before.Providers[0].DisplayName, autoconfig.Default().Providers[0].DisplayName, "the test changes the document")
+	h.Observe(before, time.Now().Add(-time.Hour))
+	h.Observe(autoconfig.Default(), time.Now().Add(-time.Minute))
+	require.NoError(t, h.Save())
+
+	code, out, errOut := runCLI("dns", "example.ch", "--pacc-state", state)
+	require.Equal(t, 0, code, errOut)
+	current, err := pacc.Render(autoconfig.NewDomain(autoconfig.Default().Providers[0], "example.ch"))
+	require.NoError(t, err)
+	previous := h.Previous("infomaniak.com", time.Now())
+	require.Len(t, previous, 1)
+	iCur := strings.Index(out, pacc.DigestRecord(current))
+	iPrev := strings.Index(out, pacc.DigestRecord([]byte(previous[0].Document)))
+	assert.True(t, iCur > 0 && iPrev > iCur, "both digests, the current first:\n%s", out)
+
+	code, _, errOut = runCLI("dns", "example.ch", "--pacc-state", filepath.Join(dir, "missing.json"))
+	assert.Equal(t, 0, code, "no state file yet: no previous digest")
+	assert.Empty(t, errOut)
 }
