@@ -46,8 +46,10 @@ type Resolver struct {
 	// that serve domains: a flood of random names fills it, not cache.
 	negative *lruCache[mxEntry]
 	group    singleflight.Group
-	budget   *budgetState
-	summary  *summary
+	// txt caches TXT answers (LookupTXT), apart from the MX caches.
+	txt     *lruCache[txtEntry]
+	budget  *budgetState
+	summary *summary
 
 	// Timeout bounds one lookup; NegativeTTL caches "no MX" when the answer
 	// carries no SOA; FailureTTL caches failures briefly so that a dead
@@ -84,6 +86,7 @@ func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
 		cache:       newLRUCache[mxEntry](cacheSize),
 		negative:    newLRUCache[mxEntry](cacheSize),
+		txt:         newLRUCache[txtEntry](cacheSize),
 		budget:      newBudgetState(DefaultBudget),
 		summary:     &summary{logger: logger, server: server, interval: DefaultLogInterval},
 		Timeout:     DefaultTimeout,
@@ -214,14 +217,7 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	fail := func(err error) mxEntry {
 		return mxEntry{err: fmt.Errorf("%w for %s: %w", ErrLookup, domain, err), expires: now.Add(r.FailureTTL)}
 	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(domain), dns.TypeMX)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && resp.Truncated {
-		tcp := &dns.Client{Net: "tcp"}
-		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
+	resp, err := r.exchange(ctx, domain, dns.TypeMX)
 	if err != nil {
 		return fail(err)
 	}
@@ -249,6 +245,20 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	}
 	slices.SortStableFunc(mxs, func(a, b autoconfig.MXHost) int { return a.Priority - b.Priority })
 	return mxEntry{hosts: mxs, expires: now.Add(r.clamp(time.Duration(ttl) * time.Second))}
+}
+
+// exchange asks the server one question, over TCP when the UDP answer is
+// truncated.
+func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(dns.DefaultMsgSize, false)
+	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
+	if err == nil && resp.Truncated {
+		tcp := &dns.Client{Net: "tcp"}
+		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
+	}
+	return resp, err
 }
 
 // negativeTTL is the SOA minimum of a negative answer (RFC 2308 §5), or the
