@@ -16,6 +16,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
@@ -34,6 +35,7 @@ type server struct {
 	reloader *reload.Reloader
 	refusals *accesslog.Refusals
 	mx       *mxlookup.Resolver // nil without a resolver
+	pacc     *pacc.History      // nil without --pacc-state
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager // nil without --acme-cache
 	base     *url.URL         // --public-url, nil when not given
@@ -150,6 +152,10 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	history, err := o.pacc.history(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	setRenderBudget(o.renderSlots, o.renderQueue, o.renderWait)
 	store := autoconfig.NewStore(cfg)
 	formats := &httpkit.Formats{}
@@ -172,7 +178,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, base: v.base,
 		lifetime: context.Background(), listeners: lns, tls: t.config != nil,
-		refusals: newRefusals(logger, m), mx: mx}
+		refusals: newRefusals(logger, m), mx: mx, pacc: history}
 	s.reloader = &reload.Reloader{
 		Load: reloadConfig(o.configPath, mx != nil), Store: store, Metrics: m, Logger: logger,
 		Certs: t.certFile, OnSwap: s.onSwap,
@@ -189,6 +195,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		publicOperations: o.publicOperations, signer: signer, mx: mx,
 		helpdeskToken: o.helpdeskToken, certPolicy: policy,
 		httpsPort: t.httpsPort, acmeChallenge: t.challenge, readiness: t.readiness,
+		paccHistory: history,
 	}
 	if mx != nil {
 		// The helpdesk checks domains through the same resolver.
@@ -239,9 +246,11 @@ func (l listeners) close() {
 	}
 }
 
-// onSwap follows a reloaded configuration: certificates for the names of
-// newly listed domains are ordered ahead of time.
+// onSwap follows a reloaded configuration: the PACC history records its
+// documents, and certificates for the names of newly listed domains are
+// ordered ahead of time.
 func (s *server) onSwap(cfg *autoconfig.Config) {
+	observePACC(s.pacc, cfg, s.logger)
 	if s.acme != nil {
 		s.manageListed(s.lifetime, cfg)
 	}

@@ -79,6 +79,9 @@ type site struct {
 	// dnsCheck offers the helpdesk a live DNS check of a user's domain;
 	// nil: not offered.
 	dnsCheck wizard.DNSCheckFunc
+	// paccHistory keeps previous PACC documents valid after a change
+	// (--pacc-state); nil: only the current one is served.
+	paccHistory *pacc.History
 }
 
 // acmeChallengePrefix is where ACME HTTP-01 challenges are fetched (RFC 8555 §8.3).
