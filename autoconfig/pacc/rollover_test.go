@@ -1,8 +1,12 @@
 package pacc_test
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,4 +111,53 @@ func TestRollover_BrokenStateFileIsAnError(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
 	_, err := pacc.LoadHistory(path, time.Hour)
 	assert.ErrorContains(t, err, "PACC state file")
+}
+
+// During the window the service answers a domain that still pins the
+// previous digest with the previous document; others get the current one.
+// Outside a window no lookup is made.
+func TestRollover_HandlerServesThePinnedDocument(t *testing.T) {
+	oldCfg, newCfg := rolloverConfig(t, "imap1.r.example"), rolloverConfig(t, "imap2.r.example")
+	oldDoc, newDoc := document(t, oldCfg), document(t, newCfg)
+	h, err := pacc.LoadHistory(filepath.Join(t.TempDir(), "s.json"), time.Hour)
+	require.NoError(t, err)
+	h.Observe(oldCfg, time.Now())
+	h.Observe(newCfg, time.Now())
+	var lookups atomic.Int32
+	published := map[string][]string{
+		"_ua-auto-config.r.example": {pacc.DigestRecord(oldDoc)},
+	}
+	lookup := func(_ context.Context, name string) ([]string, error) {
+		lookups.Add(1)
+		if txt, ok := published[name]; ok {
+			return txt, nil
+		}
+		return nil, errors.New("SERVFAIL")
+	}
+	get := func(e http.Handler, host string) string {
+		w := testkit.Do(e, http.MethodGet, pacc.Path, host, nil)
+		require.Equal(t, http.StatusOK, w.Code)
+		return w.Body.String()
+	}
+	cfg := testkit.ParseConfig(t, `
+providers:
+  - id: r.example
+    display_name: R
+    domains: [r.example, s.example]
+    incoming: [{protocol: imap, host: imap2.r.example, port: 993, security: tls}]
+    outgoing: [{protocol: smtp, host: smtp.r.example, port: 465, security: tls}]
+`)
+	e := testkit.Engine(t, pacc.New(testkit.Deps(cfg)).WithRollover(h, lookup))
+	assert.Equal(t, string(oldDoc), get(e, "ua-auto-config.r.example"), "pins the previous digest")
+	assert.Equal(t, string(newDoc), get(e, "ua-auto-config.s.example"), "lookup failed: the current document")
+	published["_ua-auto-config.r.example"] = append(published["_ua-auto-config.r.example"], pacc.DigestRecord(newDoc))
+	assert.Equal(t, string(newDoc), get(e, "ua-auto-config.r.example"), "pins both: the current document")
+
+	noWindow, err := pacc.LoadHistory(filepath.Join(t.TempDir(), "s.json"), 0)
+	require.NoError(t, err)
+	noWindow.Observe(newCfg, time.Now())
+	lookups.Store(0)
+	e = testkit.Engine(t, pacc.New(testkit.Deps(cfg)).WithRollover(noWindow, lookup))
+	assert.Equal(t, string(newDoc), get(e, "ua-auto-config.r.example"))
+	assert.Zero(t, lookups.Load(), "no window, no lookup")
 }

@@ -149,7 +149,7 @@ func newEngine(s site) *gin.Engine {
 	}
 	thunderbird.New(deps).Register(e)
 	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
-	pacc.New(deps).Register(e)
+	pacc.New(deps).WithRollover(s.paccHistory, paccLookup(s.mx)).Register(e)
 	dav.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 )
 
@@ -51,4 +52,14 @@ func observePACC(h *pacc.History, cfg *autoconfig.Config, logger *slog.Logger) {
 	if err := h.Save(); err != nil {
 		logger.Error("the PACC state file could not be written", "error", err)
 	}
+}
+
+// paccLookup is how the PACC handler reads the digests a domain publishes:
+// through the accept.mx resolver, its cache and its budget; nil without a
+// resolver (previous documents are then not served).
+func paccLookup(mx *mxlookup.Resolver) pacc.TXTLookup {
+	if mx == nil {
+		return nil
+	}
+	return mx.LookupTXT
 }
