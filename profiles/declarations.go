@@ -140,9 +140,13 @@ type credentialData struct {
 	UserName string `json:"UserName"`
 }
 
-// Identity kinds of declarations: new names in identity.go's derivation,
-// so profile identities are unchanged.
-const kindDeclaration = "declaration."
+// Identity kinds of declarations: new names in identity.go's derivation
+// ("declaration." and the declaration's kind), so profile identities are
+// unchanged.
+const (
+	kindDeclaration  = "declaration."
+	kindUserIdentity = "useridentity"
+)
 
 // Mail's authentication method for a password login (account.mail.yaml).
 const declarationAuthPassword = "Password"
@@ -175,10 +179,10 @@ func Declarations(acct autoconfig.Account, opts Options, base string) ([]Declara
 	}
 	var out []Declaration
 	if opts.Include.Mail {
-		out = append(out, newDeclaration(DeclarationUserIdentity, "useridentity", id,
+		out = append(out, newDeclaration(DeclarationUserIdentity, kindUserIdentity, id,
 			UserIdentity{FullName: acct.DisplayName, EmailAddress: acct.Address.String()}))
 	}
-	out = append(out, creds.used()...)
+	out = append(out, creds.assets...)
 	return append(out, configs...), nil
 }
 
@@ -195,7 +199,7 @@ func mailDeclaration(acct autoconfig.Account, id identity, creds *credentials) (
 	out := acct.Apple
 	return newDeclaration(DeclarationMail, "mail", id, MailAccount{
 		VisibleName:                acct.Address.String(),
-		UserIdentityAssetReference: id.UUID(kindDeclaration + "useridentity"),
+		UserIdentityAssetReference: id.UUID(kindDeclaration + kindUserIdentity),
 		IncomingServer: IncomingServer{
 			ServerType: serverType, HostName: in.Host, Port: in.Port,
 			AuthenticationMethod:                    declarationAuthPassword,
@@ -265,8 +269,6 @@ func (c *credentials) reference(role, login string) string {
 	c.assets = append(c.assets, asset)
 	return asset.Identifier
 }
-
-func (c *credentials) used() []Declaration { return c.assets }
 
 // CredentialData is the com.apple.credential.usernameandpassword document
 // of a login, with no password: the device asks the user for it.
