@@ -69,7 +69,12 @@ var lookupProfile = idna.New(
 // It is stricter than RFC 5322 where strictness helps users: no display
 // names, comments or spaces (a space is nearly always a typing mistake), and
 // no IP-literal domains (no provider serves mail for those).
+//
+// Whitespace around the address is dropped first, the one rule for every
+// route: phone keyboards add a space after an address, copying adds more,
+// and some clients send the field as typed.
 func ParseAddress(s string) (Address, error) {
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return Address{}, addressErr("it is empty")
 	}

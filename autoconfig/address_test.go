@@ -26,6 +26,7 @@ func TestParseAddress_Accepts(t *testing.T) {
 		{"atext specials", "o'brien!#$%&*=?^_`{|}~-@example.com", "o'brien!#$%&*=?^_`{|}~-", "example.com", "example.com"},
 		{"64-octet local part", strings.Repeat("a", 64) + "@example.ch", strings.Repeat("a", 64), "example.ch", "example.ch"},
 		{"subdomain", "x@mail.sub.example.co.uk", "x", "mail.sub.example.co.uk", "mail.sub.example.co.uk"},
+		{"surrounding whitespace is dropped", " \tjane@example.ch \u00a0\n", "jane", "example.ch", "example.ch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +50,7 @@ func TestParseAddress_Rejects(t *testing.T) {
 		{"no at", "jane.example.ch", "it has no @"},
 		{"two at", "jane@doe@example.ch", "it has more than one @"},
 		{"space", "jane doe@example.ch", "it contains a space"},
-		{"leading space", " jane@example.ch", "it contains a space"},
+		{"only spaces", " \t ", "it is empty"},
 		{"tab", "jane\t@example.ch", "it contains a space"},
 		{"NUL", "jane\x00@example.ch", "it contains a control or invisible formatting character"},
 		{"CR LF injection", "jane@example.ch\r\nX-Evil: 1", "it contains a space"},

@@ -2,12 +2,14 @@ package autoconfig
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -160,35 +162,68 @@ func (es ConfigErrors) Error() string {
 }
 
 // Parse validates a configuration file's contents. name is used in messages.
+// Every problem is reported at once, in line order: unknown keys, values of
+// the wrong type and invalid values, each with its line and field path.
 func Parse(name string, data []byte) (*Config, error) {
-	var raw rawConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, ConfigErrors{{File: name, Msg: "the file is empty: it needs at least one provider"}}
-		}
-		return nil, yamlErrors(name, err)
-	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil {
-		recordLines(&root, &raw)
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErrors(name, err, nil)
 	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
+		return nil, ConfigErrors{{File: name, Msg: "the file is empty: it needs at least one provider"}}
+	}
+	fields := fieldWalker{file: name, lines: make(map[int]string)}
+	fields.walk(&root, reflect.TypeFor[rawConfig](), "")
+	var raw rawConfig
+	// Unknown keys are found by the walk (with their path); the decoder
+	// reports values of the wrong type and goes on with the rest.
+	typeErrs := yamlErrors(name, root.Decode(&raw), fields.lines)
+	recordLines(&root, &raw)
 	v := validator{file: name}
 	cfg := v.config(&raw)
-	if len(v.errs) > 0 {
-		return nil, v.errs
+	problems := slices.Concat(fields.unknown, typeErrs, withoutLines(v.errs, typeErrs))
+	if len(problems) > 0 {
+		slices.SortStableFunc(problems, func(a, b ConfigError) int { return cmp.Compare(a.Line, b.Line) })
+		return nil, problems
 	}
 	cfg.Warnings = v.warnings
 	cfg.loaded = loads.Add(1)
 	return cfg, nil
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+// withoutLines drops the problems on the lines of others: a value of the
+// wrong type is read as its zero value, whose validation would only repeat
+// the type error in other words.
+func withoutLines(problems, others ConfigErrors) ConfigErrors {
+	var out ConfigErrors
+	for _, p := range problems {
+		if !slices.ContainsFunc(others, func(o ConfigError) bool { return o.Line == p.Line && p.Line > 0 }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
-// yamlErrors turns the YAML library's messages into file:line messages.
-func yamlErrors(name string, err error) error {
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// parserProblems are the messages of yaml.v3's parser (not its scanner).
+// yaml.v3 reports their 0-based line as it is (its parser.fail adds 1 for
+// scanner errors only), so they would point a line early.
+var parserProblems = []string{
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+}
+
+// yamlErrors turns the YAML library's messages into file:line messages,
+// naming the field of the line from fieldAt when known (nil: none).
+func yamlErrors(name string, err error, fieldAt map[int]string) ConfigErrors {
+	if err == nil {
+		return nil
+	}
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -202,10 +237,11 @@ func yamlErrors(name string, err error) error {
 		if g := yamlLine.FindStringSubmatch(m); g != nil {
 			fmt.Sscan(g[1], &e.Line)
 			e.Msg = g[2]
+			if slices.Contains(parserProblems, e.Msg) {
+				e.Line++
+			}
 		}
-		if g := unknownField.FindStringSubmatch(e.Msg); g != nil {
-			e.Msg = fmt.Sprintf("unknown field %q", g[1])
-		}
+		e.Field = fieldAt[e.Line]
 		e.Msg = strings.ReplaceAll(e.Msg, "!!str", "text")
 		out = append(out, e)
 	}

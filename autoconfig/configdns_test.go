@@ -84,7 +84,7 @@ providers:
     display_name: Example
     accept:
       domains: [x]
-` + servers, `c.yaml:6: unknown field "domains"`},
+` + servers, `c.yaml:6: providers[0].accept.domains: unknown field`},
 		{"bad service host", `
 service_host: "-bad-.example"
 providers:

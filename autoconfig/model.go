@@ -155,6 +155,14 @@ type Settings struct {
 	// Apple is the one SMTP server an Apple profile holds (it has no
 	// fallback list): apple.smtp_port's server, or the preferred one.
 	Apple Server
+	// AppleOutgoing is Outgoing as a page about an Apple profile shows it:
+	// Apple first, as the profile installs it, then the others in their
+	// order, which a user sets by hand when Apple's is blocked.
+	AppleOutgoing []Server
+	// POP3Alternative is the POP3 server offered beside IMAP (folded, as
+	// discouraged), the first POP3 server; the zero Server when there is
+	// none or when the preferred incoming server is POP3 itself.
+	POP3Alternative Server
 	// Autodiscover is the Protocol list of an Outlook Autodiscover answer:
 	// one server per type, because Outlook has no fallback list. The
 	// preferred incoming server; POP3 after IMAP only when the provider
@@ -176,6 +184,9 @@ func (s Settings) IncomingAlternatives() []Server { return s.Incoming[1:] }
 
 // OutgoingFallbacks are the SMTP servers after the preferred one.
 func (s Settings) OutgoingFallbacks() []Server { return s.Outgoing[1:] }
+
+// HasPOP3Alternative reports whether POP3 is offered beside IMAP.
+func (s Settings) HasPOP3Alternative() bool { return s.POP3Alternative.Protocol == POP3 }
 
 // First returns the first server of protocol proto among the incoming
 // servers, in the order of preference.
@@ -217,7 +228,11 @@ func Decide(p *Provider) Settings {
 			break
 		}
 	}
+	s.AppleOutgoing = append([]Server{s.Apple}, without(s.Outgoing, s.Apple)...)
 	preferred := s.Incoming[0]
+	if pop, ok := s.First(POP3); ok && preferred.Protocol == IMAP {
+		s.POP3Alternative = pop
+	}
 	s.Autodiscover = []Server{preferred}
 	if preferred.Protocol == IMAP && p.AutodiscoverPOP3 {
 		if pop, ok := s.First(POP3); ok {
@@ -242,6 +257,17 @@ func davEndpoint(raw string) DAVEndpoint {
 	}
 	ep.Username = PlaceholderAddress
 	return ep
+}
+
+// without is servers without srv.
+func without(servers []Server, srv Server) []Server {
+	out := make([]Server, 0, len(servers))
+	for _, x := range servers {
+		if x != srv {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // preferenceOrder sorts servers by rank, keeping the configured order
@@ -271,14 +297,27 @@ type Domain struct {
 }
 
 // NewDomain resolves p's decisions for an ASCII domain.
+//
+// Every login of the document is written in one form. When logins carry
+// the domain in Unicode and it differs from the ASCII one, %EMAILADDRESS%
+// is written out as %EMAILLOCALPART%@<Unicode domain>: Thunderbird fills
+// %EMAILADDRESS% with the address the user typed, which it accepts only in
+// ASCII (it refuses a Unicode domain, "Hostname is empty or contains
+// forbidden characters", seen in Thunderbird 140–153), so the placeholder
+// would log in to one server as jane@xn--bcher-kva.example and to another
+// as jane@bücher.example.
 func NewDomain(p *Provider, domain string) Domain {
 	d := Domain{Name: domain, UnicodeName: UnicodeDomain(domain), Provider: p}
 	loginDomain := p.loginDomain(domain)
+	r := strings.NewReplacer(PlaceholderDomain, loginDomain)
+	if loginDomain != domain {
+		r = strings.NewReplacer(PlaceholderAddress, PlaceholderLocalPart+"@"+loginDomain, PlaceholderDomain, loginDomain)
+	}
 	expand := func(t string) string {
-		if !strings.Contains(t, PlaceholderDomain) {
+		if !strings.Contains(t, "%") {
 			return t
 		}
-		return strings.ReplaceAll(t, PlaceholderDomain, loginDomain)
+		return r.Replace(t)
 	}
 	d.Settings = p.decisions().withUsernames(expand)
 	return d
@@ -368,8 +407,11 @@ func (s Settings) withUsernames(expand func(string) string) Settings {
 		}
 		return out
 	}
-	apple := s.Apple
+	apple, pop := s.Apple, s.POP3Alternative
 	apple.Username = expand(apple.Username)
+	if s.HasPOP3Alternative() {
+		pop.Username = expand(pop.Username)
+	}
 	caldav, carddav := s.CalDAV, s.CardDAV
 	if caldav.Offered() {
 		caldav.Username = expand(caldav.Username)
@@ -378,12 +420,14 @@ func (s Settings) withUsernames(expand func(string) string) Settings {
 		carddav.Username = expand(carddav.Username)
 	}
 	return Settings{
-		Incoming:     conv(s.Incoming),
-		Outgoing:     conv(s.Outgoing),
-		Apple:        apple,
-		Autodiscover: conv(s.Autodiscover),
-		CalDAV:       caldav,
-		CardDAV:      carddav,
+		Incoming:        conv(s.Incoming),
+		Outgoing:        conv(s.Outgoing),
+		Apple:           apple,
+		AppleOutgoing:   conv(s.AppleOutgoing),
+		POP3Alternative: pop,
+		Autodiscover:    conv(s.Autodiscover),
+		CalDAV:          caldav,
+		CardDAV:         carddav,
 	}
 }
 

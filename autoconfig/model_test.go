@@ -33,14 +33,20 @@ func TestDecide(t *testing.T) {
 		outgoing     []string
 		apple        string
 		autodiscover []string
+		// appleOutgoing is the SMTP list of a page about an Apple profile;
+		// pop3 the POP3 alternative beside IMAP ("" for none).
+		appleOutgoing []string
+		pop3          string
 	}{
 		{
-			name:         "reference provider: IMAP, discouraged POP3, 587 then 465",
-			config:       "default",
-			incoming:     []string{"imap mail.infomaniak.com:993 tls", "pop3 mail.infomaniak.com:995 tls"},
-			outgoing:     []string{"smtp mail.infomaniak.com:587 starttls", "smtp mail.infomaniak.com:465 tls"},
-			apple:        "smtp mail.infomaniak.com:587 starttls",
-			autodiscover: []string{"imap mail.infomaniak.com:993 tls", "smtp mail.infomaniak.com:587 starttls"},
+			name:          "reference provider: IMAP, discouraged POP3, 587 then 465",
+			config:        "default",
+			incoming:      []string{"imap mail.infomaniak.com:993 tls", "pop3 mail.infomaniak.com:995 tls"},
+			outgoing:      []string{"smtp mail.infomaniak.com:587 starttls", "smtp mail.infomaniak.com:465 tls"},
+			apple:         "smtp mail.infomaniak.com:587 starttls",
+			autodiscover:  []string{"imap mail.infomaniak.com:993 tls", "smtp mail.infomaniak.com:587 starttls"},
+			appleOutgoing: []string{"smtp mail.infomaniak.com:587 starttls", "smtp mail.infomaniak.com:465 tls"},
+			pop3:          "pop3 mail.infomaniak.com:995 tls",
 		},
 		{
 			name: "POP3 listed first still comes after IMAP; Apple gets 465",
@@ -58,10 +64,12 @@ providers:
       - {protocol: smtp, host: smtp.p.example, port: 587, security: starttls}
       - {protocol: smtp, host: smtp.p.example, port: 465, security: tls}
 `,
-			incoming:     []string{"imap imap.p.example:993 tls", "pop3 pop.p.example:995 tls"},
-			outgoing:     []string{"smtp smtp.p.example:587 starttls", "smtp smtp.p.example:465 tls"},
-			apple:        "smtp smtp.p.example:465 tls",
-			autodiscover: []string{"imap imap.p.example:993 tls", "pop3 pop.p.example:995 tls", "smtp smtp.p.example:587 starttls"},
+			incoming:      []string{"imap imap.p.example:993 tls", "pop3 pop.p.example:995 tls"},
+			outgoing:      []string{"smtp smtp.p.example:587 starttls", "smtp smtp.p.example:465 tls"},
+			apple:         "smtp smtp.p.example:465 tls",
+			autodiscover:  []string{"imap imap.p.example:993 tls", "pop3 pop.p.example:995 tls", "smtp smtp.p.example:587 starttls"},
+			appleOutgoing: []string{"smtp smtp.p.example:465 tls", "smtp smtp.p.example:587 starttls"},
+			pop3:          "pop3 pop.p.example:995 tls",
 		},
 		{
 			name: "POP3-only provider: POP3 is the incoming server everywhere",
@@ -75,10 +83,12 @@ providers:
     outgoing:
       - {protocol: smtp, host: smtp.p.example, port: 587, security: starttls}
 `,
-			incoming:     []string{"pop3 pop.p.example:995 tls"},
-			outgoing:     []string{"smtp smtp.p.example:587 starttls"},
-			apple:        "smtp smtp.p.example:587 starttls",
-			autodiscover: []string{"pop3 pop.p.example:995 tls", "smtp smtp.p.example:587 starttls"},
+			incoming:      []string{"pop3 pop.p.example:995 tls"},
+			outgoing:      []string{"smtp smtp.p.example:587 starttls"},
+			apple:         "smtp smtp.p.example:587 starttls",
+			autodiscover:  []string{"pop3 pop.p.example:995 tls", "smtp smtp.p.example:587 starttls"},
+			appleOutgoing: []string{"smtp smtp.p.example:587 starttls"},
+			pop3:          "",
 		},
 		{
 			name: "a discouraged server is never preferred",
@@ -94,10 +104,12 @@ providers:
       - {protocol: smtp, host: old.p.example, port: 25, security: starttls, discouraged: true}
       - {protocol: smtp, host: smtp.p.example, port: 465, security: tls}
 `,
-			incoming:     []string{"imap imap.p.example:993 tls", "imap old.p.example:143 starttls"},
-			outgoing:     []string{"smtp smtp.p.example:465 tls", "smtp old.p.example:25 starttls"},
-			apple:        "smtp smtp.p.example:465 tls",
-			autodiscover: []string{"imap imap.p.example:993 tls", "smtp smtp.p.example:465 tls"},
+			incoming:      []string{"imap imap.p.example:993 tls", "imap old.p.example:143 starttls"},
+			outgoing:      []string{"smtp smtp.p.example:465 tls", "smtp old.p.example:25 starttls"},
+			apple:         "smtp smtp.p.example:465 tls",
+			autodiscover:  []string{"imap imap.p.example:993 tls", "smtp smtp.p.example:465 tls"},
+			appleOutgoing: []string{"smtp smtp.p.example:465 tls", "smtp old.p.example:25 starttls"},
+			pop3:          "",
 		},
 	}
 	for _, tt := range tests {
@@ -113,6 +125,12 @@ providers:
 			assert.Equal(t, tt.outgoing, hostPorts(s.Outgoing))
 			assert.Equal(t, tt.apple, hostPort(s.Apple))
 			assert.Equal(t, tt.autodiscover, hostPorts(s.Autodiscover))
+			assert.Equal(t, tt.appleOutgoing, hostPorts(s.AppleOutgoing), "Apple's server first, then the others")
+			var pop3 string
+			if s.HasPOP3Alternative() {
+				pop3 = hostPort(s.POP3Alternative)
+			}
+			assert.Equal(t, tt.pop3, pop3, "POP3 beside IMAP only")
 			assert.Equal(t, s.Incoming[0], s.PreferredIncoming())
 			assert.Equal(t, s.Outgoing[0], s.PreferredOutgoing())
 			// Domain and Account carry the same decisions.
@@ -148,8 +166,12 @@ func TestLogins(t *testing.T) {
 			"jane@xn--bcher-kva.example", "jane+xn--bcher-kva.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+xn--bcher-kva.example", "jane"},
 		{"punycode typed: the same login", "false", "false", "jane@xn--bcher-kva.example",
 			"jane@xn--bcher-kva.example", "jane+xn--bcher-kva.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+xn--bcher-kva.example", "jane"},
+		// Thunderbird fills %EMAILADDRESS% with the ASCII address: the
+		// per-domain document writes the Unicode login out.
 		{"Unicode logins when the provider chooses them", "true", "false", "jane@xn--bcher-kva.example",
-			"jane@bücher.example", "jane+bücher.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+bücher.example", "jane"},
+			"jane@bücher.example", "jane+bücher.example", "%EMAILLOCALPART%@bücher.example", "%EMAILLOCALPART%+bücher.example", "jane"},
+		{"Unicode logins on an ASCII domain: the address as typed", "true", "false", "jane@p.example",
+			"jane@p.example", "jane+p.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+p.example", "jane"},
 		{"case-sensitive local parts are kept as typed", "false", "true", "Jane.Doe@p.example",
 			"Jane.Doe@p.example", "Jane.Doe+p.example", "%EMAILADDRESS%", "%EMAILLOCALPART%+p.example", "Jane.Doe"},
 		{"case-insensitive local parts are one mailbox", "false", "false", "Jane.Doe@P.example",

@@ -178,12 +178,26 @@ func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) CardDA
 		PayloadHeader: header(acct, id, TypeCardDAV, kindCardDAV,
 			texts.Translate(lang, "profile.contacts.name"), texts.Translate(lang, "profile.contacts.description", addr)),
 		CardDAVAccountDescription: texts.Translate(lang, "profile.contacts.account", acct.Provider.ShortName),
-		CardDAVHostName:           ep.Host,
+		CardDAVHostName:           cardDAVHostName(ep),
 		CardDAVPort:               ep.Port,
 		CardDAVPrincipalURL:       ep.URL,
 		CardDAVUseSSL:             ep.TLS,
 		CardDAVUsername:           ep.Username,
 	}
+}
+
+// cardDAVHostName is the server's address as macOS reads it. Apple's
+// schema (device-management, mdm/profiles/com.apple.carddav.account.yaml)
+// gives CardDAVPrincipalURL no macOS support, so a Mac would connect to the
+// host without the path: the key it reads, CardDAVHostName ("the server's
+// address", a string), carries the whole URL when the path is more than
+// "/", the form the Contacts and Settings server fields take. iOS keeps
+// reading CardDAVPrincipalURL.
+func cardDAVHostName(ep autoconfig.DAVEndpoint) string {
+	if ep.Path == "/" {
+		return ep.Host
+	}
+	return ep.URL
 }
 
 // joinWords is "a", "a and b", "a, b and c".

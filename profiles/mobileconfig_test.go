@@ -85,7 +85,10 @@ func TestRender_ParseBackMatchesModel(t *testing.T) {
 				case CalDAVPayload:
 					assertDAV(t, acct.Provider.CalDAVURL, acct, p.CalDAVHostName, p.CalDAVPort, p.CalDAVUseSSL, p.CalDAVPrincipalURL, p.CalDAVUsername)
 				case CardDAVPayload:
-					assertDAV(t, acct.Provider.CardDAVURL, acct, p.CardDAVHostName, p.CardDAVPort, p.CardDAVUseSSL, p.CardDAVPrincipalURL, p.CardDAVUsername)
+					// macOS reads no principal URL: the host name key
+					// carries the URL (cardDAVHostName).
+					assert.Equal(t, acct.Provider.CardDAVURL, p.CardDAVHostName, "macOS reads the path from the host name")
+					assertDAV(t, acct.Provider.CardDAVURL, acct, "dav.example.net", p.CardDAVPort, p.CardDAVUseSSL, p.CardDAVPrincipalURL, p.CardDAVUsername)
 				default:
 					t.Fatalf("unexpected payload %T", p)
 				}

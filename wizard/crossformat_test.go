@@ -109,6 +109,7 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkAutodiscover(t, acct, d)
 				checkAppleProfile(t, acct)
 				checkAppleDeclarations(t, acct)
+				checkAppleContacts(t, acct)
 				checkPACC(t, acct, d)
 				checkDNSRecords(t, acct, dnsrecords.ForDomain(d, "svc.example"))
 				checkDomainConnect(t, acct, d)
@@ -119,7 +120,9 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 }
 
 // checkThunderbird reads the per-domain document as Thunderbird does,
-// substituting the placeholders with the address it was set up with.
+// substituting the placeholders with the address it was set up with: the
+// ASCII form, the only one Thunderbird accepts (it refuses a Unicode
+// domain), whatever form the provider's logins take.
 func checkThunderbird(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
 	t.Helper()
 	body := thunderbird.Render(d)
@@ -131,7 +134,7 @@ func checkThunderbird(t *testing.T, acct autoconfig.Account, d autoconfig.Domain
 			port, err := strconv.Atoi(el.SelectElement("port").Text())
 			require.NoError(t, err)
 			sec := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "STARTTLS": autoconfig.SecuritySTARTTLS, "plain": autoconfig.SecurityNone}[el.SelectElement("socketType").Text()]
-			login := strings.NewReplacer(autoconfig.PlaceholderAddress, acct.LoginAddress(),
+			login := strings.NewReplacer(autoconfig.PlaceholderAddress, acct.Address.ASCII(),
 				autoconfig.PlaceholderLocalPart, acct.Address.Local).Replace(el.SelectElement("username").Text())
 			assert.NotContains(t, login, "%", "every placeholder is one Thunderbird's readers fill in")
 			out = append(out, conn{el.SelectAttrValue("type", ""), el.SelectElement("hostname").Text(), port, sec, login})
@@ -258,6 +261,40 @@ func checkAppleDeclarations(t *testing.T, acct autoconfig.Account) {
 	}
 }
 
+// checkAppleContacts reads the CardDAV payload as each Apple system does:
+// iOS takes CardDAVPrincipalURL; macOS, which has no principal URL key in
+// Apple's schema, takes CardDAVHostName (a URL when it holds a scheme, else
+// a host reached on CardDAVPort with CardDAVUseSSL). Both reach the
+// provider's CardDAV URL, path included.
+func checkAppleContacts(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	if !acct.CardDAV.Offered() {
+		return
+	}
+	body, err := profiles.Render(acct, profiles.Options{Include: profiles.Include{Mail: true, Contacts: true}})
+	require.NoError(t, err)
+	var prof struct {
+		PayloadContent []map[string]any
+	}
+	_, err = plist.Unmarshal(body, &prof)
+	require.NoError(t, err)
+	require.Len(t, prof.PayloadContent, 2)
+	card := prof.PayloadContent[1]
+	assert.Equal(t, acct.CardDAV.URL, card["CardDAVPrincipalURL"], "iOS reads the principal URL")
+	host, _ := card["CardDAVHostName"].(string)
+	macOS := host
+	if !strings.Contains(host, "://") {
+		scheme := map[bool]string{true: "https", false: "http"}[card["CardDAVUseSSL"] == true]
+		macOS = scheme + "://" + host + ":" + strconv.FormatUint(card["CardDAVPort"].(uint64), 10) + "/"
+	}
+	want, err := autoconfig.ParseDAVURL(acct.CardDAV.URL)
+	require.NoError(t, err)
+	got, err := autoconfig.ParseDAVURL(macOS)
+	require.NoError(t, err, macOS)
+	assert.Equal(t, []any{want.Host, want.Port, want.TLS, want.Path}, []any{got.Host, got.Port, got.TLS, got.Path}, "macOS reaches the CardDAV URL from the host name")
+	assert.Equal(t, acct.CardDAV.Username, card["CardDAVUsername"])
+}
+
 // checkPACC: PACC implies implicit TLS on the default ports and has no
 // login field, so it lists the preferred server when it can say it.
 func checkPACC(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
@@ -354,6 +391,19 @@ func checkWizardViews(t *testing.T, acct autoconfig.Account) {
 		assert.Equal(t, []any{wantOut.Host, wantOut.Port, "security." + string(wantOut.Security), "settings.role.recommended"},
 			[]any{v.Outgoing[0].Host, v.Outgoing[0].Port, v.Outgoing[0].SecurityKey, v.Outgoing[0].RoleKey}, "wizard recommended SMTP (apple page: %v)", apple)
 		assert.Len(t, v.Outgoing, len(acct.Outgoing), "every SMTP server is shown, fallbacks after")
+		wantList := acct.Outgoing
+		if apple {
+			wantList = acct.AppleOutgoing
+		}
+		for i, s := range wantList {
+			assert.Equal(t, []any{s.Host, s.Port}, []any{v.Outgoing[i].Host, v.Outgoing[i].Port}, "wizard SMTP list in the model's order")
+		}
+		if acct.HasPOP3Alternative() {
+			require.NotNil(t, v.POP3, "POP3 beside IMAP")
+			assert.Equal(t, []any{acct.POP3Alternative.Host, acct.POP3Alternative.Port}, []any{v.POP3.Host, v.POP3.Port})
+		} else {
+			assert.Nil(t, v.POP3, "no POP3 alternative")
+		}
 		if wantOut.Username != in.Username {
 			assert.Equal(t, wantOut.Username, v.OutgoingUsername)
 		}

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 )
@@ -37,18 +36,15 @@ func (w *Wizard) newDAVView(acct autoconfig.Account, cl *Client, l links, device
 	}
 	// {1} names the password by the provider's policy, as in the steps.
 	v := &davView{How: w.cats.translate(l.lang, howKey, acct.Address.String(), w.passwordPhrase(l.lang, device))}
-	include := []string{"mail"}
 	var users []string
 	for _, ep := range []struct {
 		endpoint autoconfig.DAVEndpoint
 		label    string
-		service  string
-	}{{cal, "dav.caldav", "calendar"}, {card, "dav.carddav", "contacts"}} {
+	}{{cal, "dav.caldav"}, {card, "dav.carddav"}} {
 		if !ep.endpoint.Offered() {
 			continue
 		}
 		v.Fields = append(v.Fields, fieldView{Label: w.cats.translate(l.lang, ep.label), Value: ep.endpoint.URL})
-		include = append(include, ep.service)
 		if !slices.Contains(users, ep.endpoint.Username) {
 			users = append(users, ep.endpoint.Username)
 		}
@@ -63,7 +59,7 @@ func (w *Wizard) newDAVView(acct autoconfig.Account, cl *Client, l links, device
 			fieldView{Label: w.cats.translate(l.lang, "dav.username.carddav"), Value: card.Username})
 	}
 	if cl != nil && cl.Profile() {
-		v.ProfileURL = l.ProfileWith(strings.Join(include, ","))
+		v.ProfileURL = l.FullProfile(acct)
 	}
 	return v
 }

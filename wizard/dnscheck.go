@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -109,6 +110,10 @@ func (w *Wizard) helpdeskDNS(c *gin.Context) {
 		return
 	}
 	back := helpdeskPath + "?lang=" + lang
+	if strings.TrimSpace(c.PostForm("domain")) == "" {
+		w.message(c, lang, http.StatusBadRequest, "helpdesk.dns.invalid.title", "helpdesk.dns.missing", "", back)
+		return
+	}
 	domain, err := autoconfig.NormalizeDomain(c.PostForm("domain"))
 	if err != nil {
 		w.message(c, lang, http.StatusBadRequest, "helpdesk.dns.invalid.title", "helpdesk.dns.invalid", w.addressReason(lang, err), back)

@@ -292,7 +292,8 @@ func TestHelpdeskDNS_InvalidOrUnservedDomain(t *testing.T) {
 		status int
 		text   string
 	}{
-		{"", http.StatusBadRequest, strings.ReplaceAll(cats["de"]["helpdesk.dns.invalid"], "{0}", cats["de"]["reason.the domain after @ is empty"])},
+		{"", http.StatusBadRequest, cats["de"]["helpdesk.dns.missing"]},
+		{"  ", http.StatusBadRequest, cats["de"]["helpdesk.dns.missing"]},
 		{"localhost", http.StatusBadRequest, strings.ReplaceAll(cats["de"]["helpdesk.dns.invalid"], "{0}", cats["de"]["reason.the domain needs at least one dot, as in example.com"])},
 		{"<script>.example", http.StatusBadRequest, cats["de"]["reason.the domain is not a valid domain name"]},
 		{"192.0.2.1", http.StatusBadRequest, cats["de"]["reason.an IP address is not accepted as the domain"]},

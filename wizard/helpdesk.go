@@ -121,7 +121,7 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		// Without a language: the profile speaks the user's device's.
 		ProfileURL:      links{base: l.base, email: l.email, name: l.name}.Profile(),
 		DeclarationsURL: declarationsLink(addr.String(), name),
-		Commands:        generateCommands(addr.String(), name),
+		Commands:        generateCommands(addr.String(), name, w.configFlags(addr.Domain, acct.Provider)),
 	}
 	for _, cl := range clients {
 		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), QRURL: l.QR(cl.ID)})
@@ -156,14 +156,32 @@ func (w *Wizard) readHelpdeskForm(c *gin.Context) (lang string, ok bool) {
 	return negotiateLang(c.Request), true
 }
 
+// configFlags are the command-line flags that make `mailautoconf generate`
+// answer domain as this service does: its configuration file, and the
+// provider of a domain it serves through accept.mx only (offline, the CLI
+// cannot know it without an MX lookup).
+func (w *Wizard) configFlags(domain string, p *autoconfig.Provider) string {
+	var flags string
+	if w.configPath != "" {
+		flags += " --config " + shellQuote(w.configPath)
+	}
+	if _, err := w.deps.Resolver.Config().Lookup(domain); err != nil {
+		flags += " --provider " + shellQuote(p.ID)
+	}
+	return flags
+}
+
 // generateCommands are the `mailautoconf generate` lines that write, offline,
-// what the service serves for this user.
-func generateCommands(email, name string) []string {
+// what the service serves for this user; configFlags choose the
+// configuration in force.
+func generateCommands(email, name, configFlags string) []string {
 	flags := " --email " + shellQuote(email)
 	mobileconfigFlags := flags
 	if name != "" {
 		mobileconfigFlags += " --name " + shellQuote(name)
 	}
+	flags += configFlags
+	mobileconfigFlags += configFlags
 	return []string{
 		"mailautoconf generate thunderbird" + flags,
 		"mailautoconf generate autodiscover" + flags,

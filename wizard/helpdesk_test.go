@@ -81,6 +81,11 @@ func TestHelpdesk_FormNeverAsksForPassword(t *testing.T) {
 		has(t, body, `<form class="card" method="post" action="/helpdesk">`)
 		has(t, body, inHTML(cats[lang]["helpdesk.title"]))
 		has(t, body, `<input type="text" id="name" name="name"`)
+		// The form is filled in by helpdesk staff for a user: it speaks
+		// of the user, not to them.
+		has(t, body, inHTML(cats[lang]["helpdesk.email.label"]))
+		has(t, body, inHTML(cats[lang]["helpdesk.email.hint"]))
+		hasNot(t, body, inHTML(cats[lang]["start.hint"]))
 	}
 }
 

@@ -3,6 +3,7 @@ package wizard
 import (
 	"net/url"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/profiles"
 )
 
@@ -106,12 +107,24 @@ func (l links) Short(id string) string {
 	return l.url(shortPath+id+"/"+url.PathEscape(l.email), q)
 }
 
-// Target is what a client's QR code opens: the profile itself for Apple
-// devices (the camera hands it to Safari, which offers to install it), the
-// steps page for the others.
-func (l links) Target(c Client) string {
+// Target is what a client's QR code opens: for Apple devices the profile
+// itself (the camera hands it to Safari, which offers to install it), with
+// everything the Apple page's calendars-and-contacts button installs
+// (FullProfile); the steps page for the others.
+func (l links) Target(c Client, acct autoconfig.Account) string {
 	if c.Profile() {
-		return l.Profile()
+		return l.FullProfile(acct)
 	}
 	return l.Client(c.ID)
+}
+
+// FullProfile is the Apple profile with every service of acct: mail, and
+// calendars and contacts where the provider has them. Without either it is
+// the mail profile (Profile).
+func (l links) FullProfile(acct autoconfig.Account) string {
+	inc := profiles.Include{Mail: true, Calendar: acct.CalDAV.Offered(), Contacts: acct.CardDAV.Offered()}
+	if inc == profiles.IncludeMail {
+		return l.Profile()
+	}
+	return l.ProfileWith(inc.String())
 }

@@ -40,15 +40,13 @@ func newAccountView(a autoconfig.Account, appleProfile bool) accountView {
 	v := accountView{Address: a.Address.String(), Provider: a.Provider.DisplayName}
 	in := a.PreferredIncoming()
 	v.Incoming = newServerView(in, 0)
-	if in.Protocol == autoconfig.IMAP {
-		if pop, ok := a.First(autoconfig.POP3); ok {
-			p := newServerView(pop, 0)
-			v.POP3 = &p
-		}
+	if a.HasPOP3Alternative() {
+		p := newServerView(a.POP3Alternative, 0)
+		v.POP3 = &p
 	}
 	outgoing := a.Outgoing
 	if appleProfile {
-		outgoing = append([]autoconfig.Server{a.Apple}, withoutServer(a.Outgoing, a.Apple)...)
+		outgoing = a.AppleOutgoing
 	}
 	for i, s := range outgoing {
 		v.Outgoing = append(v.Outgoing, newServerView(s, i))
@@ -62,17 +60,6 @@ func newAccountView(a autoconfig.Account, appleProfile bool) accountView {
 		}
 	}
 	return v
-}
-
-// withoutServer is servers without s.
-func withoutServer(servers []autoconfig.Server, s autoconfig.Server) []autoconfig.Server {
-	out := make([]autoconfig.Server, 0, len(servers))
-	for _, x := range servers {
-		if x != s {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func newServerView(s autoconfig.Server, rank int) serverView {

@@ -14,7 +14,7 @@ func (w *Wizard) short(c *gin.Context) {
 	req := readRequest(c)
 	// The catch-all parameter starts with "/"; an address never contains
 	// one unescaped that matters here, and gin has decoded the path.
-	req.email = strings.TrimSpace(strings.TrimPrefix(c.Param("address"), "/"))
+	req.email = strings.TrimPrefix(c.Param("address"), "/")
 	cl, known := clientByID(c.Param("client"))
 	if !known {
 		w.message(c, req.lang, http.StatusNotFound, "notfound.client.title", "notfound.client.text", "", links{lang: req.lang}.Home())
@@ -24,7 +24,7 @@ func (w *Wizard) short(c *gin.Context) {
 	if !ok {
 		return
 	}
-	target := links{lang: req.lang, email: acct.Address.String(), name: req.name}.Target(cl)
+	target := links{lang: req.lang, email: acct.Address.String(), name: req.name}.Target(cl, acct)
 	c.Header("Cache-Control", string(noStore))
 	c.Header("Referrer-Policy", "no-referrer")
 	c.Redirect(http.StatusFound, target)

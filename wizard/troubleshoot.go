@@ -82,7 +82,7 @@ func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *Client
 	v.Incoming = w.serverFields(lang, set, "incoming", acct.PreferredIncoming())
 	smtp := acct.Outgoing
 	if cl != nil && cl.Profile() {
-		smtp = append([]autoconfig.Server{acct.Apple}, withoutServer(acct.Outgoing, acct.Apple)...)
+		smtp = acct.AppleOutgoing
 	}
 	v.Outgoing = w.serverFields(lang, set, "outgoing", smtp[0])
 	// The first alternative on another port: networks block ports, not hosts.

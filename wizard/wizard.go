@@ -26,6 +26,10 @@ type Options struct {
 	// ProfilesSigned: Apple profiles are signed, so iOS shows them as
 	// Verified and troubleshooting need not explain "Not Verified".
 	ProfilesSigned bool
+	// ConfigPath is the --config the service was started with ("": the
+	// embedded example): the helpdesk's command lines carry it, so that
+	// run as shown they answer with this configuration, not the example.
+	ConfigPath string
 }
 
 // Wizard serves the wizard's pages.
@@ -44,6 +48,7 @@ type Wizard struct {
 	helpdeskTokenHash []byte
 	dnsCheck          DNSCheckFunc
 	profilesSigned    bool
+	configPath        string
 	// dnsSlots holds one value per DNS check running (maxDNSChecks).
 	dnsSlots chan struct{}
 }
@@ -70,7 +75,8 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	}
 	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
 		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
-		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned}
+		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned,
+		configPath: opts.ConfigPath}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]

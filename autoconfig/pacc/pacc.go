@@ -1,4 +1,4 @@
-// Package pacc renders and serves the PACC document
+// Package pacc renders (pacc.go) and serves (handler.go) the PACC document
 // (draft-ietf-mailmaint-pacc) and the digest that DNS publishes for it.
 package pacc
 
@@ -6,13 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
-	"net/http"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // PACC (draft-ietf-mailmaint-pacc, written for -04, Eggert/Bucksch/
@@ -32,12 +27,18 @@ const (
 // ErrUnexpressible means the provider's servers cannot be described in
 // PACC, which has no ports or security settings: it implies implicit TLS on
 // the default ports (IMAP 993, POP3 995, submission 465).
-var ErrUnexpressible = httpkit.Error(http.StatusNotFound, "this provider's servers cannot be described in PACC: it needs IMAP or POP3 with implicit TLS on 993/995 and SMTP with implicit TLS on 465")
+var ErrUnexpressible error = refusal("this provider's servers cannot be described in PACC: it needs IMAP or POP3 with implicit TLS on 993/995 and SMTP with implicit TLS on 465")
 
 // ErrLoginNotAddress means the provider's login names are not the full
 // address: a PACC document has no username field, so a client would log in
 // with the address and fail.
-var ErrLoginNotAddress = httpkit.Error(http.StatusNotFound, "this provider's login names are not the full email address, and PACC has no username field: no PACC document is published")
+var ErrLoginNotAddress error = refusal("this provider's login names are not the full email address, and PACC has no username field: no PACC document is published")
+
+// refusal is why a provider publishes no PACC document: a fact of the
+// provider, not of a request (the handler answers it, see HTTPStatus).
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 // paccDocument is the draft's JSON document. Field order is fixed by the
 // struct, so encoding is byte-stable: the DNS digest depends on every byte.
@@ -119,11 +120,11 @@ func Render(d autoconfig.Domain) ([]byte, error) {
 			return nil, ErrLoginNotAddress
 		}
 	}
-	if p.CalDAVURL != "" {
-		doc.Protocols.CalDAV = &paccURL{URL: p.CalDAVURL}
+	if d.CalDAV.Offered() {
+		doc.Protocols.CalDAV = &paccURL{URL: d.CalDAV.URL}
 	}
-	if p.CardDAVURL != "" {
-		doc.Protocols.CardDAV = &paccURL{URL: p.CardDAVURL}
+	if d.CardDAV.Offered() {
+		doc.Protocols.CardDAV = &paccURL{URL: d.CardDAV.URL}
 	}
 	// Every server of the model authenticates with a password (oauth2 is
 	// rejected by the configuration for now).
@@ -146,57 +147,4 @@ func Render(d autoconfig.Domain) ([]byte, error) {
 func DigestRecord(doc []byte) string {
 	sum := sha256.Sum256(doc)
 	return "v=UAAC1; a=sha256; d=" + base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// contentType is the document's: RFC 8259 defines no charset parameter.
-var contentType = []string{"application/json"}
-
-// Handler serves the PACC document.
-type Handler struct {
-	deps   httpkit.Deps
-	logger *slog.Logger
-	// docs holds documents by provider: they depend on nothing else.
-	docs *httpkit.DocumentCache[string]
-	// rollover, when set, serves previous documents (WithRollover).
-	rollover *rollover
-}
-
-// cacheSize bounds the document cache (one document per provider).
-const cacheSize = 1024
-
-// New returns the handler.
-func New(deps httpkit.Deps) *Handler {
-	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger), docs: httpkit.NewDocumentCache[string](cacheSize)}
-}
-
-// Register adds the PACC route; no shipping client reads it yet.
-func (h *Handler) Register(r gin.IRouter) {
-	r.GET(Path, h.serve)
-	r.HEAD(Path, h.serve)
-	h.deps.Declare(httpkit.FormatPACC, Path)
-}
-
-// serve answers with the document. The domain comes from the Host header
-// (ua-auto-config.<domain>, as the draft's clients ask) or, for testing and
-// the helpdesk, from ?emailaddress.
-func (h *Handler) serve(c *gin.Context) {
-	domain, err := httpkit.RequestedDomain(c, "emailaddress")
-	if err != nil {
-		httpkit.WriteJSONError(c, h.logger, err)
-		return
-	}
-	cfg := h.deps.Resolver.Config()
-	p, err := h.deps.Resolver.ProviderIn(c.Request.Context(), cfg, domain)
-	if err != nil {
-		httpkit.WriteJSONError(c, h.logger, err)
-		return
-	}
-	doc, err := h.docs.Get(cfg, p.ID, func() ([]byte, error) { return Render(autoconfig.NewDomain(p, domain)) })
-	if err != nil {
-		// ErrUnexpressible, a 404: the client then falls back to other
-		// mechanisms (autoconfig, SRV).
-		httpkit.WriteJSONError(c, h.logger, err)
-		return
-	}
-	httpkit.WriteCacheable(c, contentType, h.rollover.document(c.Request.Context(), p.ID, domain, doc))
 }

@@ -19,12 +19,12 @@ package tbimport
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
-	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 )
 
 // FormatVersion is the data format version written (and the only one the
@@ -51,8 +51,8 @@ const (
 // (empty when unknown). The account name is left out, so the app names the
 // account after the address.
 //
-// It fails with an *httpkit.StatusError (422) that says why when the app
-// could not hold the account: an address that is not ASCII with a plain
+// It fails with an *UnexpressibleError that says why when the app could not
+// hold the account: an address that is not ASCII with a plain
 // dot-atom local part, a line break in the name, or a server without TLS.
 func Payload(acct autoconfig.Account) ([]byte, error) {
 	if err := checkAddress(acct.Address); err != nil {
@@ -132,8 +132,20 @@ func isASCII(s string) bool {
 	return true
 }
 
-// unexpressible is a refusal the client reads: 422, the request was
-// understood but this account cannot be put in the code.
-func unexpressible(reason string) error {
-	return httpkit.Error(http.StatusUnprocessableEntity, "no Thunderbird for Android import code: "+reason)
-}
+// ErrUnexpressible means the account cannot be put in an import code: every
+// *UnexpressibleError is one.
+var ErrUnexpressible = errors.New("no Thunderbird for Android import code")
+
+// UnexpressibleError says why an account cannot be put in an import code.
+// Its message never contains the address or the name.
+type UnexpressibleError struct{ Reason string }
+
+func (e *UnexpressibleError) Error() string { return ErrUnexpressible.Error() + ": " + e.Reason }
+
+func (e *UnexpressibleError) Unwrap() error { return ErrUnexpressible }
+
+// HTTPStatus is 422 where a route draws the code: the request was
+// understood, but this account cannot be put in the code.
+func (e *UnexpressibleError) HTTPStatus() int { return http.StatusUnprocessableEntity }
+
+func unexpressible(reason string) error { return &UnexpressibleError{Reason: reason} }

@@ -229,8 +229,8 @@ providers:
 			addr := testkit.Address(t, tt.address)
 			acct := autoconfig.NewAccount(testkit.Provider(t, tt.cfg, addr.Domain), addr, tt.display)
 			_, err := tbimport.Payload(acct)
-			require.Error(t, err)
-			assert.Equal(t, http.StatusUnprocessableEntity, httpkit.Status(err))
+			require.ErrorIs(t, err, tbimport.ErrUnexpressible)
+			assert.Equal(t, http.StatusUnprocessableEntity, httpkit.Status(err), "the route's status")
 			assert.Contains(t, err.Error(), "Thunderbird for Android")
 		})
 	}

@@ -337,7 +337,8 @@ func TestCerts_IssueAndList(t *testing.T) {
 	code := run([]string{"certs", "issue", "customer.test", "random.test",
 		"--config", o.configPath, "--acme-cache", storage, "--acme-directory", p.directory, "--acme-directory-ca", p.caFile,
 		"--resolver", zone.Addr, "--http-port", strconv.Itoa(httpPort), "--tls-port", strconv.Itoa(tlsPort)}, &stdout, &stderr)
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	require.Equal(t, 1, code, "names were refused: stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+	assert.Contains(t, stderr.String(), "4 name(s) refused by the certificate policy: ua-auto-config.customer.test, autoconfig.random.test, autodiscover.random.test, ua-auto-config.random.test")
 	for _, want := range []string{
 		"ok      autoconfig.customer.test",
 		"ok      autodiscover.customer.test",

@@ -193,7 +193,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		trustedProxies: v.trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: v.limiter, reloader: s.reloader, adminToken: o.adminToken,
 		publicOperations: o.publicOperations, signer: signer, mx: mx,
-		helpdeskToken: o.helpdeskToken, certPolicy: policy,
+		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy,
 		httpsPort: t.httpsPort, acmeChallenge: t.challenge, readiness: t.readiness,
 		paccHistory: history,
 	}

@@ -122,10 +122,11 @@ func runCertsIssue(args []string, stdout, stderr io.Writer) error {
 		names = namesOf(domains)
 	}
 	ctx := context.Background()
-	var ready []string
+	var ready, refused []string
 	for _, name := range names {
 		if d := policy.Decide(ctx, name); !d.Allowed {
 			fmt.Fprintf(stdout, "refused %s: %s\n", name, d.Reason)
+			refused = append(refused, name)
 			continue
 		}
 		ready = append(ready, name)
@@ -139,10 +140,24 @@ func runCertsIssue(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "ok      %s\n", name)
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d certificates not obtained", failed, len(ready))
+	return issueOutcome(refused, failed, len(ready))
+}
+
+// issueOutcome is the error of a run that left names without a
+// certificate, refused by the policy or failed at the CA: a script or a
+// job that runs `certs issue` must not take it for a success.
+func issueOutcome(refused []string, failed, tried int) error {
+	var problems []string
+	if len(refused) > 0 {
+		problems = append(problems, fmt.Sprintf("%d name(s) refused by the certificate policy: %s", len(refused), strings.Join(refused, ", ")))
 	}
-	return nil
+	if failed > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d certificates not obtained", failed, tried))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "; "))
 }
 
 // parseInterleaved parses flags placed before, between or after the

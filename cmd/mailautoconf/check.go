@@ -53,9 +53,8 @@ const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", checkSynopsis, stderr)
-	configPath := fs.String("config", "", "configuration file (required without DOMAIN; default with DOMAIN: the embedded default)")
-	providerID := fs.String("provider", "", "with DOMAIN: provider id, for a domain the configuration does not list (accept.mx)")
-	resolver := fs.String("resolver", "", "with DOMAIN: DNS server to ask, HOST:PORT (default: the first nameserver of /etc/resolv.conf)")
+	cf := addConfigFlags(fs)
+	configPath, resolver := cf.path, cf.resolver
 	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
 	ispdb := fs.String("ispdb", dnscheck.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
 	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
@@ -75,20 +74,20 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath)
-	if err != nil {
-		return err
-	}
-	p, err := providerFor(cfg, domain, *providerID)
-	if err != nil {
-		return err
-	}
 	if *resolver == "" {
 		if *resolver, err = mxlookup.SystemResolver(); err != nil {
 			return fmt.Errorf("finding a DNS resolver (pass --resolver HOST:PORT): %w", err)
 		}
-	} else if err := checkHostPort(*resolver); err != nil {
-		return fmt.Errorf("--resolver: %w", err)
+	} else if err := cf.checkResolver(); err != nil {
+		return err
+	}
+	cfg, err := cf.load(stderr)
+	if err != nil {
+		return err
+	}
+	p, err := cf.providerFor(cfg, domain, *resolver)
+	if err != nil {
+		return err
 	}
 	if err := checkISPDB("--ispdb", *ispdb); err != nil {
 		return err

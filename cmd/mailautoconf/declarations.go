@@ -15,7 +15,7 @@ import (
 // an MDM that imports them one by one.
 func generateDeclarations(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate declarations",
-		"generate declarations --email ADDR [--name NAME] [--include mail,calendar,contacts] [--public-url URL] [--config FILE] [-o FILE | --dir DIR]", stderr)
+		"generate declarations --email ADDR [--name NAME] [--include mail,calendar,contacts] [--public-url URL] [--config FILE] [--provider ID | --resolver HOST:PORT] [-o FILE | --dir DIR]", stderr)
 	rf := addResolveFlags(fs)
 	name := fs.String("name", "", "the user's display name (sender name in Mail)")
 	include := fs.String("include", "mail", "declarations: mail, calendar, contacts (comma-separated; calendar and contacts need the provider's caldav_url/carddav_url)")
@@ -29,11 +29,11 @@ func generateDeclarations(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	acct, err := rf.account(opts.Name)
+	acct, err := rf.account(opts.Name, stderr)
 	if err != nil {
 		return err
 	}
-	base, err := declarationsBase(*publicURL, *rf.config)
+	base, err := declarationsBase(*publicURL, *rf.path)
 	if err != nil {
 		return err
 	}

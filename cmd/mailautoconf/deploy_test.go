@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,6 +20,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certs"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
@@ -66,6 +70,132 @@ func TestDeploy_KubernetesManifestAndItsConfiguration(t *testing.T) {
 	for _, kind := range []string{"ConfigMap", "Deployment", "Service", "PersistentVolumeClaim"} {
 		assert.True(t, kinds[kind], "the manifest defines a %s", kind)
 	}
+}
+
+// kubeDoc is the part of a manifest document the checks below read.
+type kubeDoc struct {
+	Kind string `yaml:"kind"`
+	Spec struct {
+		Template struct {
+			Spec struct {
+				Containers []struct {
+					Image string `yaml:"image"`
+					Env   []struct {
+						Name      string `yaml:"name"`
+						Value     string `yaml:"value"`
+						ValueFrom struct {
+							SecretKeyRef struct {
+								Name string `yaml:"name"`
+								Key  string `yaml:"key"`
+							} `yaml:"secretKeyRef"`
+						} `yaml:"valueFrom"`
+					} `yaml:"env"`
+					Ports []struct {
+						Name          string `yaml:"name"`
+						ContainerPort int    `yaml:"containerPort"`
+					} `yaml:"ports"`
+					Resources struct {
+						Limits struct {
+							Memory string `yaml:"memory"`
+						} `yaml:"limits"`
+					} `yaml:"resources"`
+				} `yaml:"containers"`
+			} `yaml:"spec"`
+		} `yaml:"template"`
+		Ingress []struct {
+			Ports []struct {
+				Port any `yaml:"port"`
+			} `yaml:"ports"`
+			From []map[string]any `yaml:"from"`
+		} `yaml:"ingress"`
+	} `yaml:"spec"`
+}
+
+func kubeDocs(t *testing.T) map[string]kubeDoc {
+	t.Helper()
+	data, err := os.ReadFile(deployFile(t, "kubernetes.yaml"))
+	require.NoError(t, err)
+	docs := map[string]kubeDoc{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc kubeDoc
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		require.NoError(t, err)
+		if _, seen := docs[doc.Kind]; !seen {
+			docs[doc.Kind] = doc
+		}
+	}
+}
+
+// The Deployment as shipped: a release tag to set (not :latest), the
+// helpdesk and admin tokens from Secrets in the variables serve reads, a
+// Go memory limit below the container's, and the private port kept in
+// by a NetworkPolicy.
+func TestDeploy_KubernetesTagTokensMemoryAndPrivatePort(t *testing.T) {
+	docs := kubeDocs(t)
+	containers := docs["Deployment"].Spec.Template.Spec.Containers
+	require.Len(t, containers, 1)
+	c := containers[0]
+
+	_, tag, hasTag := strings.Cut(c.Image[strings.LastIndex(c.Image, "/")+1:], ":")
+	assert.True(t, hasTag, "the image names its tag: %s", c.Image)
+	assert.NotEqual(t, "latest", tag)
+
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+		if ref := e.ValueFrom.SecretKeyRef; ref.Name != "" {
+			env[e.Name] = "secret:" + ref.Name + "/" + ref.Key
+		}
+	}
+	assert.Equal(t, "secret:mailautoconf-helpdesk/token", env[helpdeskTokenEnv])
+	assert.Equal(t, "secret:mailautoconf-admin/token", env[adminTokenEnv])
+
+	limit, goLimit := mebibytes(t, c.Resources.Limits.Memory), mebibytes(t, env["GOMEMLIMIT"])
+	assert.Less(t, goLimit, limit, "GOMEMLIMIT leaves room below the container's limit")
+	assert.Greater(t, goLimit, limit/2)
+
+	policy, ok := docs["NetworkPolicy"]
+	require.True(t, ok, "a NetworkPolicy keeps the private port in")
+	private := 0
+	for _, p := range c.Ports {
+		if p.Name == "private" {
+			private = p.ContainerPort
+		}
+	}
+	require.NotZero(t, private)
+	for _, rule := range policy.Spec.Ingress {
+		for _, p := range rule.Ports {
+			if p.Port == "private" || p.Port == private {
+				assert.NotEmpty(t, rule.From, "port %v is open to the cluster's namespaces listed, not to everyone", p.Port)
+				for _, from := range rule.From {
+					assert.NotContains(t, from, "ipBlock", "no address block: inside the cluster only")
+				}
+			}
+		}
+	}
+}
+
+// mebibytes reads "256Mi" (Kubernetes) or "200MiB" (GOMEMLIMIT): the only
+// forms the manifest uses.
+func mebibytes(t *testing.T, s string) int {
+	t.Helper()
+	digits, ok := strings.CutSuffix(strings.TrimSuffix(s, "B"), "Mi")
+	require.True(t, ok, "%q is not in Mi or MiB", s)
+	n, err := strconv.Atoi(digits)
+	require.NoError(t, err, s)
+	return n
+}
+
+// The log warns of a certificate file at the same 14 days as the alert.
+func TestDeploy_CertificateAlertMatchesTheLogWarning(t *testing.T) {
+	data, err := os.ReadFile(deployFile(t, "alerts.yaml"))
+	require.NoError(t, err)
+	days := int(certs.ExpiryWarning.Hours() / 24)
+	assert.Contains(t, string(data), fmt.Sprintf("time() < %d * 86400", days))
 }
 
 func TestDeploy_CaddyfileIsValid(t *testing.T) {
@@ -126,4 +256,23 @@ func exportedMetricNames(t *testing.T) map[string]bool {
 	}
 	require.NotEmpty(t, out)
 	return out
+}
+
+// The operators' step 5 shows the command the systemd unit runs: the same
+// file name, the same flags (a --public-url missing from one of them made
+// the QR codes point at the wrong name).
+func TestDeploy_SystemdUnitMatchesTheREADME(t *testing.T) {
+	unit, err := os.ReadFile(deployFile(t, "mailautoconf.service"))
+	require.NoError(t, err)
+	execStart := regexp.MustCompile(`(?m)^ExecStart=((?:.*\\\n)*.*)$`).FindSubmatch(unit)
+	require.NotNil(t, execStart, "the unit has an ExecStart")
+	command := strings.Join(strings.Fields(strings.ReplaceAll(string(execStart[1]), "\\\n", " ")), " ")
+	command = strings.TrimPrefix(command, "/usr/local/bin/")
+
+	readme, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(t), "README.md"))
+	require.NoError(t, err)
+	step := regexp.MustCompile("(?s)5\\. \\*\\*Run it\\*\\*.*?`(mailautoconf serve [^`]+)`").FindSubmatch(readme)
+	require.NotNil(t, step, "step 5 of the operators' list shows the command")
+	assert.Equal(t, command, strings.Join(strings.Fields(string(step[1])), " "))
+	assert.Contains(t, command, "--public-url ")
 }

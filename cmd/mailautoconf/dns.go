@@ -14,10 +14,9 @@ import (
 )
 
 func runDNS(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID] [--format zone|json|domainconnect] [--pacc-state FILE]\n       mailautoconf dns --provider ID --format domainconnect [--config FILE]", stderr)
-	configPath := fs.String("config", "", "configuration file (default: the embedded default provider)")
-	providerID := fs.String("provider", "", "provider id, for a domain the configuration does not list (accept.mx); with --format domainconnect, no DOMAIN is needed")
-	format := fs.String("format", "zone", "output format: zone (BIND zone-file fragment), json, or domainconnect (the provider's Domain Connect template)")
+	fs := newFlagSet("dns", "dns DOMAIN [--config FILE] [--provider ID | --resolver HOST:PORT] [--format zone|json|domainconnect] [--pacc-state FILE]\n       mailautoconf dns --provider ID --format domainconnect [--config FILE]", stderr)
+	cf := addConfigFlags(fs)
+	format := fs.String("format", "zone", "output format: zone (BIND zone-file fragment), json, or domainconnect (the provider's Domain Connect template; with --provider, no DOMAIN is needed)")
 	statePath := fs.String("pacc-state", "", "the service's --pacc-state file: prints the previous PACC digests still valid too")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -28,18 +27,21 @@ func runDNS(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	// A template is the provider's, for every domain: --provider names it.
-	templateOnly := *format == "domainconnect" && *providerID != "" && len(positional) == 0
+	templateOnly := *format == "domainconnect" && *cf.provider != "" && len(positional) == 0
 	domain := ""
 	if !templateOnly {
 		if domain, err = oneDomain(fs, positional); err != nil {
 			return err
 		}
 	}
-	cfg, err := loadConfig(*configPath)
+	if err := cf.checkResolver(); err != nil {
+		return err
+	}
+	cfg, err := cf.load(stderr)
 	if err != nil {
 		return err
 	}
-	p, err := providerFor(cfg, domain, *providerID)
+	p, err := cf.providerFor(cfg, domain, *cf.resolver)
 	if err != nil {
 		return err
 	}
@@ -135,21 +137,4 @@ func oneDomain(fs *flag.FlagSet, positional []string) (string, error) {
 		return "", errors.New("the DOMAIN argument is not a domain name")
 	}
 	return domain, nil
-}
-
-// providerFor is the provider serving domain, or the one named by id.
-func providerFor(cfg *autoconfig.Config, domain, id string) (*autoconfig.Provider, error) {
-	if id != "" {
-		for _, p := range cfg.Providers {
-			if p.ID == id {
-				return p, nil
-			}
-		}
-		return nil, fmt.Errorf("the configuration has no provider %q", id)
-	}
-	p, err := cfg.Lookup(domain)
-	if err != nil {
-		return nil, fmt.Errorf("%w: name a provider with --provider", err)
-	}
-	return p, nil
 }

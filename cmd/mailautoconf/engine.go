@@ -76,6 +76,9 @@ type site struct {
 	acmeChallenge http.Handler
 	// helpdeskToken enables the wizard's /helpdesk page; empty disables it.
 	helpdeskToken string
+	// configPath is the --config in force, shown in the helpdesk's
+	// command lines ("": the embedded example).
+	configPath string
 	// dnsCheck offers the helpdesk a live DNS check of a user's domain;
 	// nil: not offered.
 	dnsCheck wizard.DNSCheckFunc
@@ -157,7 +160,7 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil})
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil, ConfigPath: s.configPath})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -31,22 +32,21 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 
 // resolveFlags are the flags every format shares.
 type resolveFlags struct {
-	email  *string
-	config *string
+	email *string
+	configFlags
 }
 
-func addResolveFlags(fs interface {
-	String(name, value, usage string) *string
-}) resolveFlags {
+func addResolveFlags(fs *flag.FlagSet) resolveFlags {
 	return resolveFlags{
-		email:  fs.String("email", "", "the user's email address (required)"),
-		config: fs.String("config", "", "configuration file (default: the embedded default provider)"),
+		email:       fs.String("email", "", "the user's email address (required)"),
+		configFlags: addConfigFlags(fs),
 	}
 }
 
 // account validates the address and resolves it with the configuration,
-// with the person's name ("" when unknown).
-func (f resolveFlags) account(displayName string) (autoconfig.Account, error) {
+// with the person's name ("" when unknown); the warning of the embedded
+// example goes to stderr.
+func (f resolveFlags) account(displayName string, stderr io.Writer) (autoconfig.Account, error) {
 	if *f.email == "" {
 		return autoconfig.Account{}, fmt.Errorf("--email is required")
 	}
@@ -54,11 +54,14 @@ func (f resolveFlags) account(displayName string) (autoconfig.Account, error) {
 	if err != nil {
 		return autoconfig.Account{}, err
 	}
-	cfg, err := loadConfig(*f.config)
+	if err := f.checkResolver(); err != nil {
+		return autoconfig.Account{}, err
+	}
+	cfg, err := f.load(stderr)
 	if err != nil {
 		return autoconfig.Account{}, err
 	}
-	p, err := cfg.Lookup(addr.Domain)
+	p, err := f.providerFor(cfg, addr.Domain, *f.resolver)
 	if err != nil {
 		return autoconfig.Account{}, err
 	}
@@ -69,12 +72,12 @@ func (f resolveFlags) account(displayName string) (autoconfig.Account, error) {
 // resolved account alone.
 func accountDocument(format string, render func(autoconfig.Account) []byte) func(args []string, stdout, stderr io.Writer) error {
 	return func(args []string, stdout, stderr io.Writer) error {
-		fs := newFlagSet("generate "+format, "generate "+format+" --email ADDR [--config FILE]", stderr)
+		fs := newFlagSet("generate "+format, "generate "+format+" --email ADDR [--config FILE] [--provider ID | --resolver HOST:PORT]", stderr)
 		rf := addResolveFlags(fs)
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
-		acct, err := rf.account("")
+		acct, err := rf.account("", stderr)
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func (f signFlags) signer(logger *slog.Logger) (*profiles.Signer, error) {
 
 func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate mobileconfig",
-		"generate mobileconfig --email ADDR [--name NAME] [--include mail,calendar,contacts] [--sign-cert FILE --sign-key FILE] [--config FILE] [-o FILE]", stderr)
+		"generate mobileconfig --email ADDR [--name NAME] [--include mail,calendar,contacts] [--sign-cert FILE --sign-key FILE] [--config FILE] [--provider ID | --resolver HOST:PORT] [-o FILE]", stderr)
 	rf := addResolveFlags(fs)
 	name := fs.String("name", "", "the user's display name (sender name in Mail)")
 	include := fs.String("include", "mail", "payloads: mail, calendar, contacts (comma-separated; calendar and contacts need the provider's caldav_url/carddav_url)")
@@ -57,7 +57,7 @@ func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	acct, err := rf.account(opts.Name)
+	acct, err := rf.account(opts.Name, stderr)
 	if err != nil {
 		return err
 	}

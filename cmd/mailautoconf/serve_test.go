@@ -111,6 +111,9 @@ func TestServe_ReadyzFailsWithExpiredCertificate(t *testing.T) {
 	assert.Contains(t, body, "expired at")
 	status, _ = get(t, client, rs.url("/healthz"))
 	assert.Equal(t, http.StatusOK, status)
+	// Said at start, not only by the probe.
+	assert.Contains(t, rs.logs.String(), "TLS certificate needs renewing")
+	assert.Contains(t, rs.logs.String(), "expired at")
 }
 
 func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {

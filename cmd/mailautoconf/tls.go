@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -74,6 +75,7 @@ func newTLS(o serveOptions, v validated, d tlsDeps) (tlsParts, error) {
 		if err != nil {
 			return t, err
 		}
+		f.LogWarning(d.logger, time.Now())
 		t.certFile, t.readiness = f, []health.Check{f.Check}
 		t.config = serverTLS(f.GetCertificate, []string{"h2", "http/1.1"})
 	case o.acmeCache != "":

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/pempair"
@@ -77,4 +78,34 @@ func (f *File) Check(now time.Time) error {
 		return fmt.Errorf("certificate %s expired at %s", certPath, leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// ExpiryWarning is how long before its end a certificate is said to expire
+// soon: the alert MailautoconfCertificateExpiresSoon in deploy/alerts.yaml
+// fires at the same 14 days (renewals run from 30 days before, so a
+// certificate this close to its end is stuck).
+const ExpiryWarning = 14 * 24 * time.Hour
+
+// Warning is why the operator must act on the certificate in use at time
+// now: it cannot serve (Check, which makes /readyz fail) or it ends within
+// ExpiryWarning. Nil when it is fine.
+func (f *File) Warning(now time.Time) error {
+	if err := f.Check(now); err != nil {
+		return err
+	}
+	leaf := f.Leaf()
+	if left := leaf.NotAfter.Sub(now); left < ExpiryWarning {
+		certPath, _ := f.pair.Paths()
+		return fmt.Errorf("certificate %s expires at %s, in less than %d days: renew it",
+			certPath, leaf.NotAfter.UTC().Format(time.RFC3339), int(ExpiryWarning.Hours()/24))
+	}
+	return nil
+}
+
+// LogWarning logs Warning, if any: at start and at each reload, so that an
+// expired or expiring file is said in the log, not only by /readyz.
+func (f *File) LogWarning(logger *slog.Logger, now time.Time) {
+	if err := f.Warning(now); err != nil {
+		logger.Warn("TLS certificate needs renewing", "error", err.Error(), "not_after", f.Leaf().NotAfter.UTC())
+	}
 }

@@ -3,6 +3,7 @@ package certs
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -111,4 +112,35 @@ func TestLoad_OnLoadHearsOfEveryCertificateRead(t *testing.T) {
 	require.NoError(t, os.WriteFile(certPath, []byte("garbage"), 0o600))
 	require.Error(t, f.Reload())
 	assert.Len(t, loaded, 3, "a failed read is not reported")
+}
+
+func TestWarning_ExpiredAndExpiringSoon(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		name     string
+		notAfter time.Time
+		want     string // "" for no warning
+	}{
+		{"expired", now.Add(-time.Hour), "expired at"},
+		{"ends in 5 days", now.Add(5 * 24 * time.Hour), "in less than 14 days: renew it"},
+		{"ends just inside the threshold", now.Add(ExpiryWarning - time.Hour), "in less than 14 days"},
+		{"ends in 30 days", now.Add(30 * 24 * time.Hour), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			certPath, keyPath, _ := testkit.WriteServerCert(t, t.TempDir(), now.Add(-48*time.Hour), tt.notAfter, "autoconfig.example.com")
+			f, err := Load(certPath, keyPath, nil)
+			require.NoError(t, err)
+			var logs testkit.LogBuffer
+			f.LogWarning(slog.New(slog.NewTextHandler(&logs, nil)), now)
+			if tt.want == "" {
+				assert.NoError(t, f.Warning(now))
+				assert.Empty(t, logs.String())
+				return
+			}
+			assert.ErrorContains(t, f.Warning(now), tt.want)
+			assert.Contains(t, logs.String(), "level=WARN msg=\"TLS certificate needs renewing\"")
+			assert.Contains(t, logs.String(), certPath)
+		})
+	}
 }

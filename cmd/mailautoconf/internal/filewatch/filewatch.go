@@ -17,12 +17,15 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Watch watches the directory holding path (any event in it may be a
-// replacement of path) and calls onChange once the directory has been
-// quiet for debounce and path's content differs from the last content
-// seen: one edit, however many events it makes, is one call, and a touch
-// that changes nothing is none. It returns when ctx ends, or at once with
-// an error when the directory cannot be watched.
+// Watch watches the directory holding path (a replacement of path is an
+// event of the directory, not of the file) and calls onChange once path
+// and the ConfigMap's "..data" link have been quiet for debounce and path's
+// content differs from the last content seen: one edit, however many
+// events it makes, is one call, and a touch that changes nothing is none.
+// Other files of the directory do not count: a log appended there every
+// few hundred milliseconds would otherwise put the reload off for ever.
+// It returns when ctx ends, or at once with an error when the directory
+// cannot be watched.
 func Watch(ctx context.Context, path string, debounce time.Duration, onChange func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -50,11 +53,13 @@ func run(ctx context.Context, w *fsnotify.Watcher, path string, last [sha256.Siz
 		case <-ctx.Done():
 			timer.Stop()
 			return
-		case _, ok := <-w.Events:
+		case ev, ok := <-w.Events:
 			if !ok {
 				return
 			}
-			timer.Reset(debounce)
+			if concerns(ev.Name, path) {
+				timer.Reset(debounce)
+			}
 		case _, ok := <-w.Errors:
 			// An overflow loses events, not the change: look again.
 			if !ok {
@@ -68,6 +73,18 @@ func run(ctx context.Context, w *fsnotify.Watcher, path string, last [sha256.Siz
 			}
 		}
 	}
+}
+
+// configMapLink is the symlink the kubelet swaps to update a mounted
+// ConfigMap; the file's own name sees no event then.
+const configMapLink = "..data"
+
+// concerns reports whether an event on name may change path's content:
+// path itself (written, or renamed over by an editor) or the ConfigMap's
+// "..data" link beside it.
+func concerns(name, path string) bool {
+	base := filepath.Base(name)
+	return base == filepath.Base(path) || base == configMapLink
 }
 
 // digest is the SHA-256 of path's content (following symlinks), or zero

@@ -79,3 +79,50 @@ func TestWatch_MissingDirectoryIsAnError(t *testing.T) {
 	err := Watch(context.Background(), "/nonexistent/dir/config.yaml", debounce, func() {})
 	assert.ErrorContains(t, err, "watching /nonexistent/dir/config.yaml")
 }
+
+// A neighbouring file that changes more often than the debounce (a log
+// appended every 0.3 s) must not put the reload off: only the file and the
+// ConfigMap link count. With the directory as the debounce's measure, the
+// reload waited for ever.
+func TestWatch_BusyNeighbourDoesNotStarveTheReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("a: 1\n"), 0o600))
+	calls := watch(t, path, time.Second)
+
+	log, err := os.Create(filepath.Join(dir, "service.log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { log.Close() })
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		tick := time.NewTicker(300 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				log.WriteString("a line\n")
+			}
+		}
+	}()
+
+	require.NoError(t, os.WriteFile(path, []byte("a: 2\n"), 0o600))
+	assert.Eventually(t, func() bool { return calls.Load() == 1 }, 3*time.Second, 20*time.Millisecond,
+		"reloaded within 3 s while a neighbour changes every 0.3 s")
+}
+
+func TestConcerns(t *testing.T) {
+	path := "/etc/mailautoconf/config.yaml"
+	for name, want := range map[string]bool{
+		"/etc/mailautoconf/config.yaml":             true,
+		"/etc/mailautoconf/..data":                  true,
+		"/etc/mailautoconf/service.log":             false,
+		"/etc/mailautoconf/..data_tmp":              false,
+		"/etc/mailautoconf/.config.yaml.swp":        false,
+		"/etc/mailautoconf/..2026_11_30_12_00_00.1": false,
+	} {
+		assert.Equal(t, want, concerns(name, path), name)
+	}
+}

@@ -60,6 +60,7 @@ func (r *Reloader) Reload() error {
 		if err := r.Certs.Reload(); err != nil {
 			return r.failed("certificate", err)
 		}
+		r.Certs.LogWarning(r.Logger, time.Now())
 	}
 	r.Store.Swap(cfg)
 	r.Metrics.ReloadSucceeded(time.Now())

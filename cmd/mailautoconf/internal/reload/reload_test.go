@@ -178,3 +178,24 @@ func TestAdminHandler(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
 	assert.Contains(t, w.Body.String(), ":5: providers[0].incoming[0].port")
 }
+
+// /readyz fails with an expired certificate file: the log must say so at
+// each reload too, not only the probe.
+func TestReload_ExpiringCertificateIsWarnedAbout(t *testing.T) {
+	f := newFixture(t, "example.com")
+	dir := t.TempDir()
+	now := time.Now()
+	certPath, keyPath, _ := testkit.WriteServerCert(t, dir, now.Add(-time.Hour), now.Add(60*24*time.Hour), "autoconfig.example.com")
+	cf, err := certs.Load(certPath, keyPath, nil)
+	require.NoError(t, err)
+	f.r.Certs = cf
+	require.NoError(t, f.r.Reload())
+	assert.NotContains(t, f.logs.String(), "needs renewing", "60 days left")
+
+	testkit.WriteServerCert(t, dir, now.Add(-time.Hour), now.Add(3*24*time.Hour), "autoconfig.example.com")
+	later := now.Add(time.Minute)
+	require.NoError(t, os.Chtimes(certPath, later, later))
+	require.NoError(t, f.r.Reload())
+	assert.Contains(t, f.logs.String(), "TLS certificate needs renewing")
+	assert.Contains(t, f.logs.String(), "in less than 14 days")
+}
