@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 )
 
@@ -53,5 +54,20 @@ func (d paccDigests) status(found []string) (CheckStatus, string) {
 		until = append(until, d.previous[f])
 	}
 	slices.Sort(until)
-	return CheckPending, "the previous document's digest, valid until " + until[len(until)-1] + ": publish the current one"
+	return CheckPending, "the previous document's digest, valid until " + until[len(until)-1]
+}
+
+// paccDigests are the digests the check accepts for d, and the previous
+// documents still valid; nil digests when d has no PACC document.
+func (c *Checker) paccDigests(d autoconfig.Domain) (*paccDigests, []pacc.Generation) {
+	doc, err := pacc.Render(d)
+	if err != nil {
+		return nil, nil
+	}
+	var previous []pacc.Generation
+	if c.PACCPrevious != nil {
+		previous = c.PACCPrevious(d.Provider.ID)
+	}
+	digests := newPACCDigests(doc, previous)
+	return &digests, previous
 }

@@ -201,6 +201,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		// The helpdesk checks domains through the same resolver.
 		check := o.check
 		check.resolver = mx.Server()
+		check.pacc = history
 		site.dnsCheck = newDNSCheck(check, store)
 	}
 	s.main = s.httpServer(newHandler(site))
