@@ -223,7 +223,7 @@ func intp(n int) *int { return &n }
 func Variables(d autoconfig.Domain) map[string]string {
 	vars := map[string]string{}
 	if doc, err := pacc.Render(d); err == nil {
-		_, vars[VarPACCDigest], _ = strings.Cut(pacc.DigestRecord(doc), "d=")
+		vars[VarPACCDigest] = pacc.Digest(doc)
 	}
 	return vars
 }

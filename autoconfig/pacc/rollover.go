@@ -1,8 +1,6 @@
 package pacc
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,12 +83,6 @@ func LoadHistory(path string, window time.Duration) (*History, error) {
 		h.providers = f.Providers
 	}
 	return h, nil
-}
-
-// Digest is the base64 SHA-256 of doc, as the TXT record's d= writes it.
-func Digest(doc []byte) string {
-	sum := sha256.Sum256(doc)
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // providerDocument is p's document: it depends on the provider only (see
