@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -51,9 +52,20 @@ var pairGenerations atomic.Uint64
 // then its intermediates) and a private key file (PEM: PKCS #8, PKCS #1 or
 // SEC 1; RSA or ECDSA). A TLS certificate and key work as they are.
 func NewSigner(certPath, keyPath string) (*Signer, error) {
+	return NewSignerWithLogger(certPath, keyPath, nil)
+}
+
+// NewSignerWithLogger is NewSigner logging to logger (nil: slog's default)
+// from the first load on: a key file every local user can read is
+// reported at start and at each reload.
+func NewSignerWithLogger(certPath, keyPath string, logger *slog.Logger) (*Signer, error) {
 	s := &Signer{}
+	if logger != nil {
+		s.logger.Store(logger)
+	}
 	files, err := pempair.Load(certPath, keyPath, parsePair, pempair.Options[*signingPair]{
 		CheckEvery: DefaultCheckInterval,
+		OnLoad:     func(*signingPair) { s.warnIfKeyExposed(keyPath) },
 		OnError: func(err error) {
 			// Logged once per file version: the next change is tried again.
 			s.log().Warn("signing files changed but do not load; still signing with the previous certificate", "error", err)
@@ -77,6 +89,16 @@ func (s *Signer) log() *slog.Logger {
 		return l
 	}
 	return slog.Default()
+}
+
+// warnIfKeyExposed warns when every local user may read the key file:
+// whoever reads it can sign profiles that iOS shows as verified.
+func (s *Signer) warnIfKeyExposed(keyPath string) {
+	info, err := os.Stat(keyPath)
+	if err == nil && info.Mode().Perm()&0o004 != 0 {
+		s.log().Warn("the profile signing key is readable by every local user: chmod o-r it",
+			"key", keyPath, "mode", info.Mode().Perm().String())
+	}
 }
 
 // Certificate returns the certificate profiles are signed with now.

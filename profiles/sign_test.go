@@ -321,3 +321,31 @@ func TestSigner_LogsThroughTheConfiguredLogger(t *testing.T) {
 	require.NoError(t, err, "the previous pair keeps signing")
 	assert.Contains(t, logs.String(), "signing files changed but do not load")
 }
+
+// A key file every local user can read is reported at start and again
+// when a renewal loads with the same mode.
+func TestSigner_WarnsOfAKeyReadableByEveryone(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath := newTestPKI(t, keyECDSA).writeFiles(t, dir)
+	var logs bytes.Buffer
+	s, err := NewSignerWithLogger(certPath, keyPath, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	assert.NotContains(t, logs.String(), "readable by every local user", "0600: no warning")
+
+	require.NoError(t, os.Chmod(keyPath, 0o644))
+	logs.Reset()
+	_, err = NewSignerWithLogger(certPath, keyPath, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	assert.Contains(t, logs.String(), "the profile signing key is readable by every local user")
+	assert.Contains(t, logs.String(), "mode=-rw-r--r--")
+
+	s.files.SetCheckEvery(0)
+	logs.Reset()
+	renewed := newTestPKI(t, keyECDSA)
+	renewed.writeFiles(t, dir)
+	require.NoError(t, os.Chmod(keyPath, 0o604))
+	_, err = s.Sign(testProfile(t))
+	require.NoError(t, err)
+	assert.Equal(t, renewed.leaf.Raw, s.Certificate().Raw)
+	assert.Contains(t, logs.String(), "readable by every local user", "the renewed key is checked too")
+}

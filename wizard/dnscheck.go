@@ -35,7 +35,7 @@ type dnsCheckView struct {
 	Provider    string
 	ServiceHost string
 	OK          bool
-	Verdict     string // ok, ours, owner-required, owner, third-party: the CSS class
+	Verdict     string // ok, ours, owner-required, owner, third-party, unchecked: the CSS class
 	VerdictText string
 	Say         string // the sentence the helpdesk reads to the customer
 	Clients     []dnsClientRow

@@ -32,21 +32,6 @@ type dnsFindingItem struct {
 	Clients string // translated names of the clients it affects, or empty
 }
 
-// findingGroups in the order the page lists them: ours first, then what
-// the domain owner must fix for mail to work, then what automatic setup
-// needs, then a third party, then information.
-var findingGroups = []struct {
-	fault    dnscheck.Fault
-	required bool
-	key      string
-}{
-	{dnscheck.FaultOurs, false, "helpdesk.check.group.ours"},
-	{dnscheck.FaultOwner, true, "helpdesk.check.group.owner.required"},
-	{dnscheck.FaultOwner, false, "helpdesk.check.group.owner.recommended"},
-	{dnscheck.FaultThirdParty, false, "helpdesk.check.group.third-party"},
-	{dnscheck.FaultInfo, false, "helpdesk.check.group.info"},
-}
-
 // checkText translates a checker text with its arguments (technical
 // values, shown as found).
 func (w *Wizard) checkText(lang, key string, args []string) string {
@@ -58,6 +43,16 @@ func (w *Wizard) checkText(lang, key string, args []string) string {
 	return strings.Replace(w.cats.translate(lang, checkKey(key), a...), "..", ".", 1)
 }
 
+// checkTexts translates checker texts without arguments into one
+// paragraph (a verdict and what it adds).
+func (w *Wizard) checkTexts(lang string, keys []string) string {
+	texts := make([]string, len(keys))
+	for i, k := range keys {
+		texts[i] = w.checkText(lang, k, nil)
+	}
+	return strings.Join(texts, " ")
+}
+
 // addClientsAndFindings fills the view's per-client table, findings and
 // the sentences of the verdict.
 func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnscheck.Report) {
@@ -66,8 +61,8 @@ func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnsc
 		verdict = string(dnscheck.VerdictOK)
 	}
 	view.Verdict = verdict
-	view.VerdictText = w.checkText(lang, "verdict."+verdict, nil)
-	view.Say = w.checkText(lang, "say."+verdict, nil)
+	view.VerdictText = w.checkTexts(lang, rep.VerdictKeys())
+	view.Say = w.checkTexts(lang, rep.SayKeys())
 	for _, c := range rep.Clients {
 		row := dnsClientRow{
 			Name: w.checkText(lang, "client."+string(c.Client), nil), Outcome: string(c.Outcome),
@@ -81,10 +76,10 @@ func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnsc
 		}
 		view.Clients = append(view.Clients, row)
 	}
-	for _, g := range findingGroups {
-		group := dnsFindingGroup{Fault: string(g.fault), Title: w.cats.translate(lang, g.key)}
+	for _, g := range dnscheck.FindingGroups {
+		group := dnsFindingGroup{Fault: string(g.Fault), Title: w.checkText(lang, "group."+g.Key, nil)}
 		for _, f := range rep.Findings {
-			if f.Fault != g.fault || (f.Fault == dnscheck.FaultOwner && f.Required != g.required) {
+			if !f.InGroup(g.Fault, g.Required) {
 				continue
 			}
 			item := dnsFindingItem{Text: w.checkText(lang, "finding."+f.Code, f.Args)}

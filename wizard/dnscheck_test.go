@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -138,6 +139,11 @@ func TestHelpdeskDNS_ReportEveryStatusEveryLanguage(t *testing.T) {
 			body := rec.Body.String()
 			assertPage(t, body, lang)
 			tr := func(key string, args ...any) string { return inHTML(cats.translate(lang, key, args...)) }
+			// Each cell names its column, for the stacked layout of small
+			// screens; the assertions below read the cells without it.
+			has(t, body, `<td class="status" data-label="`+tr("helpdesk.check.finds")+`"><strong>`)
+			has(t, body, `<td class="value" data-label="`+tr("helpdesk.dns.found")+`">`)
+			body = withoutLabels(body)
 
 			has(t, body, "<h1>"+tr("helpdesk.dns.title", "example.com")+"</h1>")
 			has(t, body, tr("helpdesk.check.lead"))
@@ -154,12 +160,12 @@ func TestHelpdeskDNS_ReportEveryStatusEveryLanguage(t *testing.T) {
 			has(t, body, "<small>"+tr("check.note.apple-profile")+"</small>")
 
 			// Findings by party, required ones first, with the clients they affect.
-			has(t, body, `<h3 class="fault owner">`+tr("helpdesk.check.group.owner.required")+`</h3>`+"\n"+`<ul class="findings">`+"\n"+
+			has(t, body, `<h3 class="fault owner">`+tr("check.group.owner.required")+`</h3>`+"\n"+`<ul class="findings">`+"\n"+
 				`<li>`+tr("check.finding.record-wrong", "example.com.", "TXT", hostileTXT, `"v=spf1 include:spf.example.net -all"`)+`</li>`)
 			has(t, body, `<li>`+strings.Replace(tr("check.finding.record-missing", "autodiscover.example.com.", "CNAME", "autoconfig.example.net."), "..", ".", 1)+
 				` <em>`+tr("helpdesk.check.affects", tr("check.client.outlook"))+`</em></li>`)
-			has(t, body, `<h3 class="fault third-party">`+tr("helpdesk.check.group.third-party")+`</h3>`)
-			hasNot(t, body, tr("helpdesk.check.group.ours"), "no empty group")
+			has(t, body, `<h3 class="fault third-party">`+tr("check.group.third-party")+`</h3>`)
+			hasNot(t, body, tr("check.group.ours"), "no empty group")
 			has(t, body, ">autoconfig.example.net<")
 
 			// One row per record: name, type, expected value, status, found.
@@ -351,8 +357,37 @@ func TestHelpdeskDNS_EveryCheckerTextTranslated(t *testing.T) {
 	for _, c := range dnscheck.Clients {
 		assert.Contains(t, dnscheck.CheckTexts, "client."+string(c))
 	}
-	for _, v := range []dnscheck.Verdict{dnscheck.VerdictOK, dnscheck.VerdictOurs, dnscheck.VerdictOwnerRequired, dnscheck.VerdictOwner, dnscheck.VerdictThirdParty} {
+	for _, v := range []dnscheck.Verdict{dnscheck.VerdictOK, dnscheck.VerdictOurs, dnscheck.VerdictOwnerRequired, dnscheck.VerdictOwner, dnscheck.VerdictThirdParty, dnscheck.VerdictUnchecked} {
 		assert.Contains(t, dnscheck.CheckTexts, "verdict."+string(v))
 		assert.Contains(t, dnscheck.CheckTexts, "say."+string(v))
 	}
 }
+
+// The page says what the CLI says: the owner's verdict, then ours as
+// well, in every language; findings in the verdict's order.
+func TestHelpdeskDNS_OwnersVerdictSaysOursTooEveryLanguage(t *testing.T) {
+	rep := reportWithEveryStatus()
+	rep.Findings = append(rep.Findings, dnscheck.Finding{Fault: dnscheck.FaultOurs, Code: "resolver-down"},
+		dnscheck.Finding{Fault: dnscheck.FaultUnchecked, Code: "ispdb-unreachable", Args: []string{"ispdb.example", "no address"}})
+	rep.AlsoOurs = true
+	e := newTestEngine(t, withHelpdesk(testToken), withDNSCheck(&fakeChecker{report: rep}))
+	cats := testCatalogs(t)
+	for _, lang := range langCodes {
+		t.Run(lang, func(t *testing.T) {
+			rec := postDNS(t, e, url.Values{"domain": {"example.com"}, "lang": {lang}}, bearer...)
+			require.Equal(t, http.StatusOK, rec.Code)
+			body := rec.Body.String()
+			tr := func(key string, args ...any) string { return inHTML(cats.translate(lang, key, args...)) }
+			has(t, body, `<p class="verdict problems owner-required" role="status">`+tr("check.verdict.owner-required")+" "+tr("check.verdict.also-ours")+`</p>`)
+			has(t, body, "<blockquote><p>"+tr("check.say.owner-required")+" "+tr("check.say.also-ours")+"</p></blockquote>")
+			assert.Regexp(t, `(?s)class="fault owner".*class="fault ours".*class="fault third-party".*class="fault unchecked"`, body)
+			has(t, body, tr("check.finding.ispdb-unreachable", "ispdb.example", "no address"))
+		})
+	}
+}
+
+// withoutLabels drops the cells' data-label attributes (the column names
+// of the small-screen layout) from a page.
+func withoutLabels(body string) string { return dataLabel.ReplaceAllString(body, "") }
+
+var dataLabel = regexp.MustCompile(` data-label="[^"]*"`)

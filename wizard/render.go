@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -24,6 +25,9 @@ type renderer struct {
 	cats   catalogs
 	pages  map[string]map[string]*template.Template // lang → page → template
 	logger *slog.Logger                             // a failed page is a logged 500
+	// busy answers a page refused by the render budget (the wizard's
+	// refusal page).
+	busy func(c *gin.Context, lang string)
 }
 
 func newRenderer(cats catalogs, logger *slog.Logger) (*renderer, error) {
@@ -63,16 +67,32 @@ const (
 )
 
 // render executes a page into a buffer first, so that a template error never
-// sends half a page, then writes it with the wizard's headers.
+// sends half a page, then writes it with the wizard's headers. The render
+// spends the render budget (httpkit.LimitCPU), as QR codes and profiles
+// do: past it, the page is refused with 503 and Retry-After (busy). Only
+// the CPU work is inside: the answer is written to the network after.
 func (r *renderer) render(c *gin.Context, status int, page string, data *pageData, cache cacheControl) {
-	var buf bytes.Buffer
-	if err := r.pages[data.Lang][page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		httpkit.WriteError(c, r.logger, fmt.Errorf("rendering %s: %w", page, err))
+	body, err := httpkit.LimitCPU(func() ([]byte, error) { return r.execute(page, data) })
+	switch {
+	case errors.Is(err, httpkit.ErrBusy) && r.busy != nil:
+		r.busy(c, data.Lang)
+		return
+	case err != nil:
+		httpkit.WriteError(c, r.logger, err)
 		return
 	}
 	h := c.Writer.Header()
 	h.Set("Cache-Control", string(cache))
 	h.Set("Vary", "Accept-Language")
 	h.Set("Content-Language", data.Lang)
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", body)
+}
+
+// execute renders page with data, whole or not at all.
+func (r *renderer) execute(page string, data *pageData) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := r.pages[data.Lang][page].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
 }

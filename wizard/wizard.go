@@ -30,6 +30,9 @@ type Options struct {
 	// embedded example): the helpdesk's command lines carry it, so that
 	// run as shown they answer with this configuration, not the example.
 	ConfigPath string
+	// Limit is the per-client rate of the pages (not the static files):
+	// each page costs a template render. Nil: not limited.
+	Limit LimitFunc
 }
 
 // Wizard serves the wizard's pages.
@@ -51,6 +54,8 @@ type Wizard struct {
 	configPath        string
 	// dnsSlots holds one value per DNS check running (maxDNSChecks).
 	dnsSlots chan struct{}
+	limit    LimitFunc
+	refusals refusalPages
 }
 
 // qrCacheSize bounds the QR code cache: two generations of this many PNGs
@@ -76,7 +81,8 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	w := &Wizard{deps: deps, logger: logger, cats: cats, pages: pages, assets: assets,
 		qrCodes:  httpkit.NewDocumentCache[string](qrCacheSize),
 		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned,
-		configPath: opts.ConfigPath}
+		configPath: opts.ConfigPath, limit: opts.Limit}
+	pages.busy = w.busy
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]
@@ -100,11 +106,15 @@ func Register(pages, generating gin.IRouter, deps httpkit.Deps, opts Options) {
 // Register adds the wizard's routes: see the package-level Register.
 func (w *Wizard) Register(pages, generating gin.IRouter) {
 	g := pages.Group("", securityHeaders)
-	g.GET("/", w.start)
-	g.GET("/setup", w.choose)
-	g.GET("/setup/:client", w.client)
-	g.GET(shortPath+":client/*address", w.short)
-	g.GET("/sheet", w.sheet)
+	// Each page costs a render (about half a millisecond of CPU with an
+	// address): limited per client, and rendered within the render budget
+	// (renderer.render). The static files are cached and free.
+	limited := g.Group("", w.limitPages(w.limit))
+	limited.GET("/", w.start)
+	limited.GET("/setup", w.choose)
+	limited.GET("/setup/:client", w.client)
+	limited.GET(shortPath+":client/*address", w.short)
+	limited.GET("/sheet", w.sheet)
 	g.GET("/static/:file", w.static)
 	g.HEAD("/static/:file", w.static)
 	// An image needs none of the page headers (the server's nosniff is
@@ -213,15 +223,18 @@ type clientChoice struct {
 }
 
 // newPage fills what the layout needs: language, switcher and title.
+// r may be nil for a page that is no answer to one request (no switcher).
 func (w *Wizard) newPage(r *http.Request, lang, titleKey string, titleArgs ...any) *pageData {
 	cfg := w.deps.Resolver.Config()
 	page := &pageData{
 		Lang:    lang,
-		Langs:   w.langLinks(r, lang),
 		Title:   w.cats.translate(lang, titleKey, titleArgs...),
 		HomeURL: "/?lang=" + lang,
 		Site:    w.siteView(cfg.Site, lang),
 		Support: supportView{Empty: true},
+	}
+	if r != nil {
+		page.Langs = w.langLinks(r, lang)
 	}
 	if cfg.CatchAll != nil {
 		page.Support = newSupportView(cfg.CatchAll.Support)

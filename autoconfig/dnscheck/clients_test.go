@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -384,13 +387,63 @@ func TestCheckClients_InternalAddressesRefusedUnlessAllowed(t *testing.T) {
 	assert.Positive(t, web.Connections())
 }
 
+// specialAddresses are addresses of the IANA special-purpose ranges that
+// are not globally reachable, and IPv6 forms that carry one.
+var specialAddresses = []string{
+	"127.0.0.1", "::1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "fe80::1", "fd00::1",
+	"0.0.0.0", "::", "0.1.2.3", // this network
+	"100.64.0.1", "100.100.100.200", "100.127.255.254", // CGNAT; a cloud metadata service at 100.100.100.200
+	"192.0.0.192", "192.0.0.8", "192.0.0.170", // IETF protocol assignments; another metadata service at 192.0.0.192
+	"198.18.0.1", "198.19.255.255", // benchmarking
+	"240.0.0.1", "255.255.255.254", "255.255.255.255", // reserved, broadcast
+	"192.0.2.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "3fff::1", // documentation
+	"224.0.0.1", "ff02::1", "fec0::1", "100::1", "2001:2::1", "5f00::1", "64:ff9b:1::1",
+	"::ffff:127.0.0.1", "::ffff:169.254.169.254", // IPv4-mapped
+	"::127.0.0.1", "::169.254.169.254", // IPv4-compatible
+	"64:ff9b::127.0.0.1", "64:ff9b::a9fe:a9fe", "64:ff9b::100.100.100.200", // NAT64
+	"2002:7f00:1::", "2002:a9fe:a9fe::1", // 6to4
+	"2001:0:a9fe:a9fe::1", "2001:0:808:808::80ff:fefe", // Teredo: server 169.254.169.254; client 127.0.1.1 (inverted)
+}
+
 func TestCheckClients_InternalAddressRanges(t *testing.T) {
-	for addr, internal := range map[string]bool{
-		"127.0.0.1": true, "::1": true, "10.1.2.3": true, "172.16.0.1": true, "192.168.1.1": true,
-		"169.254.169.254": true, "fe80::1": true, "fd00::1": true, "0.0.0.0": true, "::": true,
-		"::ffff:127.0.0.1": true, "192.0.2.1": false, "2001:db8::1": false, "8.8.8.8": false,
+	for _, addr := range specialAddresses {
+		assert.True(t, dnscheck.InternalAddress(addr), addr)
+	}
+	for _, addr := range []string{
+		"8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.0", "192.0.0.9", "192.0.1.1", "198.17.255.255", "198.20.0.0",
+		"223.255.255.255", "2a00:1450:4001::1", "2001:4860::8888", "2001:4:112::1",
+		"64:ff9b::8.8.8.8", "2002:808:808::1", "::ffff:8.8.8.8", "2001:0:808:808::f7f7:f7f7", // embedding 8.8.8.8
 	} {
-		assert.Equal(t, internal, dnscheck.InternalAddress(addr), addr)
+		assert.False(t, dnscheck.InternalAddress(addr), addr)
+	}
+}
+
+// Through the checker: a customer name that resolves into any of these
+// ranges is refused, with no connection made.
+func TestCheckClients_SpecialPurposeAddressesRefused(t *testing.T) {
+	for _, addr := range specialAddresses {
+		t.Run(addr, func(t *testing.T) {
+			typ := "A"
+			if strings.Contains(addr, ":") {
+				typ = "AAAA"
+			}
+			zone := filepath.Join(t.TempDir(), "probe.zone")
+			require.NoError(t, os.WriteFile(zone, []byte("$ORIGIN probe.example.\n$TTL 60\n"+
+				"@ IN SOA ns hostmaster 1 7200 900 1209600 60\nautoconfig IN "+typ+" "+addr+"\n"), 0o644))
+			web := checkWeb(t)
+			c := web.Checker(dnstest.Start(t, zone).Addr, testISPDB)
+			c.AllowInternal = false
+			rep := c.Check(context.Background(), autoconfig.NewDomain(defaultProvider(t), "probe.example"), testServiceHost)
+
+			var refused []string
+			for _, f := range findingsOf(rep, "internal-address") {
+				if f.Subject == "autoconfig.probe.example" {
+					refused = append(refused, f.Args[1])
+				}
+			}
+			assert.Equal(t, []string{netip.MustParseAddr(addr).Unmap().String()}, refused, "%+v", rep.Findings)
+			assert.Zero(t, web.Connections())
+		})
 	}
 }
 

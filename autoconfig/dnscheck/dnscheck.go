@@ -41,16 +41,18 @@ const (
 // check DOMAIN` prints and what the helpdesk page shows. OK means no
 // finding other than informational ones.
 type Report struct {
-	Domain      string          `json:"domain"`
-	Provider    string          `json:"provider"`
-	ServiceHost string          `json:"service_host"`
-	Resolver    string          `json:"resolver"`
-	OK          bool            `json:"ok"`
-	Verdict     Verdict         `json:"verdict"`
-	Clients     []ClientResult  `json:"clients"`
-	Findings    []Finding       `json:"findings"`
-	Records     []RecordCheck   `json:"records"`
-	Endpoints   []EndpointCheck `json:"endpoints"`
+	Domain      string  `json:"domain"`
+	Provider    string  `json:"provider"`
+	ServiceHost string  `json:"service_host"`
+	Resolver    string  `json:"resolver"`
+	OK          bool    `json:"ok"`
+	Verdict     Verdict `json:"verdict"`
+	// AlsoOurs: a fault of ours stands beside the owner's verdict.
+	AlsoOurs  bool            `json:"also_ours"`
+	Clients   []ClientResult  `json:"clients"`
+	Findings  []Finding       `json:"findings"`
+	Records   []RecordCheck   `json:"records"`
+	Endpoints []EndpointCheck `json:"endpoints"`
 }
 
 // RecordCheck is one DNS name and type: the values the model wants there
@@ -108,8 +110,9 @@ type Checker struct {
 	// ISPDB is the base URL of the public Thunderbird ISP database
 	// (default DefaultISPDB); tests point it at a loopback server.
 	ISPDB string
-	// AllowInternal lets the checker connect to loopback, private,
-	// link-local, unique-local and unspecified addresses. Off by default:
+	// AllowInternal lets the checker connect to addresses that are not
+	// globally reachable (the IANA special-purpose registries: loopback,
+	// private, link-local, CGNAT, reserved…). Off by default:
 	// a domain's DNS must not make the service probe its own network.
 	AllowInternal bool
 	// RootCAs verifies certificates (nil: the system's roots). PortMap
@@ -158,7 +161,7 @@ func (c *Checker) Check(ctx context.Context, d autoconfig.Domain, serviceHost st
 	// PACC compares the served bytes with the published digest.
 	rep.Endpoints = append(rep.Endpoints, r.checkPACC(d, rep.Records, previous))
 	rep.Findings = r.findings(&rep, d)
-	rep.Verdict = rep.verdictOf()
+	rep.Verdict, rep.AlsoOurs = rep.verdictOf()
 	rep.OK = rep.Verdict == VerdictOK
 	return rep
 }

@@ -3,7 +3,9 @@ package dnscheck
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +20,12 @@ const (
 	FaultOurs       Fault = "ours"        // our resolver, our service or its certificate
 	FaultOwner      Fault = "owner"       // the domain owner: a record missing, wrong or stale
 	FaultThirdParty Fault = "third-party" // a public database entry that disagrees
-	FaultInfo       Fault = "info"        // nothing to fix
+	// FaultUnchecked: a third party (the public ISP database) could not be
+	// reached, so what it says could not be checked. Not ours: a provider
+	// with restricted egress would otherwise tell every customer that the
+	// fault is ours.
+	FaultUnchecked Fault = "unchecked"
+	FaultInfo      Fault = "info" // nothing to fix
 )
 
 // Finding is one thing a check found, with whose it is to fix and whether
@@ -45,9 +52,11 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 }
 
 // Verdict sums a report up for the person reading it; it follows the
-// attribution: our faults first (the helpdesk escalates them, the customer
-// changes nothing), then what mail needs, then automatic setup, then a
-// public database.
+// attribution: what the domain owner must change first (what mail needs,
+// then automatic setup), then our faults (the helpdesk escalates them; the
+// customer changes nothing), then a public database, then what could not
+// be checked. A fault of ours beside the owner's does not hide what the
+// owner must do: the report says it as well (AlsoOurs).
 type Verdict string
 
 const (
@@ -56,22 +65,70 @@ const (
 	VerdictOwnerRequired Verdict = "owner-required"
 	VerdictOwner         Verdict = "owner"
 	VerdictThirdParty    Verdict = "third-party"
+	VerdictUnchecked     Verdict = "unchecked"
 )
 
-// verdictOf the report's findings.
-func (r Report) verdictOf() Verdict {
+// verdictOf the report's findings, and whether a fault of ours is there
+// beside an owner's verdict.
+func (r Report) verdictOf() (v Verdict, alsoOurs bool) {
 	has := func(match func(Finding) bool) bool { return slices.ContainsFunc(r.Findings, match) }
+	ours := has(func(f Finding) bool { return f.Fault == FaultOurs })
 	switch {
-	case has(func(f Finding) bool { return f.Fault == FaultOurs }):
-		return VerdictOurs
 	case has(func(f Finding) bool { return f.Fault == FaultOwner && f.Required }):
-		return VerdictOwnerRequired
+		return VerdictOwnerRequired, ours
 	case has(func(f Finding) bool { return f.Fault == FaultOwner }):
-		return VerdictOwner
+		return VerdictOwner, ours
+	case ours:
+		return VerdictOurs, false
 	case has(func(f Finding) bool { return f.Fault == FaultThirdParty }):
-		return VerdictThirdParty
+		return VerdictThirdParty, false
+	case has(func(f Finding) bool { return f.Fault == FaultUnchecked }):
+		return VerdictUnchecked, false
 	}
-	return VerdictOK
+	return VerdictOK, false
+}
+
+// VerdictKeys are the catalog keys of the verdict for the helpdesk
+// ("verdict.<v>", then "verdict.also-ours" when a fault of ours stands
+// beside the owner's): the CLI and the helpdesk page say the same.
+func (r Report) VerdictKeys() []string { return r.keys("verdict.") }
+
+// SayKeys are the catalog keys of what the helpdesk tells the customer.
+func (r Report) SayKeys() []string { return r.keys("say.") }
+
+func (r Report) keys(prefix string) []string {
+	v := r.Verdict
+	if v == "" {
+		v = VerdictOK
+	}
+	out := []string{prefix + string(v)}
+	if r.AlsoOurs {
+		out = append(out, prefix+"also-ours")
+	}
+	return out
+}
+
+// FindingGroups is the order reports list findings in, as the verdict
+// weighs them: the owner's required ones, the owner's recommended ones,
+// ours, a third party's, what could not be checked, information. Key names
+// the group's title ("group.<key>" in the catalogs).
+var FindingGroups = []struct {
+	Fault    Fault
+	Required bool
+	Key      string
+}{
+	{FaultOwner, true, "owner.required"},
+	{FaultOwner, false, "owner.recommended"},
+	{FaultOurs, false, "ours"},
+	{FaultThirdParty, false, "third-party"},
+	{FaultUnchecked, false, "unchecked"},
+	{FaultInfo, false, "info"},
+}
+
+// InGroup reports whether f is listed under the group of FindingGroups
+// with this fault and requirement.
+func (f Finding) InGroup(fault Fault, required bool) bool {
+	return f.Fault == fault && (f.Fault != FaultOwner || f.Required == required)
 }
 
 // requiredRecord: mail needs the MX and the SPF record to work; the other
@@ -119,14 +176,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 				Args: []string{rc.Name, rc.Type, rc.Detail}})
 		}
 	}
-	recordOK := func(name string) bool {
-		for _, rc := range rep.Records {
-			if rc.Name == name && rc.Status != CheckOK {
-				return false
-			}
-		}
-		return true
-	}
+	reachesUs := func(name string) bool { return pointsAtUs(rep, name) }
 	for _, e := range rep.Endpoints {
 		var internal *InternalAddressError
 		switch {
@@ -134,20 +184,18 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 			outOfTime = outOfTime || errors.Is(e.cause, errOutOfTime)
 		case errors.As(e.cause, &internal):
 			// reported below with every other refused name
-		case recordOK(e.record):
+		case reachesUs(e.record):
 			// The name points at us: what it serves is ours.
 			add(Finding{Fault: FaultOurs, Code: "service-failed", Subject: e.record, Args: []string{e.URL, e.Detail}})
+		case !hasSubject(out, e.record):
+			// No record of ours is wanted there (no service host): a name
+			// that does not resolve, or serves something else, is the
+			// owner's, never our service failing.
+			add(Finding{Fault: FaultOwner, Code: "endpoint-failed", Subject: e.record, Args: []string{e.URL, e.Detail}})
 		}
 	}
 	if outOfTime {
 		add(Finding{Fault: FaultOurs, Code: "out-of-time"})
-	}
-	for _, f := range r.results() {
-		var internal *InternalAddressError
-		if errors.As(f.Err, &internal) {
-			add(Finding{Fault: internalFault(internal.Host, rep.Domain, recordOK), Code: "internal-address", Subject: internal.Host,
-				Args: []string{internal.Host, internal.Addr.String()}})
-		}
 	}
 	// A stale database entry is a finding even while the domain's own
 	// names outrank it: it wins the day they fail.
@@ -156,8 +204,21 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 			add(Finding{Fault: FaultThirdParty, Code: "ispdb-stale", Subject: f.URL, Args: []string{f.URL, found.String()}})
 		}
 	}
+	for _, f := range r.results() {
+		var internal *InternalAddressError
+		switch {
+		case r.isISPDB(f.URL):
+			if detail, ok := r.unreachable(f); ok {
+				host := hostOf(f.URL)
+				add(Finding{Fault: FaultUnchecked, Code: "ispdb-unreachable", Subject: host, Args: []string{host, detail}})
+			}
+		case errors.As(f.Err, &internal):
+			add(Finding{Fault: internalFault(internal.Host, rep.Domain, reachesUs), Code: "internal-address", Subject: internal.Host,
+				Args: []string{internal.Host, internal.Addr.String()}})
+		}
+	}
 	for _, c := range rep.Clients {
-		i, ok := attribute(c, rep, recordOK, out, add)
+		i, ok := attribute(c, rep, reachesUs, out, add)
 		if ok && !slices.Contains(out[i].Clients, c.Client) {
 			out[i].Clients = append(out[i].Clients, c.Client)
 		}
@@ -165,13 +226,68 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 	return out
 }
 
+// pointsAtUs reports whether name leads to our service: a name of the
+// customer's domain only through records we want there, all published as
+// wanted (a name we want nothing at, or that does not resolve, is not ours);
+// our own names (the service host, the MX route's host) always.
+func pointsAtUs(rep *Report, name string) bool {
+	name = fqdn(name)
+	if name != fqdn(rep.Domain) && !strings.HasSuffix(name, "."+fqdn(rep.Domain)) {
+		return true
+	}
+	wanted := false
+	for _, rc := range rep.Records {
+		if rc.Name == name {
+			if rc.Status != CheckOK {
+				return false
+			}
+			wanted = true
+		}
+	}
+	return wanted
+}
+
+// hasSubject reports whether a finding about name is already there.
+func hasSubject(findings []Finding, name string) bool {
+	return slices.ContainsFunc(findings, func(f Finding) bool { return f.Subject == name })
+}
+
+// isISPDB reports whether rawURL is an entry of the public ISP database.
+func (r *checkRun) isISPDB(rawURL string) bool { return strings.HasPrefix(rawURL, r.c.ispdb()) }
+
+// unreachable says why a third party's answer could not be had (refused
+// address, timeout, no address, a server error), or false when it
+// answered (a 404 is an answer: no entry) or our resolver is the cause
+// (its own finding says so).
+func (r *checkRun) unreachable(f fetchResult) (string, bool) {
+	var lookup *lookupError
+	switch {
+	case errors.Is(f.Err, errResolverDown), errors.As(f.Err, &lookup) && unchecked(f.Err):
+		// Our resolver did not answer in time: not the third party.
+		return "", false
+	case f.Err != nil:
+		return f.Err.Error(), true
+	case f.Status >= 500:
+		return fmt.Sprintf("HTTP status %d", f.Status), true
+	}
+	return "", false
+}
+
+// hostOf is the host name of a URL the checker made.
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Hostname()
+	}
+	return rawURL
+}
+
 // internalFault: a name of the customer's domain that does not point at
 // us is the owner's; our own names (a customer name pointing at us, the
 // service host, the MX route's host) resolving inside are ours, as when the
 // checker runs behind split-horizon DNS (the operator then allows internal
 // addresses).
-func internalFault(host, domain string, recordOK func(string) bool) Fault {
-	if (host == domain || strings.HasSuffix(host, "."+domain)) && !recordOK(fqdn(host)) {
+func internalFault(host, domain string, reachesUs func(string) bool) Fault {
+	if (host == domain || strings.HasSuffix(host, "."+domain)) && !reachesUs(fqdn(host)) {
 		return FaultOwner
 	}
 	return FaultOurs
@@ -179,7 +295,7 @@ func internalFault(host, domain string, recordOK func(string) bool) Fault {
 
 // attribute finds (or adds) the finding that explains why client c does
 // not end up with our settings.
-func attribute(c ClientResult, rep *Report, recordOK func(string) bool, out []Finding, add func(Finding) int) (int, bool) {
+func attribute(c ClientResult, rep *Report, reachesUs func(string) bool, out []Finding, add func(Finding) int) (int, bool) {
 	if c.Outcome != OutcomeOther && c.Outcome != OutcomeNothing {
 		return 0, false
 	}
@@ -205,7 +321,13 @@ func attribute(c ClientResult, rep *Report, recordOK func(string) bool, out []Fi
 		return add(Finding{Fault: FaultOwner, Code: "stale-document", Subject: c.Source, Args: []string{c.Source, c.Found.String()}}), true
 	case sourceRecord, sourceMXRoute:
 		for _, name := range c.via.names {
-			if !recordOK(name) {
+			switch {
+			case reachesUs(name):
+			case c.via.kind == sourceRecord:
+				// A name of the domain where no record of ours is wanted
+				// (no service host): what it serves is the owner's.
+				return add(Finding{Fault: FaultOwner, Code: "endpoint-failed", Subject: name, Args: []string{c.Source, c.Found.String()}}), true
+			default:
 				return 0, false
 			}
 		}
@@ -274,6 +396,8 @@ var CheckTexts = map[string]string{
 	"finding.stale-document":      "{0}, on the domain's own web server, gives other settings: {1}. The domain owner should remove it.",
 	"finding.ispdb-stale":         "The public Thunderbird ISP database ({0}) lists other settings for this domain: {1}. Clients use them when the domain's own addresses give nothing.",
 	"finding.internal-address":    "{0} resolves to the internal address {1}: the checker did not connect to it.",
+	"finding.endpoint-failed":     "{0} does not give our settings: {1}. The name is the domain owner's; it does not lead to our service.",
+	"finding.ispdb-unreachable":   "The public Thunderbird ISP database ({0}) could not be reached: {1}. Whether it lists other settings for this domain could not be checked.",
 	"finding.pacc-update-pending": "Update pending: {0} TXT still carries {2}; PACC works until then. Publish {1}.",
 
 	"note.unchecked":            "{0} could not be checked (our resolver did not answer, or the check ran out of time).",
@@ -292,12 +416,23 @@ var CheckTexts = map[string]string{
 	"verdict.owner-required": "The domain owner must fix records that mail needs to work (MX or SPF).",
 	"verdict.owner":          "Mail works; the domain owner should fix records that automatic setup of some clients needs.",
 	"verdict.third-party":    "Our records are right; a public database still lists other settings for some clients.",
+	"verdict.unchecked":      "Could not check everything: a third party (the public ISP database) could not be reached. What could be checked is right.",
+	"verdict.also-ours":      "We also have a problem on our side (listed as ours), which we must fix; it does not change what the domain owner must do.",
 
 	"say.ok":             "Everything is set up correctly: your mail app should find the settings by itself.",
 	"say.ours":           "The problem is on our side and we are working on it: you do not need to change anything.",
 	"say.owner-required": "Your domain is not yet set up to receive mail with us: whoever manages your domain must add the records we will send you.",
 	"say.owner":          "Your mail works, but some mail apps cannot find the settings by themselves: whoever manages your domain can fix this with the records we send you; meanwhile, use our setup page.",
 	"say.third-party":    "Your domain is set up correctly, but a public directory still lists old settings: please use our setup page to set up your mail app.",
+	"say.unchecked":      "What we could check is set up correctly, but we could not check everything: if your mail app does not find the settings by itself, please use our setup page.",
+	"say.also-ours":      "There is also a problem on our side, which we are working on.",
+
+	"group.owner.required":    "The domain owner’s, required for mail to work",
+	"group.owner.recommended": "The domain owner’s, recommended for automatic setup",
+	"group.ours":              "Ours: our resolver, or a name that reaches our service (its answer or its certificate)",
+	"group.third-party":       "A third party’s: a public database",
+	"group.unchecked":         "Could not be checked: a third party could not be reached",
+	"group.info":              "For information",
 
 	"client.thunderbird":         "Thunderbird",
 	"client.thunderbird-android": "Thunderbird for Android",

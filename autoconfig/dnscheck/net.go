@@ -27,8 +27,9 @@ var errResolverDown = errors.New("our DNS resolver did not answer")
 // errOutOfTime marks a step the check's overall deadline cut short.
 var errOutOfTime = errors.New("the check ran out of time before this step finished")
 
-// InternalAddressError is a name that resolves to an address inside a
-// network (loopback, private, link-local, unique-local, unspecified): the
+// InternalAddressError is a name that resolves to an address that is not
+// globally reachable (loopback, private, link-local, CGNAT, reserved, or
+// an IPv6 form carrying one: see internalAddress in special.go): the
 // checker does not connect there unless the operator allows it, so that a
 // domain's DNS cannot make the service probe its own network.
 type InternalAddressError struct {
@@ -38,14 +39,6 @@ type InternalAddressError struct {
 
 func (e *InternalAddressError) Error() string {
 	return fmt.Sprintf("%s resolves to the internal address %s: not connected", e.Host, e.Addr)
-}
-
-// internalAddress reports whether a is an address the checker must not
-// reach by default.
-func internalAddress(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsUnspecified() || a.IsMulticast()
 }
 
 // maxCNAMEHops bounds a CNAME chain followed to an address.

@@ -77,10 +77,15 @@ func CustomerSites(t testing.TB) *HTTPSServer {
 	return StartHTTPS(t, customerHandler(t), customerNames...)
 }
 
+// ISPDB is the base URL of the ISP database stand-in that the customer
+// sites serve (ispdb.test in testdata/dns/clients.zone): it has no entry
+// for the customer domains.
+const ISPDB = "https://ispdb.test/v1.1/"
+
 // customerNames are the names the customer sites' certificate covers.
 var customerNames = []string{
 	"autoconfig.example.ch", "autodiscover.example.ch", "ua-auto-config.example.ch",
-	"autoconfig.broken.example", "ua-auto-config.broken.example",
+	"autoconfig.broken.example", "ua-auto-config.broken.example", "ispdb.test",
 }
 
 func customerHandler(t testing.TB) http.Handler {

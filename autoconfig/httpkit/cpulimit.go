@@ -63,6 +63,16 @@ func LimitCPU(render func() ([]byte, error)) ([]byte, error) {
 	return render()
 }
 
+// RenderSaturated reports whether a render would now be refused without
+// waiting: every slot and every place in the queue taken. A handler with
+// work to do before its render (resolving an account, building a page's
+// views) asks first, so that a flood is refused before that work too; the
+// render itself still goes through LimitCPU.
+func RenderSaturated() bool {
+	g := renders.Load()
+	return len(g.slots) == cap(g.slots) && len(g.queue) >= g.Queue
+}
+
 // await takes a place in the queue, then waits for a slot at most g.Wait.
 func (g *renderGate) await() bool {
 	if g.Queue == 0 {

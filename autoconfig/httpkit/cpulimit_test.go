@@ -102,3 +102,19 @@ func TestWriteError_BusyIs503WithRetryAfterAndNotLogged(t *testing.T) {
 	assert.Equal(t, "the service is busy: try again in a moment\n", w.Body.String())
 	assert.Equal(t, http.StatusServiceUnavailable, Status(errors.Join(ErrBusy)))
 }
+
+func TestRenderSaturated_OnlyWhenSlotsAndQueueAreTaken(t *testing.T) {
+	withRenderBudget(t, RenderBudget{Slots: 1})
+	assert.False(t, RenderSaturated())
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		_, _ = LimitCPU(func() ([]byte, error) { close(started); <-release; return nil, nil })
+		close(done)
+	}()
+	<-started
+	assert.True(t, RenderSaturated())
+	close(release)
+	<-done
+	assert.False(t, RenderSaturated())
+}

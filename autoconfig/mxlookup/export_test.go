@@ -7,6 +7,6 @@ import "time"
 
 func SetClock(r *Resolver, now func() time.Time) { r.now = now }
 
-func CacheLen(r *Resolver) int { return r.cache.len() + r.negative.len() }
+func CacheLen(r *Resolver) int { return r.cache.Len() + r.negative.Len() }
 
 var ResolverFromFile = resolverFromFile

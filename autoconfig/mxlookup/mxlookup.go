@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
 )
 
 // MX resolver defaults. A lookup answers a client that is waiting (Thunderbird
@@ -41,14 +42,14 @@ var ErrLookup = errors.New("MX lookup failed")
 type Resolver struct {
 	server string // host:port
 	client *dns.Client
-	cache  *lruCache[mxEntry]
+	cache  *dnsbudget.LRU[mxEntry]
 	// negative keeps "no MX", NXDOMAIN and failures apart from the answers
 	// that serve domains: a flood of random names fills it, not cache.
-	negative *lruCache[mxEntry]
+	negative *dnsbudget.LRU[mxEntry]
 	group    singleflight.Group
 	// txt caches TXT answers (LookupTXT), apart from the MX caches.
-	txt     *lruCache[txtEntry]
-	budget  *budgetState
+	txt     *dnsbudget.LRU[txtEntry]
+	budget  *dnsbudget.Meter
 	summary *summary
 
 	// Timeout bounds one lookup; NegativeTTL caches "no MX" when the answer
@@ -84,10 +85,10 @@ func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 	return &Resolver{
 		server:      server,
 		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
-		cache:       newLRUCache[mxEntry](cacheSize),
-		negative:    newLRUCache[mxEntry](cacheSize),
-		txt:         newLRUCache[txtEntry](cacheSize),
-		budget:      newBudgetState(DefaultBudget),
+		cache:       dnsbudget.NewLRU[mxEntry](cacheSize),
+		negative:    dnsbudget.NewLRU[mxEntry](cacheSize),
+		txt:         dnsbudget.NewLRU[txtEntry](cacheSize),
+		budget:      dnsbudget.NewMeter(DefaultBudget),
 		summary:     &summary{logger: logger, server: server, interval: DefaultLogInterval},
 		Timeout:     DefaultTimeout,
 		NegativeTTL: DefaultNegativeTTL,
@@ -120,7 +121,7 @@ func (r *Resolver) Server() string { return r.server }
 
 // SetBudget replaces the budget of queries (before use: the counters and
 // buckets start again).
-func (r *Resolver) SetBudget(b Budget) { r.budget = newBudgetState(b) }
+func (r *Resolver) SetBudget(b Budget) { r.budget = dnsbudget.NewMeter(b) }
 
 // SetLogInterval sets how often failed and refused lookups are summed up in
 // the log (before use).
@@ -131,7 +132,7 @@ func (r *Resolver) SetLogInterval(d time.Duration) { r.summary.interval = d }
 func (r *Resolver) FlushLog() { r.summary.flush() }
 
 // Stats are the counters of queries, negative-cache hits and refusals.
-func (r *Resolver) Stats() Stats { return r.budget.stats() }
+func (r *Resolver) Stats() Stats { return r.budget.Stats() }
 
 // LookupMX returns the MX records of an ASCII domain, most preferred first,
 // from the caches or from one query shared by every concurrent caller. A
@@ -140,14 +141,14 @@ func (r *Resolver) Stats() Stats { return r.budget.stats() }
 // (never a wait: the client is waiting too).
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MXHost, error) {
 	now := r.now()
-	if e, ok := r.cache.get(domain); ok && now.Before(e.expires) {
+	if e, ok := r.cache.Get(domain); ok && now.Before(e.expires) {
 		return e.hosts, e.err
 	}
 	if e, ok := r.negativeEntry(domain, now); ok {
-		r.budget.negativeHits.Add(1)
+		r.budget.NegativeHits.Add(1)
 		return e.hosts, e.err
 	}
-	if limit := r.budget.spend(ctx, now); limit != "" {
+	if limit := r.budget.Spend(ctx, now); limit != "" {
 		r.summary.refusal(domain)
 		return nil, fmt.Errorf("%w for %s: %s limit", ErrBudget, domain, limit)
 	}
@@ -155,30 +156,30 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MX
 		// A caller that missed the cache just before another's query
 		// filled it starts a new flight after that one ended: the caches,
 		// read again, answer it without a second query.
-		if e, ok := r.cache.get(domain); ok && r.now().Before(e.expires) {
+		if e, ok := r.cache.Get(domain); ok && r.now().Before(e.expires) {
 			return e, nil
 		}
 		if e, ok := r.negativeEntry(domain, r.now()); ok {
 			return e, nil
 		}
-		if !r.budget.acquire() {
+		if !r.budget.Acquire() {
 			r.summary.refusal(domain)
 			return mxEntry{err: fmt.Errorf("%w for %s: %s limit", ErrBudget, domain, LimitInFlight)}, nil
 		}
-		defer r.budget.release()
+		defer r.budget.Release()
 		// The shared query must not die with the first caller's request:
 		// the others are still waiting for it.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
 		defer cancel()
-		r.budget.queries.Add(1)
+		r.budget.Queries.Add(1)
 		e := r.query(qctx, domain)
 		if len(e.hosts) > 0 {
-			r.cache.put(domain, e)
+			r.cache.Put(domain, e)
 		} else {
-			r.negative.put(domain, e)
+			r.negative.Put(domain, e)
 		}
 		if e.err != nil {
-			r.budget.failed.Add(1)
+			r.budget.Failed.Add(1)
 			r.summary.failure(domain, e.err)
 		}
 		return e, nil
@@ -196,7 +197,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MX
 // NXDOMAIN of a name above it, since nothing exists below a name that does
 // not exist (RFC 8020 §2).
 func (r *Resolver) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
-	if e, ok := r.negative.get(domain); ok && now.Before(e.expires) {
+	if e, ok := r.negative.Get(domain); ok && now.Before(e.expires) {
 		return e, true
 	}
 	for name := domain; ; {
@@ -205,7 +206,7 @@ func (r *Resolver) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
 			return mxEntry{}, false
 		}
 		name = name[dot+1:]
-		if e, ok := r.negative.get(name); ok && e.nxdomain && now.Before(e.expires) {
+		if e, ok := r.negative.Get(name); ok && e.nxdomain && now.Before(e.expires) {
 			return mxEntry{expires: e.expires}, true
 		}
 	}

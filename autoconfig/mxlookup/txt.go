@@ -23,25 +23,25 @@ type txtEntry struct {
 // PACC handler asks it which digest a domain publishes.
 func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
 	now := r.now()
-	if e, ok := r.txt.get(name); ok && now.Before(e.expires) {
+	if e, ok := r.txt.Get(name); ok && now.Before(e.expires) {
 		return e.texts, e.err
 	}
-	if limit := r.budget.spend(ctx, now); limit != "" {
+	if limit := r.budget.Spend(ctx, now); limit != "" {
 		return nil, fmt.Errorf("%w for %s: %s limit", ErrBudget, name, limit)
 	}
 	ch := r.group.DoChan("TXT "+name, func() (any, error) {
-		if !r.budget.acquire() {
+		if !r.budget.Acquire() {
 			return txtEntry{err: fmt.Errorf("%w for %s: %s limit", ErrBudget, name, LimitInFlight)}, nil
 		}
-		defer r.budget.release()
+		defer r.budget.Release()
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Timeout)
 		defer cancel()
-		r.budget.queries.Add(1)
+		r.budget.Queries.Add(1)
 		e := r.queryTXT(qctx, name)
 		if e.err != nil {
-			r.budget.failed.Add(1)
+			r.budget.Failed.Add(1)
 		}
-		r.txt.put(name, e)
+		r.txt.Put(name, e)
 		return e, nil
 	})
 	select {

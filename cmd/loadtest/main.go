@@ -12,6 +12,8 @@
 //	go run ./cmd/loadtest -only thunderbird -duration 5s
 //	go run ./cmd/loadtest -memory          # plus the 60 s / 256-connection memory run
 //	go run ./cmd/loadtest -only none -flood 10s  # the abuse floods only
+//	go run ./cmd/loadtest -only none -budget-flood 10s  # the page, 400 and /tls/allowed floods
+//	go run ./cmd/loadtest -only none -conn-flood 10s  # the connection floods only
 package main
 
 import (
@@ -34,6 +36,8 @@ type options struct {
 	memory      bool
 	scale       bool
 	flood       time.Duration
+	budgetFlood time.Duration
+	connFlood   time.Duration
 }
 
 func main() {
@@ -46,6 +50,8 @@ func main() {
 	flag.BoolVar(&o.memory, "memory", false, "also run 60 s at 256 connections and report the service's RSS")
 	flag.BoolVar(&o.scale, "scale", false, "also load a 100,000-domain configuration and report time and RSS")
 	flag.DurationVar(&o.flood, "flood", 0, "also run the abuse floods (MX, 429, QR from many source addresses), this long each")
+	flag.DurationVar(&o.budgetFlood, "budget-flood", 0, "also run the page, 400 and /tls/allowed floods (pages from 1,000 source addresses), this long each")
+	flag.DurationVar(&o.connFlood, "conn-flood", 0, "also run the connection floods (idle keep-alive connections from many source addresses against a lowered descriptor limit), this long each")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -104,6 +110,16 @@ func main() {
 	}
 	if o.flood > 0 {
 		if err := floodRuns(o.binary, work, o.flood, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if o.budgetFlood > 0 {
+		if err := budgetFloodRuns(o.binary, work, o.budgetFlood, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if o.connFlood > 0 {
+		if err := connFloodRuns(o.binary, work, o.connFlood, os.Stdout); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -204,8 +204,8 @@ func TestACME_AheadOfTimeAndOnDemand(t *testing.T) {
 		{"autoconfig.moved.test", false},       // MX at the provider, but the name resolves elsewhere
 		{"www.customer.test", false},           // not a name mail clients look up
 	} {
-		// Asked over plain HTTP, as a front proxy on the same host would.
-		status, body := get(t, http.DefaultClient, "http://"+rs.plainLn.Addr().String()+"/tls/allowed?domain="+tc.name)
+		// Asked on the private listener, as a front proxy on the same host would.
+		status, body := get(t, http.DefaultClient, rs.privateURL("/tls/allowed?domain="+tc.name))
 		want := http.StatusForbidden
 		if tc.allowed {
 			want = http.StatusOK

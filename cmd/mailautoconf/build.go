@@ -20,6 +20,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/connlimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
@@ -37,8 +38,9 @@ type server struct {
 	mx       *mxlookup.Resolver // nil without a resolver
 	pacc     *pacc.History      // nil without --pacc-state
 	policy   *certpolicy.Policy
-	acme     *autotls.Manager // nil without --acme-cache
-	base     *url.URL         // --public-url, nil when not given
+	acme     *autotls.Manager   // nil without --acme-cache
+	conns    *connlimit.Limiter // of the public listeners
+	base     *url.URL           // --public-url, nil when not given
 	// lifetime ends when run returns: background work started by reloads
 	// stops with it.
 	lifetime context.Context
@@ -93,14 +95,21 @@ func (o serveOptions) validate(stderr io.Writer) (validated, error) {
 	if err := o.checkTLSFlags(); err != nil {
 		return v, err
 	}
+	if err := o.checkConnFlags(); err != nil {
+		return v, err
+	}
 	if o.acmeOnDemandRate != "0" {
 		if v.onDemandPerSec, err = ratelimit.ParseRate(o.acmeOnDemandRate); err != nil {
 			return v, fmt.Errorf("--acme-on-demand-rate: %w", err)
 		}
 	}
+	if err := checkToken("helpdesk", o.helpdeskToken); err != nil {
+		return v, err
+	}
+	if err := checkToken("admin", o.adminToken); err != nil {
+		return v, err
+	}
 	switch {
-	case o.helpdeskToken != "" && len(o.helpdeskToken) < minHelpdeskToken:
-		return v, fmt.Errorf("the helpdesk token must be at least %d characters long", minHelpdeskToken)
 	case o.maxBodyBytes <= 0:
 		return v, fmt.Errorf("--max-body must be positive")
 	case o.watchDebounce <= 0:
@@ -166,11 +175,22 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		m.WatchMX(mx.Stats)
 	}
 	policy := newCertPolicy(store, mx, v.base, o.acmeCatchAll, m)
+	if policy.Pointer != nil {
+		policy.Pointer.SetBudget(v.mxBudget) // the same rates as accept.mx, a budget of its own
+	}
 
+	refusals := newRefusals(logger, m)
+	limits, err := o.connLimits(v, refusals)
+	if err != nil {
+		return nil, err
+	}
+	conns := connlimit.New(limits)
+	m.WatchConnections(conns.Stats)
 	lns, err := o.openListeners()
 	if err != nil {
 		return nil, err
 	}
+	lns.limit(conns)
 	t, err := newTLS(o, v, tlsDeps{policy: policy, logger: logger, metrics: m, listeners: lns})
 	if err != nil {
 		lns.close()
@@ -178,7 +198,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, base: v.base,
 		lifetime: context.Background(), listeners: lns, tls: t.config != nil,
-		refusals: newRefusals(logger, m), mx: mx, pacc: history}
+		refusals: refusals, mx: mx, conns: conns, pacc: history}
 	s.reloader = &reload.Reloader{
 		Load: reloadConfig(o.configPath, mx != nil), Store: store, Metrics: m, Logger: logger,
 		Certs: t.certFile, OnSwap: s.onSwap,
@@ -193,7 +213,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		trustedProxies: v.trusted, logAddresses: o.logAddresses, maxBodyBytes: o.maxBodyBytes,
 		limiter: v.limiter, reloader: s.reloader, adminToken: o.adminToken,
 		publicOperations: o.publicOperations, signer: signer, mx: mx,
-		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy,
+		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy, publicTLSAllowed: o.publicTLSAllowed,
 		httpsPort: t.httpsPort, acmeChallenge: t.challenge, readiness: t.readiness,
 		paccHistory: history,
 	}

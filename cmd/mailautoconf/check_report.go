@@ -24,7 +24,9 @@ func checkISPDB(flag, raw string) error {
 }
 
 // writeReport prints the report for a person: what each client finds,
-// the findings by fault, then one line per record and document.
+// the findings by fault (in dnscheck.FindingGroups order, as the helpdesk
+// page lists them), then one line per record and document, then the
+// verdict.
 func writeReport(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\n", rep.Domain, rep.Provider, rep.Resolver)
 	writeClients(w, rep.Clients)
@@ -35,7 +37,9 @@ func writeReport(w io.Writer, rep dnscheck.Report) {
 		fmt.Fprintln(w, "OK: everything is published as it should be.")
 		return
 	}
-	fmt.Fprintln(w, dnscheck.CheckTexts["verdict."+string(rep.Verdict)])
+	for _, key := range rep.VerdictKeys() {
+		fmt.Fprintln(w, dnscheck.CheckTexts[key])
+	}
 }
 
 // writeClients is the per-client table: what each client ends up with and
@@ -64,34 +68,20 @@ func writeClients(w io.Writer, clients []dnscheck.ClientResult) {
 	}
 }
 
-// faultOrder lists findings by whose they are: ours first, the domain
-// owner's required ones before the recommended ones.
-var faultOrder = []struct {
-	fault    dnscheck.Fault
-	required bool
-	title    string
-}{
-	{dnscheck.FaultOurs, false, "Ours (our resolver, our service or certificate)"},
-	{dnscheck.FaultOwner, true, "The domain owner's, required for mail to work"},
-	{dnscheck.FaultOwner, false, "The domain owner's, recommended for automatic setup"},
-	{dnscheck.FaultThirdParty, false, "A third party's (public database)"},
-	{dnscheck.FaultInfo, false, "Information"},
-}
-
 func writeFindings(w io.Writer, findings []dnscheck.Finding) {
 	fmt.Fprintln(w, "\nFindings:")
 	if len(findings) == 0 {
 		fmt.Fprintln(w, "  none")
 		return
 	}
-	for _, group := range faultOrder {
+	for _, group := range dnscheck.FindingGroups {
 		first := true
 		for _, f := range findings {
-			if f.Fault != group.fault || (f.Fault == dnscheck.FaultOwner && f.Required != group.required) {
+			if !f.InGroup(group.Fault, group.Required) {
 				continue
 			}
 			if first {
-				fmt.Fprintf(w, "  %s:\n", group.title)
+				fmt.Fprintf(w, "  %s:\n", dnscheck.CheckTexts["group."+group.Key])
 				first = false
 			}
 			line := "    - " + f.Message()

@@ -111,6 +111,9 @@ func useTestChecker(t *testing.T) *dnstest.Web {
 	web := dnstest.CustomerWeb(t)
 	orig := newChecker
 	newChecker = func(o checkOptions) *dnscheck.Checker {
+		if o.ispdb == "" || o.ispdb == dnscheck.DefaultISPDB {
+			o.ispdb = dnstest.ISPDB // the loopback stand-in, not the public database
+		}
 		c := web.Checker(o.resolver, o.ispdb)
 		c.AllowInternal = o.allowInternal
 		return c
@@ -147,7 +150,7 @@ func TestCheckDomain_PlantedMistakesFail(t *testing.T) {
 		"autodiscover.broken.example has no address",
 		"What each client finds:",
 		"  Thunderbird              other settings  imap imap.wrong.example:993 tls, smtp smtp.wrong.example:465 tls",
-		"  The domain owner's, required for mail to work:\n    - broken.example. MX is 10 mx.elsewhere.example.; it should be 5 mta-gw.infomaniak.ch.",
+		"  The domain owner’s, required for mail to work:\n    - broken.example. MX is 10 mx.elsewhere.example.; it should be 5 mta-gw.infomaniak.ch.",
 		"autodiscover.broken.example. CNAME is not published; it should be autoconfig.infomaniak.com. (affects Outlook)",
 	} {
 		assert.Contains(t, out, want)
@@ -200,7 +203,7 @@ func TestCheckDomain_SilentResolverIsOneFindingOfOurs(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, 1, strings.Count(out, "Our DNS resolver did not answer"), out)
-	assert.Contains(t, out, "  Ours (our resolver, our service or certificate):\n    - Our DNS resolver did not answer")
+	assert.Contains(t, out, "  "+dnscheck.CheckTexts["group.ours"]+":\n    - Our DNS resolver did not answer")
 	assert.Contains(t, out, "The problem is ours (our resolver or our service): the customer has nothing to change.")
 }
 

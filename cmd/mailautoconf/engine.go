@@ -66,8 +66,12 @@ type site struct {
 	// publicOperations mounts /metrics and /admin/* on the public engine
 	// too; they are on the private one (newPrivateEngine) otherwise.
 	publicOperations bool
-	// certPolicy answers GET /tls/allowed; nil: not mounted.
+	// certPolicy answers GET /tls/allowed on the private engine; nil: not
+	// mounted.
 	certPolicy *certpolicy.Policy
+	// publicTLSAllowed mounts GET /tls/allowed on the public engine too,
+	// for a front proxy on the same host that asks there.
+	publicTLSAllowed bool
 
 	// httpsPort, when not 0, is the TLS port that requests arriving on the
 	// plain-HTTP listener are redirected to.
@@ -160,17 +164,18 @@ func newEngine(s site) *gin.Engine {
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	profiles.New(deps, s.signer).Register(generating)
-	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil, ConfigPath: s.configPath})
+	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
+		ConfigPath: s.configPath, Limit: s.pageLimit()})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {
 		s.registerOperations(e, generating)
 	}
-	if s.certPolicy != nil {
-		// Not rate limited per client: its caller is a front proxy, one
-		// client for every name. A name costs DNS queries only when it is
-		// a mail name of a served domain, and those are cached.
-		e.GET(certpolicy.AllowedPath, s.certPolicy.Handler())
+	if s.certPolicy != nil && s.publicTLSAllowed {
+		// Each new name can cost DNS queries (the pointer check's own
+		// budget bounds them): limited per client like the generating
+		// endpoints, so that one client cannot spend everyone's budget.
+		generating.GET(certpolicy.AllowedPath, s.certPolicy.Handler())
 	}
 	if s.acmeChallenge != nil {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
@@ -199,7 +204,13 @@ func newPrivateEngine(s site) *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.Use(guard.SecurityHeaders(), gin.CustomRecoveryWithWriter(nil, logPanic(s.logger)))
-	s.registerOperations(e, e.Group("", s.rateLimit()))
+	limited := e.Group("", s.rateLimit())
+	s.registerOperations(e, limited)
+	if s.certPolicy != nil {
+		// A front proxy on the same host asks here; the rate limit still
+		// applies (the proxy is one client asking for every name).
+		limited.GET(certpolicy.AllowedPath, s.certPolicy.Handler())
+	}
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	return e
 }
@@ -257,10 +268,19 @@ func (s site) rateLimit() gin.HandlerFunc {
 	return s.limiter.Middleware(s.metrics.RateLimited)
 }
 
+// pageLimit is the per-client limit of the wizard's pages, the same
+// buckets as the generating group's; the wizard answers refusals as pages.
+func (s site) pageLimit() wizard.LimitFunc {
+	if s.limiter == nil {
+		return nil
+	}
+	return func(c *gin.Context) (bool, int64) { return s.limiter.Limit(c, s.metrics.RateLimited) }
+}
+
 // servedOverPlainHTTP lists what the plain-HTTP listener answers itself:
 // Thunderbird's autoconfig paths (it falls back to http:// when https fails),
 // ACME challenges (fetched over http by definition), the health probes, the
-// front proxies' certificate decision, and
+// front proxies' certificate decision (when mounted there), and
 // Outlook's GET probe of Autodiscover when --public-url is https: the
 // handler answers it with a 302 to the public URL. A redirect to
 // https://autodiscover.<domain>/ would send Outlook back to the host whose
@@ -274,7 +294,7 @@ func (s site) servedOverPlainHTTP(r *http.Request) bool {
 	return slices.Contains(thunderbird.Paths, path) ||
 		strings.HasPrefix(path, acmeChallengePrefix) ||
 		path == health.LivePath || path == health.ReadyPath ||
-		path == certpolicy.AllowedPath ||
+		(path == certpolicy.AllowedPath && s.publicTLSAllowed) ||
 		(r.Method == http.MethodGet && path == autodiscover.POXPath && s.publicURL != nil && s.publicURL.Scheme == "https")
 }
 

@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,4 +141,77 @@ func hasLine(logs, substr string) bool {
 		}
 	}
 	return false
+}
+
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildBinary builds mailautoconf once for the tests that run it as an
+// operator does.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "mailautoconf-test-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "mailautoconf")
+		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	require.NoError(t, binary.err)
+	return binary.path
+}
+
+// startBinary runs the built binary's serve with args, after the shell
+// command limits (e.g. "ulimit -n 256", which lowers the soft and the hard
+// limit, so that the Go runtime cannot raise it again) when not empty, and
+// waits until ready answers 200. It is stopped at the end of the test.
+func startBinary(t *testing.T, limits, ready string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	bin := buildBinary(t)
+	if limits == "" {
+		limits = "true"
+	}
+	cmd := exec.Command("sh", append([]string{"-c", limits + ` && exec "$0" serve "$@"`, bin}, args...)...)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(ready)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 20*time.Millisecond, logs.String())
+	return cmd, logs
+}
+
+// freeAddr is a loopback address with a port free a moment ago, for a
+// binary to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.path != "" {
+		os.RemoveAll(filepath.Dir(binary.path))
+	}
+	os.Exit(code)
 }

@@ -247,7 +247,7 @@ func TestHostileInput(t *testing.T) {
 	require.GreaterOrEqual(t, len(cases), 150)
 	o := testOptions(t)
 	o.configPath = configFile(t, hostileConfig)
-	o.adminToken = "the-admin-token"
+	o.adminToken = "the-admin-token-of-tests"
 	o.publicOperations = true
 	o.rateLimit = "0"
 	rs := startServer(t, o)

@@ -31,11 +31,7 @@ func (f signFlags) signer(logger *slog.Logger) (*profiles.Signer, error) {
 	case *f.cert == "" || *f.key == "":
 		return nil, fmt.Errorf("--sign-cert and --sign-key go together")
 	}
-	s, err := profiles.NewSigner(*f.cert, *f.key)
-	if err == nil && logger != nil {
-		s.SetLogger(logger)
-	}
-	return s, err
+	return profiles.NewSignerWithLogger(*f.cert, *f.key, logger)
 }
 
 func generateMobileconfig(args []string, stdout, stderr io.Writer) error {

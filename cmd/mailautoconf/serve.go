@@ -32,6 +32,9 @@ type serveOptions struct {
 	httpsPort                       int
 	// publicOperations also serves /metrics and /admin/* on --listen.
 	publicOperations bool
+	// publicTLSAllowed also serves GET /tls/allowed on --listen and
+	// --http-listen, for a front proxy on the same host.
+	publicTLSAllowed bool
 	watchConfig      bool
 	watchDebounce    time.Duration
 
@@ -50,6 +53,8 @@ type serveOptions struct {
 
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout, shutdownGrace time.Duration
 	maxHeaderBytes                                                           int
+	maxConns, maxClientConns                                                 int
+	busyIdleTimeout                                                          time.Duration
 
 	sign          signFlags
 	resolver      string
@@ -84,6 +89,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.privateAddr, "private-listen", "", "serve /metrics and /admin/reload on this address (e.g. 127.0.0.1:9090); they are on no listener otherwise, unless --public-operations")
 	fs.StringVar(&o.privateAddr, "metrics-listen", "", "older name of --private-listen")
 	fs.BoolVar(&o.publicOperations, "public-operations", false, "also serve /metrics and /admin/reload on --listen (only when that listener is itself private)")
+	fs.BoolVar(&o.publicTLSAllowed, "public-tls-allowed", false, "also answer a front proxy's GET /tls/allowed on --listen and --http-listen (default: only on --private-listen), for a proxy on the same host when those listen on loopback only")
 	fs.BoolVar(&o.watchConfig, "watch-config", true, "reload when the --config file changes (edits, renames, Kubernetes ConfigMap updates)")
 	fs.DurationVar(&o.watchDebounce, "watch-debounce", time.Second, "quiet time after a change of the --config file before it is reloaded (one edit, one reload)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
@@ -96,6 +102,9 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "time allowed to write a response")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
 	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", 16<<10, "largest request header block accepted, in bytes")
+	fs.IntVar(&o.maxConns, "max-connections", 0, "connections open at once on --listen and --http-listen together; past it a new one takes the place of the longest idle, or is closed (default: the descriptor limit less a reserve of an eighth, 128 to 1024, for the private listener and the rest)")
+	fs.IntVar(&o.maxClientConns, "max-client-connections", 64, "connections open at once per client (IPv4 address or IPv6 /64), --trusted-proxies excepted; past it new ones are closed at once; 0: no limit")
+	fs.DurationVar(&o.busyIdleTimeout, "busy-idle-timeout", 5*time.Second, "idle timeout of keep-alive connections once more than half of --max-connections are open; 0: --idle-timeout always")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",
 		"enable /helpdesk, protected by this token (HTTP Basic password or Bearer) (default: $"+helpdeskTokenEnv+", which other users cannot see in the process list)")
@@ -115,10 +124,21 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 // The helpdesk token: from the environment by default, since a flag shows in
 // the process list. It guards a page that lists links only (never a
 // password), but a short token could still be guessed online.
-const (
-	helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
-	minHelpdeskToken = 16
-)
+const helpdeskTokenEnv = "MAILAUTOCONF_HELPDESK_TOKEN"
+
+// minTokenLength is the shortest helpdesk or admin token accepted: both
+// endpoints are rate-limited, but a short token could still be guessed
+// online.
+const minTokenLength = 16
+
+// checkToken refuses a token (of what: "helpdesk", "admin") shorter than
+// minTokenLength; an empty one turns its endpoint off.
+func checkToken(what, token string) error {
+	if token != "" && len(token) < minTokenLength {
+		return fmt.Errorf("the %s token must be at least %d characters long", what, minTokenLength)
+	}
+	return nil
+}
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--tls-cert F --tls-key F | --acme-cache DIR] [flags]", stderr)
@@ -160,6 +180,8 @@ func (s *server) httpServer(h http.Handler) *http.Server {
 		// Failed handshakes are summed up per client, not one line each.
 		ErrorLog:    accesslog.ServerErrors(s.refusals, s.logger),
 		ConnContext: connClient,
+		// Follows the idle connections of the public listeners.
+		ConnState: s.conns.ConnState,
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -152,7 +151,7 @@ func TestServe_PlainListenerServesAutoconfigAndRedirectsTheRest(t *testing.T) {
 	resp = send("GET", "/metrics", "example.com")
 	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "nothing else is served in clear")
 	resp = send("GET", "/tls/allowed?domain=autoconfig.example.com", "localhost")
-	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "front proxies ask in clear (no resolver, no service host: refused)")
+	assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, "front proxies ask on the private listener, not here (--public-tls-allowed)")
 }
 
 // Outlook sends its plain-HTTP probe after HTTPS on autodiscover.<domain>
@@ -296,12 +295,12 @@ func TestServe_ShutdownIsBounded(t *testing.T) {
 
 func TestServe_OperationsArePrivateByDefault(t *testing.T) {
 	o := testOptions(t)
-	o.adminToken = "the-admin-token"
+	o.adminToken = "the-admin-token-of-tests"
 	rs := startServer(t, o)
 	post := func(url string) int {
 		req, err := http.NewRequest(http.MethodPost, url, nil)
 		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer the-admin-token")
+		req.Header.Set("Authorization", "Bearer the-admin-token-of-tests")
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -327,36 +326,12 @@ func TestServe_KillHUPOfTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "mailautoconf")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-
-	// Find a free port, then let the binary listen on it.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	path := configFile(t, configA)
-	logs := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", path, "--listen", addr, "--watch-config=false")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	client := &http.Client{Timeout: 5 * time.Second}
 	com := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.com"
 	org := "http://" + addr + "/mail/config-v1.1.xml?emailaddress=jane@example.org"
-	require.Eventually(t, func() bool {
-		resp, err := client.Get(com)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	}, 20*time.Second, 20*time.Millisecond, logs.String())
+	cmd, logs := startBinary(t, "", com, "--config", path, "--listen", addr, "--watch-config=false")
+	client := &http.Client{Timeout: 5 * time.Second}
 
 	writeFile(t, path, configBroken)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))

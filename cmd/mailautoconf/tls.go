@@ -111,6 +111,9 @@ func newACME(o serveOptions, v validated, d tlsDeps) (*autotls.Manager, error) {
 	if err := os.MkdirAll(o.acmeCache, 0o700); err != nil {
 		return nil, fmt.Errorf("creating --acme-cache: %w", err)
 	}
+	if err := privateDir(o.acmeCache, d.logger); err != nil {
+		return nil, fmt.Errorf("--acme-cache: %w", err)
+	}
 	ao := autotls.Options{
 		Storage: o.acmeCache, Email: o.acmeEmail, Directory: o.acmeDirectory, Roots: roots,
 		Logger: d.logger, Events: d.metrics,

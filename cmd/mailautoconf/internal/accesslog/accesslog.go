@@ -49,8 +49,8 @@ type Options struct {
 	// connection's peer.
 	TrustedProxies bool
 	// Refusals, when set, counts refused requests (429, 413, 503 with
-	// Retry-After) and writes them once per client and interval instead
-	// of one line each.
+	// Retry-After; 400, 404 and 405 after each client's first few) and
+	// writes them once per client and interval instead of one line each.
 	Refusals *Refusals
 }
 
@@ -119,8 +119,8 @@ func (l *Logger) Middleware(observe func(route string, status int, d time.Durati
 			e.client = c.ClientIP()
 		}
 		if l.opts.Refusals != nil {
-			if reason, refused := refusedStatus(e.status, c.Writer.Header()); refused {
-				l.opts.Refusals.Add(e.clientAddr(), reason)
+			if reason, refused := refusedStatus(e.status, c.Writer.Header()); refused &&
+				!l.opts.Refusals.Add(e.clientAddr(), reason) {
 				return
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,9 @@ func TestRefusals_OneLinePerClientAndInterval(t *testing.T) {
 	out := &lockedBuffer{}
 	counted := map[Reason]int{}
 	var mu sync.Mutex
-	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), 200*time.Millisecond, func(r Reason) {
+	// An hour: the lines are written by Flush, not by a tick that a loaded
+	// machine could fire in the middle of the flood.
+	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), time.Hour, func(r Reason) {
 		mu.Lock()
 		counted[r]++
 		mu.Unlock()
@@ -50,16 +53,23 @@ func TestRefusals_OneLinePerClientAndInterval(t *testing.T) {
 	send("/notready", "192.0.2.0")
 	assert.Len(t, out.Lines(), 2, "served requests (a 503 without Retry-After too) are logged at once, refusals are not")
 
-	require.Eventually(t, func() bool { return len(out.Lines()) == 6 }, 3*time.Second, 10*time.Millisecond)
+	refusals.Flush()
+	require.Len(t, out.Lines(), 6)
 	lines := out.Lines()[2:]
 	assert.Contains(t, lines[0], "client=192.0.2.0 rate_limited=100 busy=1000 total=1100")
 	assert.Contains(t, lines[1], "client=192.0.2.1 rate_limited=100 total=100")
 	assert.Contains(t, lines[2], "client=192.0.2.2 rate_limited=100 total=100")
 	assert.Contains(t, lines[3], `client="(other clients)" rate_limited=700 total=700`)
 	assert.Equal(t, map[Reason]int{RateLimited: 1000, Busy: 1000}, counted)
+}
 
-	time.Sleep(500 * time.Millisecond)
-	assert.Len(t, out.Lines(), 6, "nothing more while quiet")
+// The interval writes what it gathered without a Flush.
+func TestRefusals_WrittenEachInterval(t *testing.T) {
+	out := &lockedBuffer{}
+	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), 20*time.Millisecond, nil)
+	refusals.Add(netip.MustParseAddr("192.0.2.1"), RateLimited)
+	require.Eventually(t, func() bool { return len(out.Lines()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	assert.Contains(t, out.Lines()[0], "client=192.0.2.1 rate_limited=1 total=1")
 }
 
 func TestServerErrors_HandshakesAreRefusalsOtherLinesBounded(t *testing.T) {
@@ -81,4 +91,37 @@ func TestServerErrors_HandshakesAreRefusalsOtherLinesBounded(t *testing.T) {
 	assert.Contains(t, lines[1], "client=192.0.2.1 tls_handshake=250 total=250")
 	assert.Contains(t, lines[2], "client=192.0.2.9 bad_connection=500 total=500")
 	assert.Contains(t, lines[3], "client=2001:db8::1 timeout=500 total=500")
+}
+
+// A flood of bad requests from many clients writes a bounded number of
+// lines: the first few of each named client in full, then one summary line
+// per client and one for the rest, whatever the number of requests.
+func TestRefusals_BadRequestFloodIsBoundedWithFirstLinesInFull(t *testing.T) {
+	out := &lockedBuffer{}
+	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), time.Hour, nil)
+	refusals.maxClients = 20
+	e := testkit.Engine(t)
+	e.Use(New(out, Text, Options{Refusals: refusals}).Middleware(nil))
+	e.GET("/bad", func(c *gin.Context) { c.String(http.StatusBadRequest, "bad") })
+	e.NoRoute(func(c *gin.Context) { c.String(http.StatusNotFound, "not found") })
+	const clients, each = 500, 40
+	for i := range clients * each {
+		path := "/bad"
+		if (i/clients)%4 == 0 { // each client's first request, and one in four
+			path = "/nowhere"
+		}
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.RemoteAddr = fmt.Sprintf("10.0.%d.%d:1234", (i%clients)/250, (i%clients)%250)
+		e.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	full := out.Lines()
+	assert.Len(t, full, 20*DefaultFullLines, "the first lines of each named client, no more")
+	assert.Contains(t, full[0], `method=GET route="(no route)" status=404`)
+	assert.Contains(t, full[0], "client=10.0.0.0", "in full: the route, the status and the client")
+
+	refusals.Flush()
+	summary := out.Lines()[len(full):]
+	require.Len(t, summary, 21, "one line per named client and one for the others")
+	assert.Contains(t, summary[0], "client=10.0.0.0 bad_request=30 not_found=10 total=40")
+	assert.Contains(t, summary[20], fmt.Sprintf(`client="(other clients)" bad_request=%d not_found=%d total=%d`, 480*30, 480*10, 480*each))
 }

@@ -2,13 +2,15 @@ package certpolicy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
 )
 
 // Pointer tells whether a name resolves to the service: its CNAME chain
@@ -20,9 +22,14 @@ type Pointer struct {
 	server  string // HOST:PORT of the DNS resolver
 	client  *dns.Client
 	timeout time.Duration
+	now     func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]answer
+	// A name costs up to 2×maxCNAMEs queries, for any client that asks:
+	// the budget counts queries, and the caches keep answers in use apart
+	// from the names a flood makes up (which fill negative, not cache).
+	budget   *dnsbudget.Meter
+	cache    *dnsbudget.LRU[answer] // names with an address or a CNAME
+	negative *dnsbudget.LRU[answer] // names without, and failures
 }
 
 type answer struct {
@@ -40,10 +47,23 @@ const (
 	maxCNAMEs        = 8
 )
 
-// NewPointer asks the DNS server at server (HOST:PORT).
+// NewPointer asks the DNS server at server (HOST:PORT), within
+// dnsbudget.Default until SetBudget.
 func NewPointer(server string) *Pointer {
-	return &Pointer{server: server, client: &dns.Client{Net: "udp"}, timeout: 2 * time.Second, cache: map[string]answer{}}
+	return &Pointer{
+		server: server, client: &dns.Client{Net: "udp"}, timeout: 2 * time.Second, now: time.Now,
+		budget:   dnsbudget.NewMeter(dnsbudget.Default),
+		cache:    dnsbudget.NewLRU[answer](pointerCacheSize),
+		negative: dnsbudget.NewLRU[answer](pointerCacheSize),
+	}
 }
+
+// SetBudget replaces the budget of queries (before use: the counters and
+// buckets start again).
+func (p *Pointer) SetBudget(b dnsbudget.Budget) { p.budget = dnsbudget.NewMeter(b) }
+
+// Stats are the counters of queries, negative-cache hits and refusals.
+func (p *Pointer) Stats() dnsbudget.Stats { return p.budget.Stats() }
 
 // PointsAt reports whether name resolves to target (a host name).
 func (p *Pointer) PointsAt(ctx context.Context, name, target string) (bool, error) {
@@ -74,39 +94,31 @@ func (p *Pointer) PointsAt(ctx context.Context, name, target string) (bool, erro
 }
 
 // resolve follows name's CNAMEs and collects the A and AAAA addresses at
-// the end of the chain.
+// the end of the chain, from the caches or within the budget. A lookup
+// over the budget fails with dnsbudget.ErrBudget and is not cached.
 func (p *Pointer) resolve(ctx context.Context, name string) (answer, error) {
-	now := time.Now()
-	p.mu.Lock()
-	a, ok := p.cache[name]
-	p.mu.Unlock()
-	if ok && now.Before(a.expires) {
+	now := p.now()
+	if a, ok := p.cache.Get(name); ok && now.Before(a.expires) {
 		return a, a.err
 	}
-	a = answer{expires: now.Add(pointerCacheTTL)}
+	if a, ok := p.negative.Get(name); ok && now.Before(a.expires) {
+		p.budget.NegativeHits.Add(1)
+		return a, a.err
+	}
+	a := answer{expires: now.Add(pointerCacheTTL)}
 	current := name
 	for range maxCNAMEs {
 		next := ""
 		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
-			rrs, err := p.query(ctx, current, qtype)
+			rrs, err := p.budgetedQuery(ctx, current, qtype)
+			if errors.Is(err, dnsbudget.ErrBudget) {
+				return answer{}, err
+			}
 			if err != nil {
 				a.err = err
 				break
 			}
-			for _, rr := range rrs {
-				switch rr := rr.(type) {
-				case *dns.CNAME:
-					next = strings.ToLower(strings.TrimSuffix(rr.Target, "."))
-				case *dns.A:
-					if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-						a.addrs = append(a.addrs, ip)
-					}
-				case *dns.AAAA:
-					if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
-						a.addrs = append(a.addrs, ip)
-					}
-				}
-			}
+			next = p.collect(&a, rrs, next)
 		}
 		if a.err != nil || next == "" {
 			break
@@ -117,13 +129,51 @@ func (p *Pointer) resolve(ctx context.Context, name string) (answer, error) {
 		}
 		current = next
 	}
-	p.mu.Lock()
-	if len(p.cache) >= pointerCacheSize {
-		clear(p.cache) // a flood of names: start over rather than grow
+	if len(a.addrs) > 0 || len(a.cnames) > 0 {
+		p.cache.Put(name, a)
+	} else {
+		p.negative.Put(name, a)
 	}
-	p.cache[name] = a
-	p.mu.Unlock()
 	return a, a.err
+}
+
+// collect adds the addresses of rrs to a and returns the CNAME target
+// they name, else next.
+func (p *Pointer) collect(a *answer, rrs []dns.RR, next string) string {
+	for _, rr := range rrs {
+		switch rr := rr.(type) {
+		case *dns.CNAME:
+			next = strings.ToLower(strings.TrimSuffix(rr.Target, "."))
+		case *dns.A:
+			if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
+				a.addrs = append(a.addrs, ip)
+			}
+		case *dns.AAAA:
+			if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
+				a.addrs = append(a.addrs, ip)
+			}
+		}
+	}
+	return next
+}
+
+// budgetedQuery spends one query of ctx's client and of everyone's, and
+// holds a slot while it waits for the answer.
+func (p *Pointer) budgetedQuery(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	limit := p.budget.Spend(ctx, p.now())
+	if limit == "" && !p.budget.Acquire() {
+		limit = dnsbudget.LimitInFlight
+	}
+	if limit != "" {
+		return nil, fmt.Errorf("%w for %s: %s limit", dnsbudget.ErrBudget, name, limit)
+	}
+	defer p.budget.Release()
+	p.budget.Queries.Add(1)
+	rrs, err := p.query(ctx, name, qtype)
+	if err != nil {
+		p.budget.Failed.Add(1)
+	}
+	return rrs, err
 }
 
 func (p *Pointer) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {

@@ -36,6 +36,7 @@ type Metrics struct {
 	rateLimited    *prometheus.CounterVec
 	refused        *prometheus.CounterVec
 	mx             *mxCollector
+	conns          *connCollector
 	certIssued     *prometheus.CounterVec
 	certFailed     *prometheus.CounterVec
 	certDecisions  *prometheus.CounterVec
@@ -126,9 +127,10 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 		}, []string{"route"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_refused_total",
-			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection); the log sums them up per client and interval.",
+			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection, client_connections, connections, bad_request, not_found, method_not_allowed, unauthorized, forbidden); the log sums them up per client and interval.",
 		}, []string{"reason"}),
-		mx: newMXCollector(),
+		mx:    newMXCollector(),
+		conns: newConnCollector(),
 		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_certificates_obtained_total",
 			Help: "Certificates obtained from the ACME CA by this instance, by kind (issued: a new name; renewed).",
@@ -162,7 +164,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	m.certIssued.WithLabelValues("issued")
 	m.certIssued.WithLabelValues("renewed")
 	m.register(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
-		m.certIssued, m.certFailed, m.certDecisions, m.refused, m.mx, buildInfo,
+		m.certIssued, m.certFailed, m.certDecisions, m.refused, m.mx, m.conns, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

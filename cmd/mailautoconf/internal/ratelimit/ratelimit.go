@@ -112,14 +112,36 @@ func (l *Limiter) Middleware(onReject func(route string)) gin.HandlerFunc {
 		if onReject != nil {
 			onReject(c.FullPath())
 		}
-		secs := int64(math.Ceil(wait.Seconds()))
-		if secs < 1 || wait == time.Duration(math.MaxInt64) {
-			secs = 1
-		}
+		secs := RetryAfterSeconds(wait)
 		c.Header("Retry-After", strconv.FormatInt(secs, 10))
 		httpkit.WriteText(c, http.StatusTooManyRequests, fmt.Sprintf("too many requests: try again in %d s", secs))
 		c.Abort()
 	}
+}
+
+// RetryAfterSeconds is the Retry-After of a refusal that must wait wait:
+// whole seconds rounded up, at least 1 (also for a burst of 0, which never
+// allows anything).
+func RetryAfterSeconds(wait time.Duration) int64 {
+	secs := int64(math.Ceil(wait.Seconds()))
+	if secs < 1 || wait == time.Duration(math.MaxInt64) {
+		secs = 1
+	}
+	return secs
+}
+
+// Limit is the per-client check of a handler that answers refusals in its
+// own format (the wizard's pages): allowed, or the Retry-After in seconds.
+// onReject is called with the route pattern of each refused request.
+func (l *Limiter) Limit(c *gin.Context, onReject func(route string)) (allowed bool, retryAfterSeconds int64) {
+	ok, wait := l.Allow(ClientKey(c.ClientIP()))
+	if ok {
+		return true, 0
+	}
+	if onReject != nil {
+		onReject(c.FullPath())
+	}
+	return false, RetryAfterSeconds(wait)
 }
 
 // ClientKey is the rate-limited client of an IP address: an IPv4 address
@@ -131,15 +153,22 @@ func ClientKey(ip string) string {
 	if err != nil {
 		return ip
 	}
-	addr = addr.Unmap()
-	if addr.Is4() {
-		return addr.String()
-	}
-	prefix, err := addr.WithZone("").Prefix(64)
-	if err != nil {
-		return ip
+	prefix := ClientPrefix(addr)
+	if prefix.Addr().Is4() {
+		return prefix.Addr().String()
 	}
 	return prefix.String()
+}
+
+// ClientPrefix is the client of addr as a prefix: an IPv4 address's /32,
+// an IPv6 address's /64 (see ClientKey); the zero Prefix for the zero Addr.
+func ClientPrefix(addr netip.Addr) netip.Prefix {
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return netip.PrefixFrom(addr, 32)
+	}
+	prefix, _ := addr.WithZone("").Prefix(64)
+	return prefix
 }
 
 // ParseRate reads a rate as "N/s", "N/m" or "N/h" (or a bare N, per

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -149,4 +150,16 @@ func TestMiddleware_OneBucketPerIPv6Slash64(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, from("[2001:db8:1:2:dead:beef:0:1]:1234"))
 	assert.Equal(t, http.StatusOK, from("[2001:db8:1:3::1]:1234"), "another /64 is another client")
 	assert.Equal(t, 2, l.Len(), "a /64 costs one entry of the table, whatever the addresses it uses")
+}
+
+func TestClientPrefix_SameClientsAsClientKey(t *testing.T) {
+	for _, tc := range []struct{ ip, want string }{
+		{"192.0.2.7", "192.0.2.7/32"},
+		{"::ffff:192.0.2.7", "192.0.2.7/32"},
+		{"2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+	} {
+		assert.Equal(t, tc.want, ClientPrefix(netip.MustParseAddr(tc.ip)).String(), tc.ip)
+	}
+	assert.False(t, ClientPrefix(netip.Addr{}).IsValid(), "no address: the zero prefix")
 }

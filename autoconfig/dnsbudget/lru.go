@@ -1,13 +1,14 @@
-package mxlookup
+package dnsbudget
 
 import (
 	"container/list"
 	"sync"
 )
 
-// lruCache is a size-bounded map that evicts the least recently used key,
-// so that a flood of distinct domains cannot grow memory without limit.
-type lruCache[V any] struct {
+// LRU is a size-bounded map that evicts the least recently used key, so
+// that a flood of distinct names cannot grow memory without limit, nor
+// wipe the entries in use the way clearing a full map would.
+type LRU[V any] struct {
 	mu    sync.Mutex
 	max   int
 	order *list.List // front: most recently used; values are *lruItem[V]
@@ -19,12 +20,14 @@ type lruItem[V any] struct {
 	value V
 }
 
-func newLRUCache[V any](max int) *lruCache[V] {
-	// The map grows with use: most servers never look up an MX at all.
-	return &lruCache[V]{max: max, order: list.New(), items: make(map[string]*list.Element)}
+// NewLRU holds at most size keys (at least one).
+func NewLRU[V any](size int) *LRU[V] {
+	// The map grows with use: most servers never look up a name at all.
+	return &LRU[V]{max: max(1, size), order: list.New(), items: make(map[string]*list.Element)}
 }
 
-func (c *lruCache[V]) get(key string) (V, bool) {
+// Get returns the value of key and marks it used.
+func (c *LRU[V]) Get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
@@ -36,7 +39,9 @@ func (c *lruCache[V]) get(key string) (V, bool) {
 	return el.Value.(*lruItem[V]).value, true
 }
 
-func (c *lruCache[V]) put(key string, value V) {
+// Put stores value under key, forgetting the least recently used key when
+// full.
+func (c *LRU[V]) Put(key string, value V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
@@ -52,7 +57,8 @@ func (c *lruCache[V]) put(key string, value V) {
 	}
 }
 
-func (c *lruCache[V]) len() int {
+// Len is the number of keys held.
+func (c *LRU[V]) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()
