@@ -25,6 +25,9 @@ type Passwords struct {
 	// CreateURL is where a device password is created ("" when unknown);
 	// set only with PasswordsDevice.
 	CreateURL string
+	// Mint, when set, lets users sign in at the provider to have a device
+	// password made and put in what they install (nil: the manual way only).
+	Mint *Mint
 }
 
 // Device reports whether users create a password per device.
@@ -86,6 +89,7 @@ type App struct {
 type rawPasswords struct {
 	Kind      pos[string] `yaml:"kind"`
 	CreateURL pos[string] `yaml:"create_url"`
+	Mint      *rawMint    `yaml:"mint"`
 }
 
 type rawSupport struct {
@@ -128,6 +132,7 @@ func (v *validator) policy(p *Provider, rp *rawProvider, path string) {
 	if p.Passwords.CreateURL != "" && p.Passwords.Kind != PasswordsDevice {
 		v.add(rp.Passwords.CreateURL.Line, path+".passwords.create_url", "is where device passwords are created: set passwords.kind: device, or remove it")
 	}
+	p.Passwords.Mint = v.mint(rp.Passwords.Mint, p.Passwords.Kind, rp.Line, path+".passwords.mint")
 
 	p.Support.URL = v.url(rp.Support.URL, path+".support.url")
 	if s := strings.TrimSpace(rp.Support.Email.Value); s != "" {

@@ -139,6 +139,23 @@ func (h *Handler) download(c *gin.Context) {
 	doc.Write(c.Writer, contentType)
 }
 
+// WithPassword renders acct's profile with a device password in it and
+// signs it when the handler signs, within the render budget. Nothing of it
+// is cached: the caller serves it once.
+func (h *Handler) WithPassword(acct autoconfig.Account, opts Options, password string) ([]byte, error) {
+	var pair *signingPair
+	if h.signer != nil {
+		pair = h.signer.pair()
+	}
+	return httpkit.LimitCPU(func() ([]byte, error) {
+		body, err := RenderWithPassword(acct, opts, password)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errRendering, err)
+		}
+		return signWith(pair, body)
+	})
+}
+
 // renderAndSign renders the profile and, with a pair, signs it. Its errors
 // are ErrNothingToInclude, errRendering or errSigning.
 func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]byte, error) {
@@ -149,6 +166,11 @@ func renderAndSign(acct autoconfig.Account, opts Options, pair *signingPair) ([]
 		}
 		return nil, fmt.Errorf("%w: %v", errRendering, err)
 	}
+	return signWith(pair, body)
+}
+
+// signWith signs body with pair; a nil pair leaves it unsigned.
+func signWith(pair *signingPair, body []byte) ([]byte, error) {
 	if pair == nil {
 		return body, nil
 	}

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,6 +28,33 @@ func Render(acct autoconfig.Account, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return encode(p)
+}
+
+// RenderWithPassword is Render with password as the mail account's
+// incoming and outgoing password, so that installing the profile is the
+// whole setup (the one-step setup with a device password). The password
+// is an argument, not part of Options or the Account, so that nothing
+// that caches or logs those can hold it.
+func RenderWithPassword(acct autoconfig.Account, opts Options, password string) ([]byte, error) {
+	if password == "" {
+		return nil, errors.New("the device password is empty")
+	}
+	p, err := NewProfile(acct, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range p.PayloadContent {
+		if mail, ok := c.(MailPayload); ok {
+			mail.IncomingPassword, mail.OutgoingPassword = password, password
+			mail.OutgoingPasswordSameAsIncomingPassword = false
+			p.PayloadContent[i] = mail
+		}
+	}
+	return encode(p)
+}
+
+func encode(p Profile) ([]byte, error) {
 	out, err := plist.MarshalIndent(p, plist.XMLFormat, "\t")
 	if err != nil {
 		return nil, fmt.Errorf("encoding the profile: %w", err)

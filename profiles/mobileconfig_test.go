@@ -253,3 +253,28 @@ func TestRender_DAVFromTheAccountsDecision(t *testing.T) {
 	}
 	assert.Equal(t, []string{TypeMail, TypeCalDAV}, types, "no CardDAV payload once the Account withholds it")
 }
+
+// The one-step setup's profile carries the device password, in the mail
+// payload only, and is otherwise the profile Render makes.
+func TestRenderWithPassword(t *testing.T) {
+	acct := account(t, exampleConfig(t), "jane@example.net")
+	acct.DisplayName = "Jane"
+	opts := Options{Name: "Jane", Include: allServices}
+	out, err := RenderWithPassword(acct, opts, "pw-123 <&>")
+	require.NoError(t, err)
+	p := parseProfile(t, out)
+	m := p.PayloadContent[0].(MailPayload)
+	assert.Equal(t, "pw-123 <&>", m.IncomingPassword)
+	assert.Equal(t, "pw-123 <&>", m.OutgoingPassword)
+	assert.False(t, m.OutgoingPasswordSameAsIncomingPassword)
+	for key := range strings.SplitSeq("CalDAVPassword CardDAVPassword", " ") {
+		assert.NotContains(t, string(out), "<key>"+key+"</key>")
+	}
+	without := parseProfile(t, render(t, acct, opts))
+	m.IncomingPassword, m.OutgoingPassword, m.OutgoingPasswordSameAsIncomingPassword = "", "", true
+	p.PayloadContent[0] = m
+	assert.Equal(t, without, p, "the same profile but for the password")
+
+	_, err = RenderWithPassword(acct, opts, "")
+	assert.Error(t, err)
+}

@@ -38,9 +38,10 @@ type PayloadHeader struct {
 	PayloadOrganization string `plist:"PayloadOrganization"`
 }
 
-// MailPayload is com.apple.mail.managed. It has no password keys on
-// purpose: Apple allows them only in encrypted profiles, and without them
-// iOS asks for the password at install.
+// MailPayload is com.apple.mail.managed. Its password keys are empty
+// (left out) but in the one-step setup's profile (RenderWithPassword):
+// Apple documents them for encrypted profiles, and without them iOS asks
+// for the password at install.
 type MailPayload struct {
 	PayloadHeader
 
@@ -61,6 +62,9 @@ type MailPayload struct {
 	OutgoingMailServerUsername             string `plist:"OutgoingMailServerUsername"`
 	OutgoingMailServerAuthentication       string `plist:"OutgoingMailServerAuthentication"`
 	OutgoingPasswordSameAsIncomingPassword bool   `plist:"OutgoingPasswordSameAsIncomingPassword"`
+
+	IncomingPassword string `plist:"IncomingPassword,omitempty"`
+	OutgoingPassword string `plist:"OutgoingPassword,omitempty"`
 }
 
 // CalDAVPayload is com.apple.caldav.account.

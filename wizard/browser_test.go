@@ -47,8 +47,12 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium with a fresh profile.
-func newBrowser(t *testing.T) context.Context {
+// browserDeadline bounds one browser's whole life in a test.
+const browserDeadline = 8 * time.Minute
+
+// newBrowser starts a headless Chromium with a fresh profile and the
+// extra options given.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(findChromium(t)),
@@ -63,11 +67,15 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// A guard against a hung browser, not a speed check: a test that walks
+	// every page takes most of a minute on a quiet 2-core machine and
+	// several under load (speed belongs in benchmarks).
+	ctx, cancelTimeout := context.WithTimeout(ctx, browserDeadline)
 	t.Cleanup(cancelTimeout)
 	require.NoError(t, chromedp.Do(ctx), "starting chromium")
 	return ctx

@@ -52,7 +52,10 @@ func TestCatalogs_TranslationsAreNotEnglish(t *testing.T) {
 		"labels.default.security.starttls": true, "labels.outlook-mobile.security.starttls": true,
 		"labels.emclient.incoming.server": true, "labels.emclient.outgoing.server": true,
 		"apps.app_store": true, "apps.google_play": true,
-		"profile.contacts.name": true} // French "Contacts"
+		"profile.contacts.name": true, // French "Contacts"
+		// Device names that are app names.
+		"devicepass.device.outlook-windows": true, "devicepass.device.outlook-classic": true,
+		"devicepass.device.outlook-mac": true, "devicepass.device.emclient": true, "devicepass.device.thunderbird": true}
 	for _, lang := range langCodes[1:] {
 		for key, msg := range cats[lang] {
 			if same[key] || len(msg) < 8 {

@@ -86,6 +86,7 @@ func (w *Wizard) client(c *gin.Context) {
 	if cl.Profile() {
 		page.ProfileURL = l.Profile()
 	}
+	page.SignInURL = w.signInURL(acct, cl, l)
 	if cl.ID == "apple-mac" {
 		page.IPadURL = l.Client("apple-ios")
 	}

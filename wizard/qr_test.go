@@ -1,14 +1,10 @@
 package wizard
 
 import (
-	"bytes"
-	"image/png"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,13 +16,7 @@ import (
 // decodeQR reads a PNG QR code back, as a phone camera would.
 func decodeQR(t *testing.T, body []byte) (text string, width int) {
 	t.Helper()
-	img, err := png.Decode(bytes.NewReader(body))
-	require.NoError(t, err)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	require.NoError(t, err)
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	require.NoError(t, err)
-	return res.GetText(), img.Bounds().Dx()
+	return testkit.DecodeQR(t, body)
 }
 
 func TestQR_EncodesAbsoluteURLOfEachClient(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html, and defines "content".
-var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk", "dnscheck"}
+var pageNames = []string{"start", "choose", "client", "sheet", "message", "helpdesk", "dnscheck", "devicepass"}
 
 // renderer holds every page for every language, so that templates call
 // {{t "key"}} with the language already bound. Each page is parsed once and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
 )
 
 // Options configure the wizard.
@@ -33,6 +34,9 @@ type Options struct {
 	// Limit is the per-client rate of the pages (not the static files):
 	// each page costs a template render. Nil: not limited.
 	Limit LimitFunc
+	// DevicePasswords enables the one-step setup (a device password made
+	// at sign-in, for providers with passwords.mint); nil: not offered.
+	DevicePasswords *devicepass.Options
 }
 
 // Wizard serves the wizard's pages.
@@ -56,6 +60,8 @@ type Wizard struct {
 	dnsSlots chan struct{}
 	limit    LimitFunc
 	refusals refusalPages
+	// devicePass is the one-step setup, nil when not offered.
+	devicePass *devicepass.Service
 }
 
 // qrCacheSize bounds the QR code cache: two generations of this many PNGs
@@ -83,6 +89,9 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 		dnsCheck: opts.DNSCheck, dnsSlots: make(chan struct{}, maxDNSChecks), profilesSigned: opts.ProfilesSigned,
 		configPath: opts.ConfigPath, limit: opts.Limit}
 	pages.busy = w.busy
+	if opts.DevicePasswords != nil {
+		w.devicePass = devicepass.New(deps, passPages{w}, *opts.DevicePasswords)
+	}
 	if opts.HelpdeskToken != "" {
 		sum := sha256.Sum256([]byte(opts.HelpdeskToken))
 		w.helpdeskTokenHash = sum[:]
@@ -123,6 +132,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
 	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
+	w.registerDevicePass(gen)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
 		h.GET("", w.helpdeskForm)
@@ -197,6 +207,10 @@ type pageData struct {
 	// IPadURL, on the Mac page, is the iPad's page: iPadOS Safari calls
 	// itself a Mac.
 	IPadURL string
+	// SignInURL starts the one-step setup (a device password made at
+	// sign-in); DevicePass is that flow's page. Empty/nil elsewhere.
+	SignInURL  string
+	DevicePass *devicePassView
 
 	Message string
 	BackURL string

@@ -13,8 +13,10 @@
 //
 // The reader validates every element and skips an account with any value it
 // does not support, so this package refuses (ErrUnexpressible) what the app
-// would refuse instead of drawing a code that does nothing. It never writes
-// a password: the app asks for it.
+// would refuse instead of drawing a code that does nothing. Payload writes
+// no password (the app asks for it); PayloadWithPassword writes a device
+// password made for this device, which the format carries (optional
+// Password elements of both servers).
 package tbimport
 
 import (
@@ -55,6 +57,23 @@ const (
 // hold the account: an address that is not ASCII with a plain
 // dot-atom local part, a line break in the name, or a server without TLS.
 func Payload(acct autoconfig.Account) ([]byte, error) {
+	return payload(acct, "")
+}
+
+// PayloadWithPassword is Payload with password as both servers' password,
+// so that the app asks for nothing. The caller keeps the result as it
+// keeps the password: never cached, logged or put in a URL.
+func PayloadWithPassword(acct autoconfig.Account, password string) ([]byte, error) {
+	if password == "" || strings.ContainsAny(password, lineBreaks) {
+		return nil, unexpressible("the password is empty or contains a line break")
+	}
+	return payload(acct, password)
+}
+
+// lineBreaks are what the reader refuses in any text.
+const lineBreaks = "\r\n\u0085\u2028\u2029"
+
+func payload(acct autoconfig.Account, password string) ([]byte, error) {
 	if err := checkAddress(acct.Address); err != nil {
 		return nil, err
 	}
@@ -68,6 +87,13 @@ func Payload(acct autoconfig.Account) ([]byte, error) {
 	out, err := server(protocolSMTP, acct.PreferredOutgoing())
 	if err != nil {
 		return nil, err
+	}
+	if password != "" {
+		// The incoming server's account name comes before its password:
+		// "" makes the app name the account after the address, as when
+		// both are left out.
+		in = append(in, "", password)
+		out = append(out, password)
 	}
 	identity := []any{acct.Address.ASCII(), acct.DisplayName}
 	payload := []any{FormatVersion, []int{1, 1}, in, []any{[]any{out, identity}}}

@@ -31,6 +31,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/reload"
 	"github.com/mailautoconf/mailautoconf/profiles"
 	"github.com/mailautoconf/mailautoconf/wizard"
+	"github.com/mailautoconf/mailautoconf/wizard/devicepass"
 )
 
 // DefaultMaxBodyBytes caps request bodies: an Autodiscover request is under
@@ -89,6 +90,9 @@ type site struct {
 	// paccHistory keeps previous PACC documents valid after a change
 	// (--pacc-state); nil: only the current one is served.
 	paccHistory *pacc.History
+	// devicePassClient reaches the identity providers and device password
+	// APIs of passwords.mint; nil: a client with a 10-second timeout.
+	devicePassClient *http.Client
 }
 
 // acmeChallengePrefix is where ACME HTTP-01 challenges are fetched (RFC 8555 §8.3).
@@ -163,9 +167,11 @@ func newEngine(s site) *gin.Engine {
 	// CPU on every request and cannot be cached: they are mounted on this
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
-	profiles.New(deps, s.signer).Register(generating)
+	appleProfiles := profiles.New(deps, s.signer)
+	appleProfiles.Register(generating)
 	wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
-		ConfigPath: s.configPath, Limit: s.pageLimit()})
+		ConfigPath: s.configPath, Limit: s.pageLimit(),
+		DevicePasswords: &devicepass.Options{Profiles: appleProfiles, HTTPClient: s.devicePassClient}})
 
 	health.Register(e, append([]health.Check{configLoaded(s.store)}, s.readiness...)...)
 	if s.publicOperations {
