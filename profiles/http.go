@@ -50,7 +50,9 @@ func (h *Handler) Register(r gin.IRouter) {
 		r.GET(path, h.download)
 		r.HEAD(path, h.download)
 	}
-	h.deps.Declare(httpkit.FormatApple, DownloadPath, AliasPath)
+	// The credential data of declarations' credential assets (declarations.go).
+	r.GET(CredentialPath, h.credential)
+	h.deps.Declare(httpkit.FormatApple, DownloadPath, AliasPath, CredentialPath)
 }
 
 // Request is a validated profile request.

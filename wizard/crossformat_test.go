@@ -1,10 +1,13 @@
 package wizard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -105,9 +108,11 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkThunderbird(t, acct, d)
 				checkAutodiscover(t, acct, d)
 				checkAppleProfile(t, acct)
+				checkAppleDeclarations(t, acct)
 				checkAppleContacts(t, acct)
 				checkPACC(t, acct, d)
-				checkDNSRecords(t, acct, d)
+				checkDNSRecords(t, acct, dnsrecords.ForDomain(d, "svc.example"))
+				checkDomainConnect(t, acct, d)
 				checkWizardViews(t, acct)
 			})
 		}
@@ -198,6 +203,64 @@ func checkAppleProfile(t *testing.T, acct autoconfig.Account) {
 	assert.Equal(t, acct.DisplayName, m.EmailAccountName)
 }
 
+// checkAppleDeclarations reads the declarations as a device does: each
+// login from the credential data its asset points at (which must match the
+// asset's digest), the servers from the configurations. One SMTP server,
+// the Apple one, as in the profile.
+func checkAppleDeclarations(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	decls, err := profiles.Declarations(acct, profiles.Options{Include: profiles.Include{Mail: true, Calendar: true, Contacts: true}}, "https://svc.example")
+	require.NoError(t, err)
+	type file struct {
+		Type       string
+		Identifier string
+		Payload    json.RawMessage
+	}
+	logins := map[string]string{} // credential asset identifier → login
+	configs := map[string]json.RawMessage{}
+	for _, d := range decls {
+		var f file
+		require.NoError(t, json.Unmarshal(profiles.EncodeDeclaration(d), &f))
+		if f.Type != profiles.DeclarationCredential {
+			configs[f.Type] = f.Payload
+			continue
+		}
+		var asset profiles.CredentialAsset
+		require.NoError(t, json.Unmarshal(f.Payload, &asset))
+		u, err := url.Parse(asset.Reference.DataURL)
+		require.NoError(t, err)
+		assert.Equal(t, profiles.CredentialPath, u.Path)
+		login, ok := profiles.CredentialLogin(acct, u.Query().Get("server"))
+		require.True(t, ok)
+		data := profiles.CredentialData(login)
+		sum := sha256.Sum256(data)
+		assert.Equal(t, asset.Reference.SHA256, hex.EncodeToString(sum[:]), "the asset's digest is the served data's")
+		var cred struct{ UserName string }
+		require.NoError(t, json.Unmarshal(data, &cred))
+		logins[f.Identifier] = cred.UserName
+	}
+	var mail profiles.MailAccount
+	require.NoError(t, json.Unmarshal(configs[profiles.DeclarationMail], &mail))
+	in, out := acct.PreferredIncoming(), acct.Apple
+	assert.Equal(t, map[autoconfig.Protocol]string{autoconfig.IMAP: "IMAP", autoconfig.POP3: "POP"}[in.Protocol], mail.IncomingServer.ServerType)
+	// The declaration has no TLS key: Mail chooses it by the port.
+	assert.Equal(t, []any{in.Host, in.Port, in.Username},
+		[]any{mail.IncomingServer.HostName, mail.IncomingServer.Port, logins[mail.IncomingServer.AuthenticationCredentialsAssetReference]}, "declaration incoming")
+	assert.Equal(t, []any{out.Host, out.Port, out.Username},
+		[]any{mail.OutgoingServer.HostName, mail.OutgoingServer.Port, logins[mail.OutgoingServer.AuthenticationCredentialsAssetReference]}, "declaration outgoing")
+	for typ, ep := range map[string]autoconfig.DAVEndpoint{profiles.DeclarationCalDAV: acct.CalDAV, profiles.DeclarationCardDAV: acct.CardDAV} {
+		raw, ok := configs[typ]
+		require.Equal(t, ep.Offered(), ok, "%s present exactly when offered", typ)
+		if !ok {
+			continue
+		}
+		var dav profiles.DAVAccount
+		require.NoError(t, json.Unmarshal(raw, &dav))
+		assert.Equal(t, []any{ep.Host, ep.Port, ep.Path, ep.Username},
+			[]any{dav.HostName, dav.Port, dav.Path, logins[dav.AuthenticationCredentialsAssetReference]}, typ)
+	}
+}
+
 // checkAppleContacts reads the CardDAV payload as each Apple system does:
 // iOS takes CardDAVPrincipalURL; macOS, which has no principal URL key in
 // Apple's schema, takes CardDAVHostName (a URL when it holds a scheme, else
@@ -265,10 +328,10 @@ func checkPACC(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
 
 // checkDNSRecords: among the SRV records, the preferred servers have the
 // best (lowest) priority of their direction (RFC 6186 §3.4).
-func checkDNSRecords(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+func checkDNSRecords(t *testing.T, acct autoconfig.Account, records []dnsrecords.Record) {
 	t.Helper()
 	best := map[bool]dnsrecords.Record{} // outgoing → best SRV
-	for _, r := range dnsrecords.ForDomain(d, "svc.example") {
+	for _, r := range records {
 		if r.Type != "SRV" || r.Target == "." || strings.HasPrefix(r.Name, "_autodiscover.") {
 			continue
 		}
@@ -284,6 +347,29 @@ func checkDNSRecords(t *testing.T, acct autoconfig.Account, d autoconfig.Domain)
 		r, ok := best[out]
 		require.True(t, ok, "an SRV record announces %v", want)
 		assert.Equal(t, []any{want.Host + ".", want.Port}, []any{r.Target, r.Port}, "best SRV record is the preferred server")
+	}
+}
+
+// checkDomainConnect applies the provider's Domain Connect template to the
+// domain as a DNS host does: its SRV records say what the printed ones
+// say, and its PACC TXT pins the document served.
+func checkDomainConnect(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
+	t.Helper()
+	tmpl, err := dnsrecords.DomainConnect(d.Provider, "svc.example")
+	require.NoError(t, err)
+	records, err := dnsrecords.Apply(tmpl, d.Name, dnsrecords.Variables(d))
+	require.NoError(t, err)
+	checkDNSRecords(t, acct, records)
+	var digests []string
+	for _, r := range records {
+		if strings.HasPrefix(r.Name, pacc.Label+".") {
+			digests = append(digests, r.Text)
+		}
+	}
+	if doc, err := pacc.Render(d); err == nil {
+		assert.Equal(t, []string{pacc.DigestRecord(doc)}, digests, "the template's PACC TXT pins the served document")
+	} else {
+		assert.Empty(t, digests, "no PACC document, no digest")
 	}
 }
 

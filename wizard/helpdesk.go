@@ -26,6 +26,9 @@ type helpdeskView struct {
 	ChooseURL  string
 	SheetURL   string
 	ProfileURL string
+	// DeclarationsURL is the download of the Apple declarations, for an
+	// MDM administrator: relative, as it is for the helpdesk itself.
+	DeclarationsURL string
 	// ThunderbirdQRURL is the Thunderbird for Android import code, ""
 	// when the app cannot import the account (tbimport refuses it); the
 	// image is shown from the relative URL (the page's own origin).
@@ -143,8 +146,9 @@ func (w *Wizard) helpdeskLinks(c *gin.Context) {
 		ChooseURL: l.Choose(),
 		SheetURL:  l.Sheet(),
 		// In the customer's language, or without one: the device's.
-		ProfileURL: l.Profile(),
-		Commands:   generateCommands(addr.String(), name, w.configFlags(addr.Domain, acct.Provider)),
+		ProfileURL:      l.Profile(),
+		DeclarationsURL: declarationsLink(addr.String(), name),
+		Commands:        generateCommands(addr.String(), name, w.configFlags(addr.Domain, acct.Provider)),
 	}
 	for _, cl := range clients {
 		view.Clients = append(view.Clients, helpdeskClient{NameKey: cl.NameKey(), PageURL: l.Client(cl.ID), ShortURL: l.ShortIn(cl.ID), QRURL: l.QR(cl.ID)})
@@ -214,6 +218,7 @@ func generateCommands(email, name, configFlags string) []string {
 		"mailautoconf generate thunderbird" + flags,
 		"mailautoconf generate autodiscover" + flags,
 		"mailautoconf generate mobileconfig" + mobileconfigFlags,
+		"mailautoconf generate declarations" + mobileconfigFlags + " -o declarations.zip",
 	}
 }
 

@@ -143,10 +143,11 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
 		h.GET("", w.helpdeskForm)
 		h.POST("", w.helpdeskLinks)
+		h.GET("/declarations.zip", w.helpdeskDeclarations)
 		if w.dnsCheck != nil {
 			h.POST("/dns", w.helpdeskDNS)
 		}
-		w.deps.Declare(httpkit.FormatWizard, helpdeskPath, helpdeskPath+"/dns")
+		w.deps.Declare(httpkit.FormatWizard, helpdeskPath, helpdeskPath+"/dns", helpdeskDeclarationsPath)
 	}
 }
 

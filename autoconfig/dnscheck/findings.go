@@ -164,6 +164,11 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 		case rc.Status == CheckWrong:
 			add(Finding{Fault: FaultOwner, Required: req, Code: "record-wrong", Subject: rc.Name,
 				Args: []string{rc.Name, rc.Type, strings.Join(rc.Found, ", "), strings.Join(rc.Want, ", ")}})
+		case rc.Status == CheckPending:
+			// A previous PACC digest during its window: it works until
+			// then, but the owner must publish the current one.
+			add(Finding{Fault: FaultOwner, Code: "pacc-update-pending", Subject: rc.Name,
+				Args: []string{rc.Name, strings.Join(rc.Want, ", "), rc.Detail}})
 		case rc.Status == CheckError && errors.Is(rc.cause, errOutOfTime):
 			outOfTime = true
 		case rc.Status == CheckError && !unchecked(rc.cause):
@@ -381,18 +386,19 @@ func checkText(key string, args []string) string {
 // verdicts, clients and outcomes. The helpdesk's catalogs carry each under
 // "check.<key>" in every language (wizard tests hold them in step).
 var CheckTexts = map[string]string{
-	"finding.resolver-down":     "Our DNS resolver did not answer: nothing about this domain could be checked. The fault is ours, not the domain owner's.",
-	"finding.out-of-time":       "The check ran out of time before every step finished: the steps left are marked as not checked.",
-	"finding.record-missing":    "{0} {1} is not published; it should be {2}.",
-	"finding.record-wrong":      "{0} {1} is {2}; it should be {3}.",
-	"finding.lookup-failed":     "{0} {1} could not be looked up: {2}.",
-	"finding.service-failed":    "{0} reaches our service, which did not answer correctly: {1}.",
-	"finding.service-wrong":     "{0} reaches our service, which gives other settings than ours: {1}.",
-	"finding.stale-document":    "{0}, on the domain's own web server, gives other settings: {1}. The domain owner should remove it.",
-	"finding.ispdb-stale":       "The public Thunderbird ISP database ({0}) lists other settings for this domain: {1}. Clients use them when the domain's own addresses give nothing.",
-	"finding.internal-address":  "{0} resolves to the internal address {1}: the checker did not connect to it.",
-	"finding.endpoint-failed":   "{0} does not give our settings: {1}. The name is the domain owner's; it does not lead to our service.",
-	"finding.ispdb-unreachable": "The public Thunderbird ISP database ({0}) could not be reached: {1}. Whether it lists other settings for this domain could not be checked.",
+	"finding.resolver-down":       "Our DNS resolver did not answer: nothing about this domain could be checked. The fault is ours, not the domain owner's.",
+	"finding.out-of-time":         "The check ran out of time before every step finished: the steps left are marked as not checked.",
+	"finding.record-missing":      "{0} {1} is not published; it should be {2}.",
+	"finding.record-wrong":        "{0} {1} is {2}; it should be {3}.",
+	"finding.lookup-failed":       "{0} {1} could not be looked up: {2}.",
+	"finding.service-failed":      "{0} reaches our service, which did not answer correctly: {1}.",
+	"finding.service-wrong":       "{0} reaches our service, which gives other settings than ours: {1}.",
+	"finding.stale-document":      "{0}, on the domain's own web server, gives other settings: {1}. The domain owner should remove it.",
+	"finding.ispdb-stale":         "The public Thunderbird ISP database ({0}) lists other settings for this domain: {1}. Clients use them when the domain's own addresses give nothing.",
+	"finding.internal-address":    "{0} resolves to the internal address {1}: the checker did not connect to it.",
+	"finding.endpoint-failed":     "{0} does not give our settings: {1}. The name is the domain owner's; it does not lead to our service.",
+	"finding.ispdb-unreachable":   "The public Thunderbird ISP database ({0}) could not be reached: {1}. Whether it lists other settings for this domain could not be checked.",
+	"finding.pacc-update-pending": "Update pending: {0} TXT still carries {2}; PACC works until then. Publish {1}.",
 
 	"note.unchecked":            "{0} could not be checked (our resolver did not answer, or the check ran out of time).",
 	"note.internal":             "{0} resolves to the internal address {1}: not followed.",

@@ -71,8 +71,10 @@ var srvServices = []srvService{
 
 // ForDomain lists every record the owner of a resolved domain publishes,
 // with serviceHost the host this service answers on. Records that need the
-// service host are left out when it is empty.
-func ForDomain(d autoconfig.Domain, serviceHost string) []Record {
+// service host are left out when it is empty. previous are the provider's
+// previous PACC documents still valid (pacc.History): their digests follow
+// the current one, so that a domain that still pins one keeps working.
+func ForDomain(d autoconfig.Domain, serviceHost string, previous ...pacc.Generation) []Record {
 	p := d.Provider
 	apex := fqdn(d.Name)
 	var out []Record
@@ -109,6 +111,10 @@ func ForDomain(d autoconfig.Domain, serviceHost string) []Record {
 	if doc, err := pacc.Render(d); err == nil {
 		add(Record{Name: pacc.Label + "." + apex, Type: "TXT", Text: pacc.DigestRecord(doc),
 			Purpose: "PACC: SHA-256 of the exact bytes of the configuration document"})
+		for _, g := range previous {
+			add(Record{Name: pacc.Label + "." + apex, Type: "TXT", Text: pacc.DigestRecord([]byte(g.Document)),
+				Purpose: "PACC: the previous document's digest, valid until " + g.Until.UTC().Format("2006-01-02 15:04 MST") + "; replace it with the one above"})
+		}
 	}
 	return out
 }

@@ -47,8 +47,10 @@ type Resolver struct {
 	// that serve domains: a flood of random names fills it, not cache.
 	negative *dnsbudget.LRU[mxEntry]
 	group    singleflight.Group
-	budget   *dnsbudget.Meter
-	summary  *summary
+	// txt caches TXT answers (LookupTXT), apart from the MX caches.
+	txt     *dnsbudget.LRU[txtEntry]
+	budget  *dnsbudget.Meter
+	summary *summary
 
 	// Timeout bounds one lookup; NegativeTTL caches "no MX" when the answer
 	// carries no SOA; FailureTTL caches failures briefly so that a dead
@@ -85,6 +87,7 @@ func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
 		cache:       dnsbudget.NewLRU[mxEntry](cacheSize),
 		negative:    dnsbudget.NewLRU[mxEntry](cacheSize),
+		txt:         dnsbudget.NewLRU[txtEntry](cacheSize),
 		budget:      dnsbudget.NewMeter(DefaultBudget),
 		summary:     &summary{logger: logger, server: server, interval: DefaultLogInterval},
 		Timeout:     DefaultTimeout,
@@ -215,14 +218,7 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	fail := func(err error) mxEntry {
 		return mxEntry{err: fmt.Errorf("%w for %s: %w", ErrLookup, domain, err), expires: now.Add(r.FailureTTL)}
 	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(domain), dns.TypeMX)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && resp.Truncated {
-		tcp := &dns.Client{Net: "tcp"}
-		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
+	resp, err := r.exchange(ctx, domain, dns.TypeMX)
 	if err != nil {
 		return fail(err)
 	}
@@ -250,6 +246,20 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	}
 	slices.SortStableFunc(mxs, func(a, b autoconfig.MXHost) int { return a.Priority - b.Priority })
 	return mxEntry{hosts: mxs, expires: now.Add(r.clamp(time.Duration(ttl) * time.Second))}
+}
+
+// exchange asks the server one question, over TCP when the UDP answer is
+// truncated.
+func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(dns.DefaultMsgSize, false)
+	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
+	if err == nil && resp.Truncated {
+		tcp := &dns.Client{Net: "tcp"}
+		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
+	}
+	return resp, err
 }
 
 // negativeTTL is the SOA minimum of a negative answer (RFC 2308 §5), or the

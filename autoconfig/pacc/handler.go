@@ -19,6 +19,8 @@ type Handler struct {
 	logger *slog.Logger
 	// docs holds documents by provider: they depend on nothing else.
 	docs *httpkit.DocumentCache[string]
+	// rollover, when set, serves previous documents (WithRollover).
+	rollover *rollover
 }
 
 // cacheSize bounds the document cache (one document per provider).
@@ -57,7 +59,7 @@ func (h *Handler) serve(c *gin.Context) {
 		httpkit.WriteJSONError(c, h.logger, err)
 		return
 	}
-	httpkit.WriteCacheable(c, contentType, doc)
+	httpkit.WriteCacheable(c, contentType, h.rollover.document(c.Request.Context(), p.ID, domain, doc))
 }
 
 // HTTPStatus answers a provider without a PACC document with 404, as for a

@@ -145,6 +145,11 @@ func Render(d autoconfig.Domain) ([]byte, error) {
 // the exact bytes of doc: the HTTP body as served, newline included, hashed
 // with SHA-256 and written in padded standard base64 after v=UAAC1; a=sha256.
 func DigestRecord(doc []byte) string {
+	return "v=UAAC1; a=sha256; d=" + Digest(doc)
+}
+
+// Digest is the base64 SHA-256 of doc, as the TXT record's d= writes it.
+func Digest(doc []byte) string {
 	sum := sha256.Sum256(doc)
-	return "v=UAAC1; a=sha256; d=" + base64.StdEncoding.EncodeToString(sum[:])
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

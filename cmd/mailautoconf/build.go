@@ -16,6 +16,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
@@ -35,6 +36,7 @@ type server struct {
 	reloader *reload.Reloader
 	refusals *accesslog.Refusals
 	mx       *mxlookup.Resolver // nil without a resolver
+	pacc     *pacc.History      // nil without --pacc-state
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager   // nil without --acme-cache
 	conns    *connlimit.Limiter // of the public listeners
@@ -159,6 +161,10 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	history, err := o.pacc.history(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	setRenderBudget(o.renderSlots, o.renderQueue, o.renderWait)
 	store := autoconfig.NewStore(cfg)
 	formats := &httpkit.Formats{}
@@ -192,7 +198,7 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 	}
 	s := &server{opts: o, logger: logger, store: store, metrics: m, policy: policy, acme: t.acme, base: v.base,
 		lifetime: context.Background(), listeners: lns, tls: t.config != nil,
-		refusals: refusals, mx: mx, conns: conns}
+		refusals: refusals, mx: mx, conns: conns, pacc: history}
 	s.reloader = &reload.Reloader{
 		Load: reloadConfig(o.configPath, mx != nil), Store: store, Metrics: m, Logger: logger,
 		Certs: t.certFile, OnSwap: s.onSwap,
@@ -209,11 +215,13 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		publicOperations: o.publicOperations, signer: signer, mx: mx,
 		helpdeskToken: o.helpdeskToken, configPath: o.configPath, certPolicy: policy, publicTLSAllowed: o.publicTLSAllowed,
 		httpsPort: t.httpsPort, acmeChallenge: t.challenge, readiness: t.readiness,
+		paccHistory: history,
 	}
 	if mx != nil {
 		// The helpdesk checks domains through the same resolver.
 		check := o.check
 		check.resolver = mx.Server()
+		check.pacc = history
 		site.dnsCheck = newDNSCheck(check, store)
 	}
 	s.main = s.httpServer(newHandler(site))
@@ -259,9 +267,11 @@ func (l listeners) close() {
 	}
 }
 
-// onSwap follows a reloaded configuration: certificates for the names of
-// newly listed domains are ordered ahead of time.
+// onSwap follows a reloaded configuration: the PACC history records its
+// documents, and certificates for the names of newly listed domains are
+// ordered ahead of time.
 func (s *server) onSwap(cfg *autoconfig.Config) {
+	observePACC(s.pacc, cfg, s.logger)
 	if s.acme != nil {
 		s.manageListed(s.lifetime, cfg)
 	}

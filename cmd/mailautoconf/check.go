@@ -11,6 +11,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
 	"github.com/mailautoconf/mailautoconf/wizard"
 )
 
@@ -21,12 +22,19 @@ type checkOptions struct {
 	ispdb string
 	// allowInternal lets the checker connect to internal addresses.
 	allowInternal bool
+	// pacc holds the previous PACC documents still valid (--pacc-state);
+	// nil: none.
+	pacc *pacc.History
 }
 
 // newChecker builds the live checker; tests replace it to trust a test CA
 // and reach loopback servers.
 var newChecker = func(o checkOptions) *dnscheck.Checker {
-	return &dnscheck.Checker{Resolver: o.resolver, ISPDB: o.ispdb, AllowInternal: o.allowInternal}
+	c := &dnscheck.Checker{Resolver: o.resolver, ISPDB: o.ispdb, AllowInternal: o.allowInternal}
+	if o.pacc != nil {
+		c.PACCPrevious = func(providerID string) []pacc.Generation { return o.pacc.Previous(providerID, time.Now()) }
+	}
+	return c
 }
 
 // The helpdesk's live check runs inside a request: each DNS query and HTTPS
@@ -49,7 +57,7 @@ func newDNSCheck(o checkOptions, store *autoconfig.Store) wizard.DNSCheckFunc {
 	}
 }
 
-const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--ispdb URL] [--allow-internal] [--json]"
+const checkSynopsis = "check --config FILE\n       mailautoconf check DOMAIN [--config FILE] [--provider ID] [--resolver HOST:PORT] [--ispdb URL] [--allow-internal] [--pacc-state FILE] [--json]"
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", checkSynopsis, stderr)
@@ -58,6 +66,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
 	ispdb := fs.String("ispdb", dnscheck.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
 	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
+	statePath := fs.String("pacc-state", "", "with DOMAIN: the service's --pacc-state file: a previous PACC digest still valid is \"update pending\", not wrong")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -92,8 +101,13 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err := checkISPDB("--ispdb", *ispdb); err != nil {
 		return err
 	}
-	rep := newChecker(checkOptions{resolver: *resolver, ispdb: *ispdb, allowInternal: *allowInternal}).
-		Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
+	opts := checkOptions{resolver: *resolver, ispdb: *ispdb, allowInternal: *allowInternal}
+	if *statePath != "" {
+		if opts.pacc, err = pacc.LoadHistory(*statePath, 0); err != nil {
+			return err
+		}
+	}
+	rep := newChecker(opts).Check(context.Background(), autoconfig.NewDomain(p, domain), cfg.ServiceHost)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

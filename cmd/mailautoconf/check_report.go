@@ -107,7 +107,7 @@ func writeRecords(w io.Writer, rep dnscheck.Report) {
 			line += "\t(found " + strings.Join(r.Found, ", ") + ")"
 		case dnscheck.CheckMissing:
 			line += "\t(not published)"
-		case dnscheck.CheckError:
+		case dnscheck.CheckError, dnscheck.CheckPending:
 			line += "\t(" + r.Detail + ")"
 		}
 		fmt.Fprintln(tw, line)

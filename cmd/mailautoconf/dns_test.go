@@ -62,7 +62,7 @@ providers:
 		{[]string{"dns"}, 2, "exactly one DOMAIN is required"},
 		{[]string{"dns", "a.example", "b.example"}, 2, "exactly one DOMAIN is required"},
 		{[]string{"dns", "<bad>"}, 1, "not a domain name"},
-		{[]string{"dns", "example.ch", "--format", "xml"}, 2, "--format must be zone or json"},
+		{[]string{"dns", "example.ch", "--format", "xml"}, 2, "--format must be zone, json or domainconnect"},
 		{[]string{"dns", "other.example", "--config", cfg}, 1, "name a provider with --provider"},
 		{[]string{"dns", "other.example", "--config", cfg, "--provider", "nope"}, 1, `no provider "nope"`},
 	}

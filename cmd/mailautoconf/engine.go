@@ -87,6 +87,9 @@ type site struct {
 	// dnsCheck offers the helpdesk a live DNS check of a user's domain;
 	// nil: not offered.
 	dnsCheck wizard.DNSCheckFunc
+	// paccHistory keeps previous PACC documents valid after a change
+	// (--pacc-state); nil: only the current one is served.
+	paccHistory *pacc.History
 	// devicePassClient reaches the identity providers and device password
 	// APIs of passwords.mint; nil: a client with a 10-second timeout.
 	devicePassClient *http.Client
@@ -154,7 +157,7 @@ func newEngine(s site) *gin.Engine {
 	}
 	thunderbird.New(deps).Register(e)
 	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
-	pacc.New(deps).Register(e)
+	pacc.New(deps).WithRollover(s.paccHistory, paccLookup(s.mx)).Register(e)
 	dav.New(deps).Register(e)
 
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost

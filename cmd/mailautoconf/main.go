@@ -37,6 +37,7 @@ var generators = []command{
 	{"thunderbird", "Thunderbird autoconfig (config-v1.1.xml)", accountDocument("thunderbird", thunderbirdDocument)},
 	{"autodiscover", "Outlook Autodiscover POX response (autodiscover.xml)", accountDocument("autodiscover", autodiscover.Response)},
 	{"mobileconfig", "Apple configuration profile (.mobileconfig), optionally signed", generateMobileconfig},
+	{"declarations", "Apple declarations for an MDM (zip of declaration JSON files)", generateDeclarations},
 }
 
 // find returns the command called name.

@@ -45,23 +45,19 @@ func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	displayName, err := profiles.ParseName(*name)
+	opts, err := appleOptions(*name, *include)
 	if err != nil {
-		return fmt.Errorf("--name: %w", err)
-	}
-	inc, err := profiles.ParseInclude(*include)
-	if err != nil {
-		return fmt.Errorf("--include: %w", err)
+		return err
 	}
 	signer, err := sf.signer(nil)
 	if err != nil {
 		return err
 	}
-	acct, err := rf.account(displayName, stderr)
+	acct, err := rf.account(opts.Name, stderr)
 	if err != nil {
 		return err
 	}
-	body, err := profiles.Render(acct, profiles.Options{Name: displayName, Include: inc})
+	body, err := profiles.Render(acct, opts)
 	if err != nil {
 		return err
 	}

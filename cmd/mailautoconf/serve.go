@@ -65,6 +65,7 @@ type serveOptions struct {
 	renderWait    time.Duration
 	helpdeskToken string
 	check         checkOptions // the helpdesk's live check (resolver: --resolver)
+	pacc          paccOptions
 }
 
 // serveFlags defines serve's flags on fs, with their defaults.
@@ -115,6 +116,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.IntVar(&o.renderQueue, "render-queue", 0, "renders that may wait for a slot; past that: 503 with Retry-After (default: 8 per slot)")
 	fs.DurationVar(&o.renderWait, "render-wait", httpkit.DefaultRenderBudget().Wait, "longest a queued render waits for a slot before its 503")
 	fs.StringVar(&o.check.ispdb, "check-ispdb", dnscheck.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
+	addPACCFlags(fs, &o.pacc)
 	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
 	return o
 }
