@@ -32,14 +32,17 @@ func BenchmarkEngine(b *testing.B) {
 	const pox = `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>jane.doe@example.ch</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>`
 	endpoints := []struct {
 		name, method, target, body string
+		gzip                       bool // the client sends Accept-Encoding: gzip, as Thunderbird and browsers do
 	}{
-		{"thunderbird", "GET", "/mail/config-v1.1.xml?emailaddress=jane.doe@example.ch", ""},
-		{"autodiscover-pox", "POST", "/Autodiscover/Autodiscover.xml", pox},
-		{"autodiscover-json", "GET", "/autodiscover/autodiscover.json?Email=jane.doe@example.ch&Protocol=AutodiscoverV1", ""},
-		{"pacc", "GET", "/.well-known/user-agent-configuration.json?emailaddress=jane.doe@example.ch", ""},
-		{"mobileconfig", "GET", "/apple/mail.mobileconfig?email=jane.doe@example.ch&name=Jane", ""},
-		{"qr", "GET", "/qr.png?email=jane.doe@example.ch&client=apple-ios", ""},
-		{"wizard-page", "GET", "/setup/thunderbird?email=jane.doe@example.ch&lang=en", ""},
+		{"thunderbird", "GET", "/mail/config-v1.1.xml?emailaddress=jane.doe@example.ch", "", false},
+		{"thunderbird-gzip", "GET", "/mail/config-v1.1.xml?emailaddress=jane.doe@example.ch", "", true},
+		{"autodiscover-pox", "POST", "/Autodiscover/Autodiscover.xml", pox, false},
+		{"autodiscover-json", "GET", "/autodiscover/autodiscover.json?Email=jane.doe@example.ch&Protocol=AutodiscoverV1", "", false},
+		{"pacc", "GET", "/.well-known/user-agent-configuration.json?emailaddress=jane.doe@example.ch", "", false},
+		{"mobileconfig", "GET", "/apple/mail.mobileconfig?email=jane.doe@example.ch&name=Jane", "", false},
+		{"qr", "GET", "/qr.png?email=jane.doe@example.ch&client=apple-ios", "", false},
+		{"wizard-page", "GET", "/setup/thunderbird?email=jane.doe@example.ch&lang=en", "", false},
+		{"wizard-page-gzip", "GET", "/setup/thunderbird?email=jane.doe@example.ch&lang=en", "", true},
 	}
 	for _, ep := range endpoints {
 		b.Run(ep.name, func(b *testing.B) {
@@ -48,6 +51,9 @@ func BenchmarkEngine(b *testing.B) {
 				req := httptest.NewRequest(ep.method, ep.target, strings.NewReader(ep.body))
 				if ep.body != "" {
 					req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+				}
+				if ep.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
 				}
 				w := &discardWriter{header: http.Header{}}
 				h.ServeHTTP(w, req)

@@ -81,9 +81,10 @@ func TestEngine_HeadAndNotFoundPage(t *testing.T) {
 	assert.Contains(t, resp.Header.Get("Content-Type"), "text/plain")
 }
 
-// TestEngine_CompressesText: text over 1 KB is gzipped for a client that
-// accepts it, with Vary: Accept-Encoding; the stylesheet's ETag becomes
-// weak and still revalidates; images and small answers go as they are.
+// TestEngine_CompressesText: pages and the stylesheet over 1 KB are
+// gzipped for a client that accepts it, with Vary: Accept-Encoding; the
+// stylesheet's ETag becomes weak and still revalidates; the clients'
+// documents, images and small answers go as they are.
 func TestEngine_CompressesText(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := newHandler(site{store: autoconfig.NewStore(autoconfig.Default()), logger: logger})
@@ -118,6 +119,11 @@ func TestEngine_CompressesText(t *testing.T) {
 	png := do("/qr.png?email=jane@example.ch&client=apple-ios", "Accept-Encoding", "gzip")
 	require.Equal(t, http.StatusOK, png.Code)
 	assert.Empty(t, png.Header().Get("Content-Encoding"), "an image is not compressed")
+	// Over 1 KB, but a client's document: cheaper to send than to compress.
+	doc := do("/mail/config-v1.1.xml?emailaddress=jane@example.ch", "Accept-Encoding", "gzip, deflate, br")
+	require.Equal(t, http.StatusOK, doc.Code)
+	require.Greater(t, doc.Body.Len(), 1024)
+	assert.Empty(t, doc.Header().Get("Content-Encoding"), "a client's document is not compressed")
 	small := do(health.LivePath, "Accept-Encoding", "gzip")
 	require.Equal(t, http.StatusOK, small.Code)
 	assert.Empty(t, small.Header().Get("Content-Encoding"), "a small answer is not compressed")
