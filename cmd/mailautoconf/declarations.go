@@ -44,14 +44,7 @@ func generateDeclarations(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *output == "-" {
-		_, err = stdout.Write(body)
-		return err
-	}
-	if err := os.WriteFile(*output, body, 0o644); err != nil {
-		return fmt.Errorf("writing declarations: %w", err)
-	}
-	return nil
+	return writeOutput(stdout, *output, body, "declarations")
 }
 
 // appleOptions validates the --name and --include of the Apple formats.

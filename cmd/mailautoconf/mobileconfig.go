@@ -66,12 +66,17 @@ func generateMobileconfig(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if *output == "-" {
-		_, err = stdout.Write(body)
+	return writeOutput(stdout, *output, body, "profile")
+}
+
+// writeOutput writes a generated file to path, or to stdout for "-".
+func writeOutput(stdout io.Writer, path string, body []byte, what string) error {
+	if path == "-" {
+		_, err := stdout.Write(body)
 		return err
 	}
-	if err := os.WriteFile(*output, body, 0o644); err != nil {
-		return fmt.Errorf("writing profile: %w", err)
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", what, err)
 	}
 	return nil
 }
