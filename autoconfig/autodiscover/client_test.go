@@ -106,7 +106,7 @@ func TestAutodiscoverResponse_EMClientGetsDAV(t *testing.T) {
 	em := autodiscover.ResponseFor(acct, autodiscover.ClientEMClient)
 	testkit.Golden(t, "autodiscover/dav-emclient.xml", em)
 	r := parsePOXResponse(t, em)
-	protos := r.Response.Account.Protocol
+	protos := r.Account.Protocol
 	require.Len(t, protos, len(acct.Autodiscover)+2)
 	for i, want := range []autoconfig.DAVEndpoint{acct.CalDAV, acct.CardDAV} {
 		p := protos[len(acct.Autodiscover)+i]
@@ -117,7 +117,7 @@ func TestAutodiscoverResponse_EMClientGetsDAV(t *testing.T) {
 		assert.Equal(t, []string{"Type", "Server", "LoginName", "DomainRequired"}, p.Children)
 	}
 	// The mail servers are the same as Outlook's.
-	assert.Equal(t, parsePOXResponse(t, outlook).Response.Account.Protocol, protos[:len(acct.Autodiscover)])
+	assert.Equal(t, parsePOXResponse(t, outlook).Account.Protocol, protos[:len(acct.Autodiscover)])
 
 	// A provider without DAV: eM Client gets what Outlook gets.
 	plain, err := testkit.Resolve(autoconfig.Default(), mustAddress(t, "jane@example.ch"))
