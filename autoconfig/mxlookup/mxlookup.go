@@ -19,6 +19,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsclient"
 )
 
 // MX resolver defaults. A lookup answers a client that is waiting (Thunderbird
@@ -41,7 +42,6 @@ var ErrLookup = errors.New("MX lookup failed")
 // not usable: build it with New.
 type Resolver struct {
 	server string // host:port
-	client *dns.Client
 	cache  *dnsbudget.LRU[mxEntry]
 	// negative keeps "no MX", NXDOMAIN and failures apart from the answers
 	// that serve domains: a flood of random names fills it, not cache.
@@ -82,7 +82,6 @@ func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
 	}
 	return &Resolver{
 		server:      server,
-		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
 		cache:       dnsbudget.NewLRU[mxEntry](cacheSize),
 		negative:    dnsbudget.NewLRU[mxEntry](cacheSize),
 		budget:      dnsbudget.NewMeter(DefaultBudget),
@@ -215,14 +214,8 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	fail := func(err error) mxEntry {
 		return mxEntry{err: fmt.Errorf("%w for %s: %w", ErrLookup, domain, err), expires: now.Add(r.FailureTTL)}
 	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(domain), dns.TypeMX)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && resp.Truncated {
-		tcp := &dns.Client{Net: "tcp"}
-		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
+	client := dnsclient.Client{Server: r.server, Timeout: r.Timeout}
+	resp, err := client.Exchange(ctx, domain, dns.TypeMX)
 	if err != nil {
 		return fail(err)
 	}
