@@ -347,22 +347,6 @@ func TestHelpdeskDNS_EveryStatusAndEndpointTranslated(t *testing.T) {
 	}
 }
 
-// The helpdesk's catalogs carry every checker text, and en.json says what
-// the CLI and the JSON say.
-func TestHelpdeskDNS_EveryCheckerTextTranslated(t *testing.T) {
-	cats := testCatalogs(t)
-	for key, text := range dnscheck.CheckTexts {
-		assert.Equal(t, text, cats[fallbackLang][checkKey(key)], key)
-	}
-	for _, c := range dnscheck.Clients {
-		assert.Contains(t, dnscheck.CheckTexts, "client."+string(c))
-	}
-	for _, v := range []dnscheck.Verdict{dnscheck.VerdictOK, dnscheck.VerdictOurs, dnscheck.VerdictOwnerRequired, dnscheck.VerdictOwner, dnscheck.VerdictThirdParty, dnscheck.VerdictUnchecked} {
-		assert.Contains(t, dnscheck.CheckTexts, "verdict."+string(v))
-		assert.Contains(t, dnscheck.CheckTexts, "say."+string(v))
-	}
-}
-
 // The page says what the CLI says: the owner's verdict, then ours as
 // well, in every language; findings in the verdict's order.
 func TestHelpdeskDNS_OwnersVerdictSaysOursTooEveryLanguage(t *testing.T) {

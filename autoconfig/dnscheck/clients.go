@@ -91,7 +91,7 @@ func (n Note) Text() string {
 	if n.Key == "" && len(n.Args) == 1 {
 		return n.Args[0] // read back from JSON
 	}
-	return checkText("note."+n.Key, n.Args)
+	return Text("note."+n.Key, n.Args...)
 }
 
 func (n Note) MarshalJSON() ([]byte, error) { return json.Marshal(n.Text()) }

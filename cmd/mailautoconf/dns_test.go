@@ -203,7 +203,7 @@ func TestCheckDomain_SilentResolverIsOneFindingOfOurs(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, 1, strings.Count(out, "Our DNS resolver did not answer"), out)
-	assert.Contains(t, out, "  "+dnscheck.CheckTexts["group.ours"]+":\n    - Our DNS resolver did not answer")
+	assert.Contains(t, out, "  "+dnscheck.Text("group.ours")+":\n    - Our DNS resolver did not answer")
 	assert.Contains(t, out, "The problem is ours (our resolver or our service): the customer has nothing to change.")
 }
 
