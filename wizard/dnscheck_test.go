@@ -94,7 +94,7 @@ func reportWithEveryStatus() dnscheck.Report {
 		{Fault: dnscheck.FaultOwner, Required: true, Code: "record-wrong", Subject: "example.com.",
 			Args: []string{"example.com.", "TXT", hostileTXT, `"v=spf1 include:spf.example.net -all"`}},
 		{Fault: dnscheck.FaultOwner, Code: "record-missing", Subject: "autodiscover.example.com.",
-			Args: []string{"autodiscover.example.com.", "CNAME", "autoconfig.example.net."}, Clients: []dnscheck.Client{dnscheck.ClientOutlook}},
+			Args: []string{"autodiscover.example.com.", "CNAME", "autoconfig.example.net."}, Clients: []dnscheck.DiscoveryChain{dnscheck.ClientOutlook}},
 		{Fault: dnscheck.FaultThirdParty, Code: "ispdb-stale", Subject: "https://autoconfig.thunderbird.net/v1.1/example.com",
 			Args: []string{"https://autoconfig.thunderbird.net/v1.1/example.com", "imap imap.old.example:993 tls, smtp smtp.old.example:465 tls"}},
 	}

@@ -155,7 +155,7 @@ func (w *Wizard) fillAccount(page *pageData, acct autoconfig.Account, l links, a
 
 // steps are the client's numbered steps in lang, after the password step
 // that the template adds for device passwords; {1} names the password.
-func (w *Wizard) steps(cl Client, lang, address string, device bool) []string {
+func (w *Wizard) steps(cl App, lang, address string, device bool) []string {
 	phrase := w.passwordPhrase(lang, device)
 	keys := cl.StepKeys()
 	out := make([]string, len(keys))

@@ -168,7 +168,7 @@ type pageData struct {
 
 	Account    *accountView
 	Clients    []clientChoice
-	Client     *Client
+	Client     *App
 	ChooseURL  string
 	SheetURL   string
 	ProfileURL string

@@ -79,7 +79,7 @@ func TestAutodiscoverPOX_CountsSchemasAndLogsMobileSync(t *testing.T) {
 }
 
 func TestClientOf(t *testing.T) {
-	for ua, want := range map[string]autodiscover.Client{
+	for ua, want := range map[string]autodiscover.UserAgentKind{
 		"eM Client/6.0.24144.0": autodiscover.ClientEMClient,
 		"eMClient/8.1.172.0":    autodiscover.ClientEMClient,
 		"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)": autodiscover.ClientOther,

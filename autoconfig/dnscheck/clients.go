@@ -11,20 +11,21 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
-// Client is a mail client whose discovery chain the checker walks.
-type Client string
+// DiscoveryChain is one mail client's way of finding settings, named after
+// the client: the checker walks each chain as that client does.
+type DiscoveryChain string
 
 const (
-	ClientThunderbird        Client = "thunderbird"
-	ClientThunderbirdAndroid Client = "thunderbird-android"
-	ClientOutlook            Client = "outlook"
-	ClientDeltaChat          Client = "deltachat"
-	ClientSRVFirst           Client = "fairemail"
-	ClientApple              Client = "apple"
+	ClientThunderbird        DiscoveryChain = "thunderbird"
+	ClientThunderbirdAndroid DiscoveryChain = "thunderbird-android"
+	ClientOutlook            DiscoveryChain = "outlook"
+	ClientDeltaChat          DiscoveryChain = "deltachat"
+	ClientSRVFirst           DiscoveryChain = "fairemail"
+	ClientApple              DiscoveryChain = "apple"
 )
 
 // Clients in the order reports list them.
-var Clients = []Client{ClientThunderbird, ClientThunderbirdAndroid, ClientOutlook, ClientDeltaChat, ClientSRVFirst, ClientApple}
+var Clients = []DiscoveryChain{ClientThunderbird, ClientThunderbirdAndroid, ClientOutlook, ClientDeltaChat, ClientSRVFirst, ClientApple}
 
 // Outcome sums up what a client ends up with.
 type Outcome string
@@ -109,7 +110,7 @@ func (n *Note) UnmarshalJSON(data []byte) error {
 // ClientResult is what one client finds for the domain, walking its own
 // discovery chain and stopping where it stops.
 type ClientResult struct {
-	Client  Client         `json:"client"`
+	Client  DiscoveryChain `json:"client"`
 	Found   *FoundSettings `json:"found"`
 	Source  string         `json:"source"` // the URL or record it took them from
 	Matches bool           `json:"matches"`

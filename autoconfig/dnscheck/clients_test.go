@@ -95,8 +95,8 @@ func stage(t *testing.T) (*dnstest.Server, *dnstest.Web) {
 	return dnstest.Start(t, testkit.Testdata(t, "dns/example.ch.zone"), testkit.Testdata(t, "dns/clients.zone")), checkWeb(t)
 }
 
-func clientsOf(rep dnscheck.Report) map[dnscheck.Client]dnscheck.ClientResult {
-	out := map[dnscheck.Client]dnscheck.ClientResult{}
+func clientsOf(rep dnscheck.Report) map[dnscheck.DiscoveryChain]dnscheck.ClientResult {
+	out := map[dnscheck.DiscoveryChain]dnscheck.ClientResult{}
 	for _, c := range rep.Clients {
 		out[c.Client] = c
 	}
@@ -128,7 +128,7 @@ var (
 	oldSMTP   = &dnscheck.ServerSetting{Protocol: "smtp", Host: "smtp.oldhost.example", Port: 465, Security: "tls"}
 	ours      = &dnscheck.FoundSettings{Incoming: ourIMAP, Outgoing: ourSMTP}
 	oldHosts  = &dnscheck.FoundSettings{Incoming: oldIMAP, Outgoing: oldSMTP}
-	autoClnts = []dnscheck.Client{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid, dnscheck.ClientDeltaChat}
+	autoClnts = []dnscheck.DiscoveryChain{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid, dnscheck.ClientDeltaChat}
 )
 
 func TestCheckClients_HealthyDomainEveryClientFindsOurSettings(t *testing.T) {
@@ -174,7 +174,7 @@ func TestCheckClients_StaleAutoconfigRecordToOldHost(t *testing.T) {
 		assert.Equal(t, oldHosts, cl[c].Found, c)
 		assert.Contains(t, cl[c].Source, "://autoconfig.stale.example/", c)
 	}
-	for _, c := range []dnscheck.Client{dnscheck.ClientOutlook, dnscheck.ClientSRVFirst} {
+	for _, c := range []dnscheck.DiscoveryChain{dnscheck.ClientOutlook, dnscheck.ClientSRVFirst} {
 		assert.Equal(t, dnscheck.OutcomeOurs, cl[c].Outcome, c)
 	}
 
@@ -197,14 +197,14 @@ func TestCheckClients_StaleSRVRecordWinsForSRVFirstClients(t *testing.T) {
 	fe := cl[dnscheck.ClientSRVFirst]
 	assert.Equal(t, dnscheck.OutcomeOther, fe.Outcome)
 	assert.Equal(t, &dnscheck.FoundSettings{Incoming: oldIMAP, Outgoing: ourSMTP}, fe.Found)
-	for _, c := range []dnscheck.Client{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid, dnscheck.ClientOutlook, dnscheck.ClientDeltaChat} {
+	for _, c := range []dnscheck.DiscoveryChain{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid, dnscheck.ClientOutlook, dnscheck.ClientDeltaChat} {
 		assert.Equal(t, dnscheck.OutcomeOurs, cl[c].Outcome, "%s does not read SRV", c)
 	}
 	wrong := findingsOf(rep, "record-wrong")
 	require.Len(t, wrong, 1, "%+v", rep.Findings)
 	assert.Equal(t, "_imaps._tcp.srv.example.", wrong[0].Subject)
 	assert.Equal(t, dnscheck.FaultOwner, wrong[0].Fault)
-	assert.Equal(t, []dnscheck.Client{dnscheck.ClientSRVFirst}, wrong[0].Clients)
+	assert.Equal(t, []dnscheck.DiscoveryChain{dnscheck.ClientSRVFirst}, wrong[0].Clients)
 }
 
 func TestCheckClients_ISPDatabaseEntryDisagrees(t *testing.T) {
@@ -234,7 +234,7 @@ func TestCheckClients_ISPDatabaseWinsWhenProviderURLsFail(t *testing.T) {
 	stale := findingsOf(rep, "ispdb-stale")
 	require.Len(t, stale, 1, "%+v", rep.Findings)
 	assert.Equal(t, dnscheck.FaultThirdParty, stale[0].Fault)
-	assert.ElementsMatch(t, []dnscheck.Client{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid,
+	assert.ElementsMatch(t, []dnscheck.DiscoveryChain{dnscheck.ClientThunderbird, dnscheck.ClientThunderbirdAndroid,
 		dnscheck.ClientDeltaChat, dnscheck.ClientSRVFirst}, stale[0].Clients)
 	cl := clientsOf(rep)
 	assert.Equal(t, oldHosts, cl[dnscheck.ClientThunderbird].Found)
@@ -253,7 +253,7 @@ func TestCheckClients_MXAcceptedDomainWithoutCNAMEs(t *testing.T) {
 	android := cl[dnscheck.ClientThunderbirdAndroid]
 	assert.Equal(t, dnscheck.OutcomeOurs, android.Outcome)
 	assert.Contains(t, noteKeys(android), "approval-mx", "the MX answer is not DNSSEC-validated")
-	for _, c := range []dnscheck.Client{dnscheck.ClientDeltaChat, dnscheck.ClientOutlook, dnscheck.ClientSRVFirst} {
+	for _, c := range []dnscheck.DiscoveryChain{dnscheck.ClientDeltaChat, dnscheck.ClientOutlook, dnscheck.ClientSRVFirst} {
 		assert.Equal(t, dnscheck.OutcomeNothing, cl[c].Outcome, c)
 		assert.Nil(t, cl[c].Found, c)
 	}
@@ -267,10 +267,10 @@ func TestCheckClients_MXAcceptedDomainWithoutCNAMEs(t *testing.T) {
 	for _, f := range findingsOf(rep, "record-missing") {
 		byName[f.Subject] = f
 	}
-	assert.Equal(t, []dnscheck.Client{dnscheck.ClientDeltaChat}, byName["autoconfig.mxonly.example."].Clients,
+	assert.Equal(t, []dnscheck.DiscoveryChain{dnscheck.ClientDeltaChat}, byName["autoconfig.mxonly.example."].Clients,
 		"Delta Chat never looks up the MX")
-	assert.Equal(t, []dnscheck.Client{dnscheck.ClientOutlook}, byName["autodiscover.mxonly.example."].Clients)
-	assert.Equal(t, []dnscheck.Client{dnscheck.ClientSRVFirst}, byName["_imaps._tcp.mxonly.example."].Clients)
+	assert.Equal(t, []dnscheck.DiscoveryChain{dnscheck.ClientOutlook}, byName["autodiscover.mxonly.example."].Clients)
+	assert.Equal(t, []dnscheck.DiscoveryChain{dnscheck.ClientSRVFirst}, byName["_imaps._tcp.mxonly.example."].Clients)
 }
 
 func TestCheckClients_RequiredRecordsAreMXAndSPF(t *testing.T) {

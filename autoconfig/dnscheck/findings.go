@@ -30,12 +30,12 @@ const (
 // Finding is one thing a check found, with whose it is to fix and whether
 // mail needs it to work (only MX and SPF do: the rest is automatic setup).
 type Finding struct {
-	Fault    Fault    `json:"fault"`
-	Required bool     `json:"required"`
-	Code     string   `json:"code"`
-	Subject  string   `json:"subject,omitempty"` // the name or URL concerned
-	Args     []string `json:"args,omitempty"`
-	Clients  []Client `json:"clients,omitempty"` // clients that find other settings, or none, because of it
+	Fault    Fault            `json:"fault"`
+	Required bool             `json:"required"`
+	Code     string           `json:"code"`
+	Subject  string           `json:"subject,omitempty"` // the name or URL concerned
+	Args     []string         `json:"args,omitempty"`
+	Clients  []DiscoveryChain `json:"clients,omitempty"` // clients that find other settings, or none, because of it
 }
 
 // Message is the finding in English (the helpdesk translates
@@ -348,7 +348,7 @@ func attribute(c ClientResult, rep *Report, reachesUs func(string) bool, out []F
 
 // primaryNames are the records a client's chain starts with: when it finds
 // nothing, their findings say why.
-func primaryNames(c Client, d string) []string {
+func primaryNames(c DiscoveryChain, d string) []string {
 	ac, ad := fqdn("autoconfig."+d), fqdn("autodiscover."+d)
 	switch c {
 	case ClientOutlook:

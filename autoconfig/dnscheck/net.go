@@ -149,7 +149,7 @@ func (r *checkRun) exchange(key dnsKey) (*dns.Msg, error) {
 		// once instead of each waiting out its own timeout.
 		return nil, &lookupError{what, errResolverDown}
 	}
-	client := dnsclient.Client{Server: r.c.Resolver, Timeout: r.c.timeout()}
+	client := dnsclient.Server{Addr: r.c.Resolver, Timeout: r.c.timeout()}
 	resp, err := client.Exchange(r.ctx, key.name, key.qtype)
 	switch {
 	case err != nil && r.outOfTime():

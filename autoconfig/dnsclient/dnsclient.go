@@ -40,22 +40,22 @@ var ErrTooLarge = errors.New("the DNS answer is larger than allowed")
 // ErrLongChain is a CNAME chain longer than MaxCNAMEHops, or a loop.
 var ErrLongChain = fmt.Errorf("CNAME chain longer than %d", MaxCNAMEHops)
 
-// Client asks one DNS server.
-type Client struct {
-	Server  string        // host:port
+// Server is the DNS server asked, recursive or authoritative.
+type Server struct {
+	Addr    string        // host:port
 	Timeout time.Duration // one exchange (0: DefaultTimeout)
 }
 
-// New returns a client of server (host:port) with the default timeout.
-func New(server string) *Client { return &Client{Server: server} }
+// New returns the server at addr (host:port) with the default timeout.
+func New(addr string) *Server { return &Server{Addr: addr} }
 
 // Exchange asks for one name and type, with recursion desired and AD set:
 // a validating resolver then says whether the answer is DNSSEC validated
 // (RFC 6840 §5.7; Thunderbird for Android trusts MX answers only then).
 // A truncated UDP answer is asked again over TCP. Every response code comes
 // back as an answer: the caller decides what NXDOMAIN or SERVFAIL mean.
-func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-	timeout := c.Timeout
+func (s *Server) Exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -65,9 +65,9 @@ func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*dns.
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.SetEdns0(UDPSize, false)
 	m.AuthenticatedData = true
-	resp, _, err := (&dns.Client{Net: "udp", UDPSize: UDPSize}).ExchangeContext(ctx, m, c.Server)
+	resp, _, err := (&dns.Client{Net: "udp", UDPSize: UDPSize}).ExchangeContext(ctx, m, s.Addr)
 	if err == nil && resp.Truncated {
-		resp, err = c.exchangeTCP(ctx, m)
+		resp, err = s.exchangeTCP(ctx, m)
 	}
 	if err != nil {
 		return nil, err
@@ -76,9 +76,9 @@ func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*dns.
 }
 
 // exchangeTCP asks again over TCP, reading at most MaxResponseSize.
-func (c *Client) exchangeTCP(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+func (s *Server) exchangeTCP(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", c.Server)
+	nc, err := d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (c Chain) Last(name string) string {
 	return c.CNAMEs[len(c.CNAMEs)-1]
 }
 
-// Lookup asks for one name and type: a Client's Exchange, or a caller's
+// Lookup asks for one name and type: a Server's Exchange, or a caller's
 // cached or budgeted way to it.
 type Lookup func(name string, qtype uint16) (*dns.Msg, error)
 

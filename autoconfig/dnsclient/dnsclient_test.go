@@ -18,7 +18,7 @@ import (
 )
 
 // startZone serves the records (relative to example.test.) on loopback.
-func startZone(t *testing.T, records ...string) (*dnstest.Server, *dnsclient.Client) {
+func startZone(t *testing.T, records ...string) (*dnstest.Server, *dnsclient.Server) {
 	t.Helper()
 	zone := "$ORIGIN example.test.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n" + strings.Join(records, "\n") + "\n"
 	path := filepath.Join(t.TempDir(), "zone")
@@ -36,7 +36,7 @@ func txtSet(name string, n int) []string {
 	return out
 }
 
-func lookupOf(c *dnsclient.Client) dnsclient.Lookup {
+func lookupOf(c *dnsclient.Server) dnsclient.Lookup {
 	return func(name string, qtype uint16) (*dns.Msg, error) {
 		return c.Exchange(context.Background(), name, qtype)
 	}

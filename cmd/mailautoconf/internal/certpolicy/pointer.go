@@ -20,7 +20,7 @@ import (
 // anyway, after costing an order and counting against the CA's limit of
 // failed validations: it is refused before.
 type Pointer struct {
-	client *dnsclient.Client
+	client *dnsclient.Server
 	now    func() time.Time
 
 	// A name costs up to 2×(dnsclient.MaxCNAMEHops+1) queries, for any client that asks:
