@@ -292,3 +292,13 @@ func writeConfig(t *testing.T, body string) string {
 	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
 	return path
 }
+
+// The help of --allow-internal says what the checker refuses: every
+// special-purpose range, not only the private ones.
+func TestCLI_AllowInternalHelpNamesTheSpecialPurposeRanges(t *testing.T) {
+	for _, args := range [][]string{{"check", "--help"}, {"serve", "--help"}} {
+		_, _, stderr := runCLI(args...)
+		assert.Contains(t, stderr, "IANA special-purpose registries", args)
+		assert.Contains(t, stderr, "CGNAT", args)
+	}
+}
