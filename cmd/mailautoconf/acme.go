@@ -30,6 +30,7 @@ func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Lookup, base *url.URL, 
 	}
 	if mx != nil {
 		p.Pointer = certpolicy.NewPointer(mx.Server())
+		m.WatchCertPointer(p.Pointer.Stats)
 	}
 	return p
 }
