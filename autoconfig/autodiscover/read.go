@@ -1,7 +1,6 @@
 package autodiscover
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/xmlread"
 )
 
 // POXResponse is a POX response read back, in the document's own
@@ -84,29 +84,22 @@ func (e *POXError) Error() string {
 // ReadResponse reads a POX response: the inverse of Response and
 // ErrorDocument. An Error document is returned as a *POXError.
 func ReadResponse(body []byte) (POXResponse, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return POXResponse{}, fmt.Errorf("the response is not XML: %v", err)
+	els, err := xmlread.Open(body, "response", "Autodiscover", "Response")
+	if err != nil {
+		return POXResponse{}, err
 	}
-	root := doc.SelectElement("Autodiscover")
-	if root == nil {
-		return POXResponse{}, errors.New("the response has no Autodiscover element")
-	}
-	resp := root.SelectElement("Response")
-	if resp == nil {
-		return POXResponse{}, errors.New("the response has no Response element")
-	}
+	root, resp := els[0], els[1]
 	if el := resp.SelectElement("Error"); el != nil {
 		return POXResponse{}, readError(root, el)
 	}
 	r := POXResponse{Namespace: root.NamespaceURI(), ResponseNamespace: resp.NamespaceURI()}
 	if user := resp.SelectElement("User"); user != nil {
-		r.User.DisplayName = childText(user, "DisplayName")
-		r.User.AutoDiscoverSMTPAddress = childText(user, "AutoDiscoverSMTPAddress")
+		r.User.DisplayName = xmlread.ChildText(user, "DisplayName")
+		r.User.AutoDiscoverSMTPAddress = xmlread.ChildText(user, "AutoDiscoverSMTPAddress")
 	}
 	if acct := resp.SelectElement("Account"); acct != nil {
-		r.Account.AccountType = childText(acct, "AccountType")
-		r.Account.Action = childText(acct, "Action")
+		r.Account.AccountType = xmlread.ChildText(acct, "AccountType")
+		r.Account.Action = xmlread.ChildText(acct, "Action")
 		for _, el := range acct.SelectElements("Protocol") {
 			r.Account.Protocol = append(r.Account.Protocol, readProtocol(el))
 		}
@@ -115,13 +108,13 @@ func ReadResponse(body []byte) (POXResponse, error) {
 }
 
 func readProtocol(el *etree.Element) POXProtocol {
-	port, _ := strconv.Atoi(childText(el, "Port"))
+	port, _ := strconv.Atoi(xmlread.ChildText(el, "Port"))
 	p := POXProtocol{
-		Type: childText(el, "Type"), Server: childText(el, "Server"), Port: port,
-		LoginName: childText(el, "LoginName"), DomainRequired: childText(el, "DomainRequired"),
-		SPA: childText(el, "SPA"), SSL: childText(el, "SSL"), Encryption: childText(el, "Encryption"),
-		AuthRequired: childText(el, "AuthRequired"), UsePOPAuth: childText(el, "UsePOPAuth"),
-		SMTPLast: childText(el, "SMTPLast"),
+		Type: xmlread.ChildText(el, "Type"), Server: xmlread.ChildText(el, "Server"), Port: port,
+		LoginName: xmlread.ChildText(el, "LoginName"), DomainRequired: xmlread.ChildText(el, "DomainRequired"),
+		SPA: xmlread.ChildText(el, "SPA"), SSL: xmlread.ChildText(el, "SSL"), Encryption: xmlread.ChildText(el, "Encryption"),
+		AuthRequired: xmlread.ChildText(el, "AuthRequired"), UsePOPAuth: xmlread.ChildText(el, "UsePOPAuth"),
+		SMTPLast: xmlread.ChildText(el, "SMTPLast"),
 	}
 	for _, c := range el.ChildElements() {
 		p.Children = append(p.Children, c.Tag)
@@ -130,20 +123,13 @@ func readProtocol(el *etree.Element) POXProtocol {
 }
 
 func readError(root, el *etree.Element) *POXError {
-	code, _ := strconv.Atoi(childText(el, "ErrorCode"))
+	code, _ := strconv.Atoi(xmlread.ChildText(el, "ErrorCode"))
 	return &POXError{
 		Namespace: root.NamespaceURI(),
 		Time:      el.SelectAttrValue("Time", ""),
 		ID:        el.SelectAttrValue("Id", ""),
 		ErrorCode: code,
-		Message:   childText(el, "Message"),
-		DebugData: childText(el, "DebugData"),
+		Message:   xmlread.ChildText(el, "Message"),
+		DebugData: xmlread.ChildText(el, "DebugData"),
 	}
-}
-
-func childText(el *etree.Element, tag string) string {
-	if c := el.SelectElement(tag); c != nil {
-		return strings.TrimSpace(c.Text())
-	}
-	return ""
 }

@@ -1,14 +1,13 @@
 package thunderbird
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/xmlread"
 )
 
 // Document is a config-v1.1.xml document read back, in the document's own
@@ -74,23 +73,16 @@ func (d Document) servers(incoming bool) []Server {
 // what Thunderbird's readFromXML reads (clientConfig/emailProvider) and
 // leaves judging the values to the caller.
 func Read(body []byte) (Document, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return Document{}, fmt.Errorf("the document is not XML: %v", err)
+	els, err := xmlread.Open(body, "document", "clientConfig", "emailProvider")
+	if err != nil {
+		return Document{}, err
 	}
-	root := doc.SelectElement("clientConfig")
-	if root == nil {
-		return Document{}, errors.New("the document has no clientConfig element")
-	}
-	ep := root.SelectElement("emailProvider")
-	if ep == nil {
-		return Document{}, errors.New("the document has no emailProvider element")
-	}
+	root, ep := els[0], els[1]
 	d := Document{
 		Version:          root.SelectAttrValue("version", ""),
 		ProviderID:       ep.SelectAttrValue("id", ""),
-		DisplayName:      childText(ep, "displayName"),
-		DisplayShortName: childText(ep, "displayShortName"),
+		DisplayName:      xmlread.ChildText(ep, "displayName"),
+		DisplayShortName: xmlread.ChildText(ep, "displayShortName"),
 	}
 	if el := ep.SelectElement("documentation"); el != nil {
 		d.Documentation = el.SelectAttrValue("url", "")
@@ -110,21 +102,14 @@ func Read(body []byte) (Document, error) {
 }
 
 func readServer(el *etree.Element) Server {
-	port, _ := strconv.Atoi(childText(el, "port"))
+	port, _ := strconv.Atoi(xmlread.ChildText(el, "port"))
 	return Server{
 		Incoming:       el.Tag == "incomingServer",
 		Type:           strings.ToLower(el.SelectAttrValue("type", "")),
-		Hostname:       childText(el, "hostname"),
+		Hostname:       xmlread.ChildText(el, "hostname"),
 		Port:           port,
-		SocketType:     childText(el, "socketType"),
-		Authentication: childText(el, "authentication"),
-		Username:       childText(el, "username"),
+		SocketType:     xmlread.ChildText(el, "socketType"),
+		Authentication: xmlread.ChildText(el, "authentication"),
+		Username:       xmlread.ChildText(el, "username"),
 	}
-}
-
-func childText(el *etree.Element, tag string) string {
-	if c := el.SelectElement(tag); c != nil {
-		return strings.TrimSpace(c.Text())
-	}
-	return ""
 }
