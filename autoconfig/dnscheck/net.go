@@ -19,6 +19,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsclient"
+	"github.com/mailautoconf/mailautoconf/autoconfig/netguard"
 )
 
 // errResolverDown marks a step that failed because the checker's own
@@ -31,7 +32,7 @@ var errOutOfTime = errors.New("the check ran out of time before this step finish
 
 // InternalAddressError is a name that resolves to an address that is not
 // globally reachable (loopback, private, link-local, CGNAT, reserved, or
-// an IPv6 form carrying one: see internalAddress in special.go): the
+// an IPv6 form carrying one: see netguard.Internal): the
 // checker does not connect there unless the operator allows it, so that a
 // domain's DNS cannot make the service probe its own network.
 type InternalAddressError struct {
@@ -205,7 +206,7 @@ func (r *checkRun) dial(ctx context.Context, network, addr string) (net.Conn, er
 	}
 	if !r.c.AllowInternal {
 		for _, ip := range ips {
-			if internalAddress(ip) {
+			if netguard.Internal(ip) {
 				return nil, &InternalAddressError{Host: host, Addr: ip}
 			}
 		}
