@@ -3,7 +3,7 @@ package autoconfig
 import "context"
 
 // MXLookup finds the MX hosts of a domain, most preferred first; a domain
-// without MX gives none and no error. mxlookup.Resolver is the one the
+// without MX gives none and no error. mxlookup.Lookup is the one the
 // service uses.
 type MXLookup interface {
 	LookupMX(ctx context.Context, domain string) ([]MXHost, error)

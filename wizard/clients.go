@@ -19,8 +19,8 @@ const (
 	setupAutomatic
 )
 
-// Client is one entry of the device and client list.
-type Client struct {
+// App is one entry of the device and client list: a mail app on a device.
+type App struct {
 	ID    string
 	Setup setupKind
 	// Mobile clients run on a phone or tablet: their desktop page offers a
@@ -55,10 +55,10 @@ type Client struct {
 }
 
 // NameKey is the catalog key of the client's name.
-func (c Client) NameKey() string { return "client." + c.ID + ".name" }
+func (c App) NameKey() string { return "client." + c.ID + ".name" }
 
 // StepKeys are the catalog keys of the client's numbered steps, in order.
-func (c Client) StepKeys() []string {
+func (c App) StepKeys() []string {
 	keys := make([]string, c.steps)
 	for i := range keys {
 		keys[i] = "steps." + c.ID + "." + strconv.Itoa(i+1)
@@ -67,18 +67,18 @@ func (c Client) StepKeys() []string {
 }
 
 // Automatic reports whether the client finds the settings by itself.
-func (c Client) Automatic() bool { return c.Setup == setupAutomatic }
+func (c App) Automatic() bool { return c.Setup == setupAutomatic }
 
 // FallbackNote reports whether the page adds, after the steps, what to do
 // when the client does not find the settings by itself.
-func (c Client) FallbackNote() bool { return c.Automatic() && !c.ownFallback }
+func (c App) FallbackNote() bool { return c.Automatic() && !c.ownFallback }
 
 // Profile reports whether the client is set up with an Apple profile.
-func (c Client) Profile() bool { return c.Setup == setupProfile }
+func (c App) Profile() bool { return c.Setup == setupProfile }
 
 // clients is the seed's list of guides, in its order, with classic Outlook
 // and eM Client added, then "another client".
-var clients = []Client{
+var clients = []App{
 	// The new Outlook for Windows adds IMAP accounts through Microsoft's
 	// cloud (learn.microsoft.com: "Outlook for Windows: The Future of Mail").
 	{ID: "outlook-windows", Setup: setupAutomatic, steps: 4, labels: "outlook-windows", cloud: true},
@@ -98,13 +98,13 @@ var clients = []Client{
 	{ID: "other", Setup: setupManual, steps: 4, labels: "default", dav: "other"},
 }
 
-func clientByID(id string) (Client, bool) {
+func clientByID(id string) (App, bool) {
 	for _, c := range clients {
 		if c.ID == id {
 			return c, true
 		}
 	}
-	return Client{}, false
+	return App{}, false
 }
 
 // guessClient names the client most likely wanted on the device that sent
@@ -153,8 +153,8 @@ func containsAny(s string, subs ...string) bool {
 
 // orderedClients is the client list with the guessed clients first, in
 // the order given.
-func orderedClients(guesses ...string) []Client {
-	out := make([]Client, 0, len(clients))
+func orderedClients(guesses ...string) []App {
+	out := make([]App, 0, len(clients))
 	for _, g := range guesses {
 		if c, ok := clientByID(g); ok {
 			out = append(out, c)

@@ -32,7 +32,7 @@ func TestIsPhone(t *testing.T) {
 }
 
 func TestOrderedClients_GuessFirstOthersInSeedOrder(t *testing.T) {
-	ids := func(cs []Client) []string {
+	ids := func(cs []App) []string {
 		out := make([]string, len(cs))
 		for i, c := range cs {
 			out[i] = c.ID

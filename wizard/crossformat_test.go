@@ -4,16 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"io/fs"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/beevik/etree"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"howett.net/plist"
@@ -126,28 +125,48 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 func checkThunderbird(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
 	t.Helper()
 	body := thunderbird.Render(d)
-	doc := etree.NewDocument()
-	require.NoError(t, doc.ReadFromBytes(body))
-	read := func(tag string) []conn {
+	doc, err := thunderbird.Read(body)
+	require.NoError(t, err)
+	read := func(servers []thunderbird.Server) []conn {
 		var out []conn
-		for _, el := range doc.FindElements("//" + tag) {
-			port, err := strconv.Atoi(el.SelectElement("port").Text())
-			require.NoError(t, err)
-			sec := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "STARTTLS": autoconfig.SecuritySTARTTLS, "plain": autoconfig.SecurityNone}[el.SelectElement("socketType").Text()]
+		for _, s := range servers {
+			sec, ok := thunderbirdSecurity[s.SocketType]
+			assert.True(t, ok, "socketType %q is one Thunderbird knows", s.SocketType)
 			login := strings.NewReplacer(autoconfig.PlaceholderAddress, acct.Address.ASCII(),
-				autoconfig.PlaceholderLocalPart, acct.Address.Local).Replace(el.SelectElement("username").Text())
+				autoconfig.PlaceholderLocalPart, acct.Address.Local).Replace(s.Username)
 			assert.NotContains(t, login, "%", "every placeholder is one Thunderbird's readers fill in")
-			out = append(out, conn{el.SelectAttrValue("type", ""), el.SelectElement("hostname").Text(), port, sec, login})
+			out = append(out, conn{s.Type, s.Hostname, s.Port, sec, login})
 		}
 		return out
 	}
-	assert.Equal(t, connsOf(acct.Incoming), read("incomingServer"), "Thunderbird incoming, preferred first")
-	assert.Equal(t, connsOf(acct.Outgoing), read("outgoingServer"), "Thunderbird outgoing, preferred first")
+	assert.Equal(t, connsOf(acct.Incoming), read(doc.Incoming()), "Thunderbird incoming, preferred first")
+	assert.Equal(t, connsOf(acct.Outgoing), read(doc.Outgoing()), "Thunderbird outgoing, preferred first")
 
-	// The checker expects what the document says.
+	// The checker reads the document as the model says it must be.
 	got, err := dnscheck.ThunderbirdServers(body)
 	require.NoError(t, err)
-	assert.Equal(t, dnscheck.WantThunderbird(d), got, "checker's Thunderbird expectation")
+	want := modelLines(append(slices.Clone(d.Incoming), d.Outgoing...))
+	assert.Equal(t, want, got, "checker's reading of the Thunderbird document")
+	assert.Equal(t, want, dnscheck.WantThunderbird(d), "checker's Thunderbird expectation")
+}
+
+// thunderbirdSecurity and outlookSecurity are the clients' words for the
+// model's security, written out here (Thunderbird's socketType is
+// case-sensitive; Outlook's Encryption TLS is STARTTLS), so that a wrong
+// mapping in a writer or a reader fails.
+var (
+	thunderbirdSecurity = map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "STARTTLS": autoconfig.SecuritySTARTTLS, "plain": autoconfig.SecurityNone}
+	outlookSecurity     = map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "TLS": autoconfig.SecuritySTARTTLS, "None": autoconfig.SecurityNone}
+)
+
+// modelLines are servers as the checker reports them: the model's
+// protocol, lower-case host, port and security.
+func modelLines(servers []autoconfig.Server) []string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = string(s.Protocol) + " " + strings.ToLower(s.Host) + ":" + strconv.Itoa(s.Port) + " " + string(s.Security)
+	}
+	return out
 }
 
 // checkAutodiscover reads the POX answer as Outlook does: Encryption
@@ -155,30 +174,26 @@ func checkThunderbird(t *testing.T, acct autoconfig.Account, d autoconfig.Domain
 func checkAutodiscover(t *testing.T, acct autoconfig.Account, d autoconfig.Domain) {
 	t.Helper()
 	body := autodiscover.Response(acct)
-	var r struct {
-		DisplayName             string `xml:"Response>User>DisplayName"`
-		AutoDiscoverSMTPAddress string `xml:"Response>User>AutoDiscoverSMTPAddress"`
-		Protocols               []struct {
-			Type, Server, LoginName, SSL, Encryption string
-			Port                                     int
-		} `xml:"Response>Account>Protocol"`
-	}
-	require.NoError(t, xml.Unmarshal(body, &r))
+	r, err := autodiscover.ReadResponse(body)
+	require.NoError(t, err)
 	var got []conn
-	for _, p := range r.Protocols {
-		sec := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "TLS": autoconfig.SecuritySTARTTLS, "None": autoconfig.SecurityNone}[p.Encryption]
+	for _, p := range r.Account.Protocol {
+		sec, ok := outlookSecurity[p.Encryption]
+		assert.True(t, ok, "Encryption %q is one Outlook knows", p.Encryption)
 		got = append(got, conn{strings.ToLower(p.Type), p.Server, p.Port, sec, p.LoginName})
 	}
 	assert.Equal(t, connsOf(acct.Autodiscover), got, "Autodiscover protocols")
 	require.NotEmpty(t, got)
 	assert.Equal(t, connOf(acct.PreferredIncoming()), got[0], "Autodiscover incoming is the preferred one")
 	assert.Equal(t, connOf(acct.PreferredOutgoing()), got[len(got)-1], "Autodiscover SMTP is the preferred one")
-	assert.Equal(t, acct.LoginAddress(), r.AutoDiscoverSMTPAddress)
-	assert.Equal(t, acct.DisplayName, r.DisplayName)
+	assert.Equal(t, acct.LoginAddress(), r.User.AutoDiscoverSMTPAddress)
+	assert.Equal(t, acct.DisplayName, r.User.DisplayName)
 
 	got2, err := dnscheck.AutodiscoverServers(body)
 	require.NoError(t, err)
-	assert.Equal(t, dnscheck.WantAutodiscover(d), got2, "checker's Autodiscover expectation")
+	want := modelLines(d.Autodiscover)
+	assert.Equal(t, want, got2, "checker's reading of the Autodiscover answer")
+	assert.Equal(t, want, dnscheck.WantAutodiscover(d), "checker's Autodiscover expectation")
 }
 
 // checkAppleProfile reads the mail payload: no STARTTLS key, UseSSL and the

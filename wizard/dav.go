@@ -27,7 +27,7 @@ type davView struct {
 
 // newDAVView is the section for cl (nil: the sheet), or nil when the
 // provider has neither CalDAV nor CardDAV or cl cannot add them.
-func (w *Wizard) newDAVView(acct autoconfig.Account, cl *Client, l links, device bool) *davView {
+func (w *Wizard) newDAVView(acct autoconfig.Account, cl *App, l links, device bool) *davView {
 	cal, card := acct.CalDAV, acct.CardDAV
 	if !cal.Offered() && !card.Offered() {
 		return nil

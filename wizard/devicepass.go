@@ -42,7 +42,7 @@ var _ devicepass.Pages = passPages{}
 
 // signInURL is the client page's "Sign in to create a password for this
 // device" link, or "" where the one-step setup is not offered.
-func (w *Wizard) signInURL(acct autoconfig.Account, cl Client, l links) string {
+func (w *Wizard) signInURL(acct autoconfig.Account, cl App, l links) string {
 	if w.devicePass == nil || !devicepass.Enabled(acct) {
 		return ""
 	}

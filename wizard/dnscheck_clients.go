@@ -4,11 +4,8 @@ import (
 	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
+	"github.com/mailautoconf/mailautoconf/templates"
 )
-
-// checkKey is the catalog key of a checker text: the helpdesk's catalogs
-// carry dnscheck.CheckTexts under "check.".
-func checkKey(key string) string { return "check." + key }
 
 // dnsClientRow is one client's line: what it finds and where from.
 type dnsClientRow struct {
@@ -32,15 +29,9 @@ type dnsFindingItem struct {
 	Clients string // translated names of the clients it affects, or empty
 }
 
-// checkText translates a checker text with its arguments (technical
-// values, shown as found).
+// checkText translates a checker text with its arguments.
 func (w *Wizard) checkText(lang, key string, args []string) string {
-	a := make([]any, len(args))
-	for i, s := range args {
-		a[i] = s
-	}
-	// A fully qualified name ends the sentence: one period is enough.
-	return strings.Replace(w.cats.translate(lang, checkKey(key), a...), "..", ".", 1)
+	return dnscheck.Translate(templates.Catalogs(w.cats), lang, key, args...)
 }
 
 // checkTexts translates checker texts without arguments into one
@@ -76,12 +67,9 @@ func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnsc
 		}
 		view.Clients = append(view.Clients, row)
 	}
-	for _, g := range dnscheck.FindingGroups {
+	for _, g := range rep.GroupedFindings() {
 		group := dnsFindingGroup{Fault: string(g.Fault), Title: w.checkText(lang, "group."+g.Key, nil)}
-		for _, f := range rep.Findings {
-			if !f.InGroup(g.Fault, g.Required) {
-				continue
-			}
+		for _, f := range g.Findings {
 			item := dnsFindingItem{Text: w.checkText(lang, "finding."+f.Code, f.Args)}
 			var names []string
 			for _, c := range f.Clients {
@@ -92,8 +80,6 @@ func (w *Wizard) addClientsAndFindings(view *dnsCheckView, lang string, rep dnsc
 			}
 			group.Items = append(group.Items, item)
 		}
-		if len(group.Items) > 0 {
-			view.Findings = append(view.Findings, group)
-		}
+		view.Findings = append(view.Findings, group)
 	}
 }

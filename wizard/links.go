@@ -122,7 +122,7 @@ func (l links) ShortIn(id string) string {
 // itself (the camera hands it to Safari, which offers to install it), with
 // everything the Apple page's calendars-and-contacts button installs
 // (FullProfile); the steps page for the others.
-func (l links) Target(c Client, acct autoconfig.Account) string {
+func (l links) Target(c App, acct autoconfig.Account) string {
 	if c.Profile() {
 		return l.FullProfile(acct)
 	}

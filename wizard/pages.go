@@ -171,7 +171,7 @@ type stepView struct {
 // that the template adds for device passwords; {0} is the address to
 // type, {1} names the password. host is this service's, which an unsigned
 // profile names as its origin.
-func (w *Wizard) steps(cl Client, lang string, addr autoconfig.Address, host string, device bool) []stepView {
+func (w *Wizard) steps(cl App, lang string, addr autoconfig.Address, host string, device bool) []stepView {
 	phrase := w.passwordPhrase(lang, device)
 	address, asciiNote := addr.String(), ""
 	if cl.asciiAddress && addr.ASCII() != addr.String() {

@@ -56,7 +56,7 @@ func (w *Wizard) serverFields(lang, set, role string, s autoconfig.Server) []fie
 
 // newTroubleView builds the section for cl, or for every client (the
 // sheet) when cl is nil; base is this service's absolute base URL.
-func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, base string) *troubleView {
+func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *App, l links, base string) *troubleView {
 	set, whereKey := "default", "ts.where.sheet"
 	if cl != nil {
 		set, whereKey = cl.labels, "ts.where."+cl.ID
@@ -78,7 +78,7 @@ func (w *Wizard) newTroubleView(acct autoconfig.Account, cl *Client, l links, ba
 // fillServers sets the fields to correct and the SMTP fallback, in the
 // Resolver's order. An Apple profile installs its one SMTP server: the
 // others are what to change it to by hand.
-func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *Client, lang, set string) {
+func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *App, lang, set string) {
 	v.Incoming = w.serverFields(lang, set, "incoming", acct.PreferredIncoming())
 	smtp := acct.Outgoing
 	if cl != nil && cl.Profile() {
@@ -98,7 +98,7 @@ func (w *Wizard) fillServers(v *troubleView, acct autoconfig.Account, cl *Client
 // directAlternatives are the apps that connect to the provider themselves,
 // on the same kind of device as cl (a computer for the sheet), with the
 // short link that paper prints.
-func directAlternatives(cl *Client, l links, base string) []clientChoice {
+func directAlternatives(cl *App, l links, base string) []clientChoice {
 	direct := []string{"outlook-classic", "thunderbird", "emclient"}
 	if cl != nil && cl.Mobile {
 		direct = []string{"apple-ios", "android", "thunderbird"}

@@ -204,7 +204,7 @@ type pageData struct {
 
 	Account    *accountView
 	Clients    []clientChoice
-	Client     *Client
+	Client     *App
 	ChooseURL  string
 	SheetURL   string
 	ProfileURL string

@@ -55,14 +55,14 @@ func sameSchema(sent, name string) bool {
 	return strings.EqualFold(sent, name)
 }
 
-// Client is the kind of client a request comes from, where it changes the
+// UserAgentKind is the kind of client a request comes from, where it changes the
 // answer: it is part of the answer cache's key.
-type Client uint8
+type UserAgentKind uint8
 
 const (
 	// ClientOther is Outlook and every client that reads only Outlook's
 	// schema.
-	ClientOther Client = iota
+	ClientOther UserAgentKind = iota
 	// ClientEMClient is eM Client, which also reads CalDAV and CardDAV
 	// Protocol entries.
 	ClientEMClient
@@ -74,7 +74,7 @@ const (
 // "eM Client/<version>" (6.0, 7.0), and "eMClient/<version>" since 8.1 (as
 // the DAV servers that recognise it list both: Open-Xchange's
 // DAVUserAgentParser tests, Tine's EMClient7 converter).
-func ClientOf(userAgent string) Client {
+func ClientOf(userAgent string) UserAgentKind {
 	if isEMClient(userAgent) {
 		return ClientEMClient
 	}

@@ -79,7 +79,7 @@ func TestAutodiscoverPOX_CountsSchemasAndLogsMobileSync(t *testing.T) {
 }
 
 func TestClientOf(t *testing.T) {
-	for ua, want := range map[string]autodiscover.Client{
+	for ua, want := range map[string]autodiscover.UserAgentKind{
 		"eM Client/6.0.24144.0": autodiscover.ClientEMClient,
 		"eMClient/8.1.172.0":    autodiscover.ClientEMClient,
 		"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)": autodiscover.ClientOther,
@@ -106,7 +106,7 @@ func TestAutodiscoverResponse_EMClientGetsDAV(t *testing.T) {
 	em := autodiscover.ResponseFor(acct, autodiscover.ClientEMClient)
 	testkit.Golden(t, "autodiscover/dav-emclient.xml", em)
 	r := parsePOXResponse(t, em)
-	protos := r.Response.Account.Protocol
+	protos := r.Account.Protocol
 	require.Len(t, protos, len(acct.Autodiscover)+2)
 	for i, want := range []autoconfig.DAVEndpoint{acct.CalDAV, acct.CardDAV} {
 		p := protos[len(acct.Autodiscover)+i]
@@ -117,7 +117,7 @@ func TestAutodiscoverResponse_EMClientGetsDAV(t *testing.T) {
 		assert.Equal(t, []string{"Type", "Server", "LoginName", "DomainRequired"}, p.Children)
 	}
 	// The mail servers are the same as Outlook's.
-	assert.Equal(t, parsePOXResponse(t, outlook).Response.Account.Protocol, protos[:len(acct.Autodiscover)])
+	assert.Equal(t, parsePOXResponse(t, outlook).Account.Protocol, protos[:len(acct.Autodiscover)])
 
 	// A provider without DAV: eM Client gets what Outlook gets.
 	plain, err := testkit.Resolve(autoconfig.Default(), mustAddress(t, "jane@example.ch"))

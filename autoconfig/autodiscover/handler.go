@@ -206,7 +206,7 @@ func (e *poxError) Error() string { return e.reason }
 
 // autodiscoverAnswer parses a request body and renders the response, or
 // returns a *poxError.
-func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte, client Client) ([]byte, httpkit.Subject, error) {
+func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte, client UserAgentKind) ([]byte, httpkit.Subject, error) {
 	req, err := ParseRequest(body)
 	var reqErr *RequestError
 	if errors.As(err, &reqErr) {

@@ -31,7 +31,7 @@ func TestAutodiscoverPOX_PathIsCaseInsensitive(t *testing.T) {
 			rec := postPOX(h, path, "text/xml", requestBody(t, "outlook.xml"))
 			require.Equal(t, http.StatusOK, rec.Code)
 			r := parsePOXResponse(t, rec.Body.Bytes())
-			assert.Equal(t, "jane.doe@example.ch", r.Response.User.AutoDiscoverSMTPAddress)
+			assert.Equal(t, "jane.doe@example.ch", r.User.AutoDiscoverSMTPAddress)
 		})
 	}
 }
@@ -71,7 +71,7 @@ func TestAutodiscoverPOX_ThunderbirdBasicAuthIsIgnored(t *testing.T) {
 	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
 	assert.NotContains(t, rec.Body.String(), "s3cret")
 	r := parsePOXResponse(t, rec.Body.Bytes())
-	assert.Equal(t, "tb.user@example.org", r.Response.Account.Protocol[0].LoginName)
+	assert.Equal(t, "tb.user@example.org", r.Account.Protocol[0].LoginName)
 }
 
 func TestAutodiscoverPOX_OddPrefixesAndWhitespace(t *testing.T) {
@@ -80,7 +80,7 @@ func TestAutodiscoverPOX_OddPrefixesAndWhitespace(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	// The address is the mailbox as the provider treats it: its local parts
 	// are case-insensitive, so the login is one form whatever was typed.
-	assert.Equal(t, "odd.prefix@example.ch", parsePOXResponse(t, rec.Body.Bytes()).Response.User.AutoDiscoverSMTPAddress)
+	assert.Equal(t, "odd.prefix@example.ch", parsePOXResponse(t, rec.Body.Bytes()).User.AutoDiscoverSMTPAddress)
 }
 
 func TestAutodiscoverPOX_ContentTypes(t *testing.T) {
@@ -108,7 +108,7 @@ func TestAutodiscoverPOX_ContentTypes(t *testing.T) {
 			assert.Equal(t, tt.want, rec.Code)
 			assert.Equal(t, "application/xml; charset=utf-8", rec.Header().Get("Content-Type"))
 			if tt.want != http.StatusOK {
-				assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
+				assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).ErrorCode)
 			}
 		})
 	}
@@ -132,10 +132,10 @@ func TestAutodiscoverPOX_ErrorsAreDocumentsWithStatus200(t *testing.T) {
 			rec := postPOX(h, poxPath, "text/xml", tt.body)
 			require.Equal(t, http.StatusOK, rec.Code)
 			e := parsePOXError(t, rec.Body.Bytes())
-			assert.Equal(t, tt.code, e.Response.Error.ErrorCode)
-			assert.NotEmpty(t, e.Response.Error.Message)
-			assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{7}$`, e.Response.Error.Time)
-			assert.Regexp(t, `^\d+$`, e.Response.Error.ID)
+			assert.Equal(t, tt.code, e.ErrorCode)
+			assert.NotEmpty(t, e.Message)
+			assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{7}$`, e.Time)
+			assert.Regexp(t, `^\d+$`, e.ID)
 			// Never echo input: not the address, not the schema.
 			for _, leak := range []string{"unserved-domain", "script", "mobilesync/responseschema", "hello"} {
 				assert.NotContains(t, rec.Body.String(), leak)
@@ -150,7 +150,7 @@ func TestAutodiscoverPOX_HostileBodiesGetError600(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rec := postPOX(h, poxPath, "text/xml", body)
 			require.Equal(t, http.StatusOK, rec.Code)
-			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
+			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).ErrorCode)
 			assert.NotContains(t, rec.Body.String(), "root:")
 			assert.NotContains(t, rec.Body.String(), "lollol")
 		})
@@ -171,7 +171,7 @@ func TestAutodiscoverPOX_LargeBodiesGet413(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
-			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
+			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).ErrorCode)
 		})
 	}
 	t.Run("just under the cap", func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestAutodiscoverPOX_GETOnHTTPSIsError600(t *testing.T) {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				require.Equal(t, http.StatusOK, rec.Code)
-				assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
+				assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).ErrorCode)
 			})
 		}
 	}
@@ -249,7 +249,7 @@ func TestAutodiscoverPOX_PlainHTTPProbeRedirectsToPublicHTTPS(t *testing.T) {
 		for _, public := range []string{"", "http://autoconfig.example.net"} {
 			rec := get(newAutodiscoverHandler(t, autoconfig.Default(), public), "http://autodiscover.example.ch"+poxPath)
 			require.Equal(t, http.StatusOK, rec.Code, public)
-			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).Response.Error.ErrorCode)
+			assert.Equal(t, 600, parsePOXError(t, rec.Body.Bytes()).ErrorCode)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package autodiscover_test
 
 import (
-	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,86 +14,24 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
-// poxResponse is an Outlook 2006a response read back with the namespaces
-// Outlook expects: Unmarshal fails on any other.
-type poxResponse struct {
-	XMLName  xml.Name `xml:"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006 Autodiscover"`
-	Response struct {
-		XMLName xml.Name `xml:"http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a Response"`
-		User    struct {
-			DisplayName             string
-			AutoDiscoverSMTPAddress string
-		}
-		Account struct {
-			AccountType string
-			Action      string
-			Protocol    []poxProtocol
-		}
-	}
-}
-
-type poxProtocol struct {
-	Type           string
-	Server         string
-	Port           int
-	LoginName      string
-	DomainRequired string
-	SPA            string
-	SSL            string
-	Encryption     string
-	AuthRequired   string
-	UsePOPAuth     string
-	SMTPLast       string
-	// Children is the element order.
-	Children []string `xml:"-"`
-}
-
-// poxError is an Error document read back.
-type poxError struct {
-	XMLName  xml.Name `xml:"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006 Autodiscover"`
-	Response struct {
-		XMLName xml.Name `xml:"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006 Response"`
-		Error   struct {
-			Time      string `xml:"Time,attr"`
-			ID        string `xml:"Id,attr"`
-			ErrorCode int
-			Message   string
-			DebugData string
-		}
-	}
-}
-
-func parsePOXResponse(t testing.TB, body []byte) poxResponse {
+// parsePOXResponse reads a response with the package's reader and checks
+// the namespaces Outlook requires.
+func parsePOXResponse(t testing.TB, body []byte) autodiscover.POXResponse {
 	t.Helper()
-	var r poxResponse
-	require.NoError(t, xml.Unmarshal(body, &r), "response:\n%s", body)
-	// The element order of each Protocol, read from the tokens.
-	dec := xml.NewDecoder(strings.NewReader(string(body)))
-	i, depth := -1, 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			if t.Name.Local == "Protocol" {
-				i++
-			} else if depth == 5 && i >= 0 {
-				r.Response.Account.Protocol[i].Children = append(r.Response.Account.Protocol[i].Children, t.Name.Local)
-			}
-		case xml.EndElement:
-			depth--
-		}
-	}
+	r, err := autodiscover.ReadResponse(body)
+	require.NoError(t, err, "response:\n%s", body)
+	require.Equal(t, autodiscover.ResponseNS, r.Namespace)
+	require.Equal(t, autodiscover.OutlookNS, r.ResponseNamespace)
 	return r
 }
 
-func parsePOXError(t testing.TB, body []byte) poxError {
+// parsePOXError reads an Error document with the package's reader.
+func parsePOXError(t testing.TB, body []byte) *autodiscover.POXError {
 	t.Helper()
-	var e poxError
-	require.NoError(t, xml.Unmarshal(body, &e), "response:\n%s", body)
+	_, err := autodiscover.ReadResponse(body)
+	var e *autodiscover.POXError
+	require.ErrorAs(t, err, &e, "response:\n%s", body)
+	require.Equal(t, autodiscover.ResponseNS, e.Namespace)
 	return e
 }
 
@@ -141,20 +78,3 @@ var (
 	loadConfig  = testkit.Config
 	mustAddress = testkit.Address
 )
-
-// securityOf maps SSL/Encryption back to the model, as Outlook reads them
-// (Encryption overrides SSL).
-func securityOf(ssl, encryption string) autoconfig.Security {
-	switch encryption {
-	case "SSL":
-		return autoconfig.SecurityTLS
-	case "TLS":
-		return autoconfig.SecuritySTARTTLS
-	case "None":
-		return autoconfig.SecurityNone
-	}
-	if ssl == "off" {
-		return autoconfig.SecurityNone
-	}
-	return autoconfig.SecurityTLS
-}

@@ -43,7 +43,7 @@ func Response(a autoconfig.Account) []byte {
 
 // ResponseFor renders the response for a kind of client: eM Client also
 // gets the account's CalDAV and CardDAV servers.
-func ResponseFor(a autoconfig.Account, client Client) []byte {
+func ResponseFor(a autoconfig.Account, client UserAgentKind) []byte {
 	return AppendResponseFor(make([]byte, 0, 2048), a, client)
 }
 
@@ -64,7 +64,7 @@ func AppendResponse(dst []byte, a autoconfig.Account) []byte {
 // eM Client, the account's CalDAV and CardDAV servers follow the mail
 // servers, as Protocol entries of types CalDAV and CardDAV. Outlook knows
 // no such types, so no other client gets them.
-func AppendResponseFor(dst []byte, a autoconfig.Account, client Client) []byte {
+func AppendResponseFor(dst []byte, a autoconfig.Account, client UserAgentKind) []byte {
 	b := append(dst, `<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="`+ResponseNS+`">
   <Response xmlns="`+OutlookNS+`">

@@ -61,7 +61,7 @@ func TestAutodiscover_EncryptionTLSMeansSTARTTLS(t *testing.T) {
 	acct, err := testkit.Resolve(autoconfig.Default(), mustAddress(t, "jane@example.ch"))
 	require.NoError(t, err)
 	r := parsePOXResponse(t, autodiscover.Response(acct))
-	protos := r.Response.Account.Protocol
+	protos := r.Account.Protocol
 	require.Len(t, protos, 2)
 	// 993 is implicit TLS: Encryption SSL. TLS here would make Outlook wait
 	// for a plaintext greeting.
@@ -113,21 +113,27 @@ func TestAutodiscoverResponse_ParseBackEqualsModel(t *testing.T) {
 			require.NoError(t, err)
 			r := parsePOXResponse(t, autodiscover.Response(acct))
 
-			assert.Empty(t, r.Response.User.DisplayName, "no name was given: never the address")
-			assert.Equal(t, acct.LoginAddress(), r.Response.User.AutoDiscoverSMTPAddress)
-			assert.Equal(t, "email", r.Response.Account.AccountType)
-			assert.Equal(t, "settings", r.Response.Account.Action)
+			assert.Empty(t, r.User.DisplayName, "no name was given: never the address")
+			assert.Equal(t, acct.LoginAddress(), r.User.AutoDiscoverSMTPAddress)
+			assert.Equal(t, "email", r.Account.AccountType)
+			assert.Equal(t, "settings", r.Account.Action)
 
 			want := acct.Autodiscover
-			require.Len(t, r.Response.Account.Protocol, len(want))
+			require.Len(t, r.Account.Protocol, len(want))
 			incoming := want[0].Username
 			for i, s := range want {
-				p := r.Response.Account.Protocol[i]
+				p := r.Account.Protocol[i]
 				assert.Equal(t, strings.ToUpper(string(s.Protocol)), p.Type)
 				assert.Equal(t, s.Host, p.Server)
 				assert.Equal(t, s.Port, p.Port)
 				assert.Equal(t, s.Username, p.LoginName)
-				assert.Equal(t, s.Security, securityOf(p.SSL, p.Encryption))
+				// Outlook's words, written out: SSL is implicit TLS, TLS is STARTTLS.
+				words := map[autoconfig.Security][2]string{autoconfig.SecurityTLS: {"on", "SSL"},
+					autoconfig.SecuritySTARTTLS: {"on", "TLS"}, autoconfig.SecurityNone: {"off", "None"}}[s.Security]
+				assert.Equal(t, words, [2]string{p.SSL, p.Encryption})
+				sec, ok := p.Security()
+				assert.True(t, ok)
+				assert.Equal(t, s.Security, sec, "the reader is the writer's inverse")
 				assert.Equal(t, "off", p.DomainRequired)
 				assert.Equal(t, "off", p.SPA, "SPA defaults to on (NTLM): always off")
 				assert.Equal(t, "on", p.AuthRequired)
@@ -148,8 +154,8 @@ func TestAutodiscoverResponse_ElementOrderFollowsMicrosoftReference(t *testing.T
 	require.NoError(t, err)
 	r := parsePOXResponse(t, autodiscover.Response(acct))
 	common := []string{"Type", "Server", "Port", "LoginName", "DomainRequired", "SPA", "SSL", "Encryption", "AuthRequired"}
-	assert.Equal(t, common, r.Response.Account.Protocol[0].Children)
-	assert.Equal(t, append(common, "UsePOPAuth", "SMTPLast"), r.Response.Account.Protocol[1].Children)
+	assert.Equal(t, common, r.Account.Protocol[0].Children)
+	assert.Equal(t, append(common, "UsePOPAuth", "SMTPLast"), r.Account.Protocol[1].Children)
 }
 
 func TestAutodiscoverServers_OnePerTypeIMAPFirst(t *testing.T) {
@@ -182,7 +188,7 @@ func TestAutodiscoverServers_OnePerTypeIMAPFirst(t *testing.T) {
 func TestAutodiscover_UsePOPAuthOnlyWhenUsernamesMatch(t *testing.T) {
 	acct, err := testkit.Resolve(loadConfig(t, "crossformat/legacy-pop3-only.yaml"), mustAddress(t, "dave@legacy.example.com"))
 	require.NoError(t, err)
-	protos := parsePOXResponse(t, autodiscover.Response(acct)).Response.Account.Protocol
+	protos := parsePOXResponse(t, autodiscover.Response(acct)).Account.Protocol
 	require.Len(t, protos, 2)
 	assert.Equal(t, "dave", protos[0].LoginName)
 	assert.Equal(t, "dave@legacy.example.com", protos[1].LoginName)
@@ -195,8 +201,8 @@ func TestAutodiscoverResponse_EscapesTheAddress(t *testing.T) {
 	body := autodiscover.Response(acct)
 	assert.NotContains(t, string(body), "<x>")
 	r := parsePOXResponse(t, body)
-	assert.Equal(t, acct.LoginAddress(), r.Response.User.AutoDiscoverSMTPAddress)
-	assert.Equal(t, acct.LoginAddress(), r.Response.Account.Protocol[0].LoginName)
+	assert.Equal(t, acct.LoginAddress(), r.User.AutoDiscoverSMTPAddress)
+	assert.Equal(t, acct.LoginAddress(), r.Account.Protocol[0].LoginName)
 	assert.Contains(t, acct.LoginAddress(), "<x>")
 }
 
@@ -216,22 +222,22 @@ func TestAutodiscoverError_Golden(t *testing.T) {
 			body := autodiscover.ErrorDocument(tt.code, tt.debug, at, 4130155072)
 			testkit.Golden(t, "autodiscover/"+tt.name+".xml", body)
 			e := parsePOXError(t, body)
-			assert.Equal(t, int(tt.code), e.Response.Error.ErrorCode)
-			assert.Equal(t, tt.code.Message(), e.Response.Error.Message)
-			assert.Equal(t, tt.debug, e.Response.Error.DebugData)
-			assert.Equal(t, "21:25:04.8897083", e.Response.Error.Time)
-			assert.Equal(t, "4130155072", e.Response.Error.ID)
+			assert.Equal(t, int(tt.code), e.ErrorCode)
+			assert.Equal(t, tt.code.Message(), e.Message)
+			assert.Equal(t, tt.debug, e.DebugData)
+			assert.Equal(t, "21:25:04.8897083", e.Time)
+			assert.Equal(t, "4130155072", e.ID)
 		})
 	}
 }
 
 func TestAutodiscoverError_EscapesDebugData(t *testing.T) {
 	body := autodiscover.ErrorDocument(autodiscover.InvalidRequest, "a<b>&\x01", time.Unix(0, 0), 1)
-	assert.Equal(t, "a<b>&\uFFFD", parsePOXError(t, body).Response.Error.DebugData)
+	assert.Equal(t, "a<b>&\uFFFD", parsePOXError(t, body).DebugData)
 }
 
 func TestAutodiscoverResponse_DisplayNameIsThePersonsName(t *testing.T) {
 	acct := autoconfig.NewAccount(autoconfig.Default().CatchAll, mustAddress(t, "jane@example.ch"), "Jane <Doe>")
 	r := parsePOXResponse(t, autodiscover.Response(acct))
-	assert.Equal(t, "Jane <Doe>", r.Response.User.DisplayName)
+	assert.Equal(t, "Jane <Doe>", r.User.DisplayName)
 }

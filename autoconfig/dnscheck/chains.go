@@ -37,7 +37,7 @@ func unchecked(err error) bool {
 
 // walk follows steps in priority order as one client does and stops where
 // it stops: at the first source that gives settings it can read.
-func (r *checkRun) walk(client Client, steps []step, read reader, want *FoundSettings) ClientResult {
+func (r *checkRun) walk(client DiscoveryChain, steps []step, read reader, want *FoundSettings) ClientResult {
 	res := ClientResult{Client: client, Notes: []Note{}}
 	for _, s := range steps {
 		if s.method != "" {
@@ -246,7 +246,7 @@ func addressQuery(d string) string {
 
 // clientResults walks every client's chain concurrently.
 func (r *checkRun) clientResults(dom autoconfig.Domain) []ClientResult {
-	walks := map[Client]func() ClientResult{
+	walks := map[DiscoveryChain]func() ClientResult{
 		ClientThunderbird:        func() ClientResult { return r.thunderbird(dom) },
 		ClientThunderbirdAndroid: func() ClientResult { return r.thunderbirdAndroid(dom) },
 		ClientOutlook:            func() ClientResult { return r.outlook(dom) },

@@ -4,28 +4,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/beevik/etree"
-
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
-// Client is a mail client whose discovery chain the checker walks.
-type Client string
+// DiscoveryChain is one mail client's way of finding settings, named after
+// the client: the checker walks each chain as that client does.
+type DiscoveryChain string
 
 const (
-	ClientThunderbird        Client = "thunderbird"
-	ClientThunderbirdAndroid Client = "thunderbird-android"
-	ClientOutlook            Client = "outlook"
-	ClientDeltaChat          Client = "deltachat"
-	ClientSRVFirst           Client = "fairemail"
-	ClientApple              Client = "apple"
+	ClientThunderbird        DiscoveryChain = "thunderbird"
+	ClientThunderbirdAndroid DiscoveryChain = "thunderbird-android"
+	ClientOutlook            DiscoveryChain = "outlook"
+	ClientDeltaChat          DiscoveryChain = "deltachat"
+	ClientSRVFirst           DiscoveryChain = "fairemail"
+	ClientApple              DiscoveryChain = "apple"
 )
 
 // Clients in the order reports list them.
-var Clients = []Client{ClientThunderbird, ClientThunderbirdAndroid, ClientOutlook, ClientDeltaChat, ClientSRVFirst, ClientApple}
+var Clients = []DiscoveryChain{ClientThunderbird, ClientThunderbirdAndroid, ClientOutlook, ClientDeltaChat, ClientSRVFirst, ClientApple}
 
 // Outcome sums up what a client ends up with.
 type Outcome string
@@ -92,7 +92,7 @@ func (n Note) Text() string {
 	if n.Key == "" && len(n.Args) == 1 {
 		return n.Args[0] // read back from JSON
 	}
-	return checkText("note."+n.Key, n.Args)
+	return Text("note."+n.Key, n.Args...)
 }
 
 func (n Note) MarshalJSON() ([]byte, error) { return json.Marshal(n.Text()) }
@@ -110,7 +110,7 @@ func (n *Note) UnmarshalJSON(data []byte) error {
 // ClientResult is what one client finds for the domain, walking its own
 // discovery chain and stopping where it stops.
 type ClientResult struct {
-	Client  Client         `json:"client"`
+	Client  DiscoveryChain `json:"client"`
 	Found   *FoundSettings `json:"found"`
 	Source  string         `json:"source"` // the URL or record it took them from
 	Matches bool           `json:"matches"`
@@ -184,27 +184,20 @@ func (d docServer) setting() *ServerSetting {
 	return &ServerSetting{Protocol: d.typ, Host: d.host, Port: d.port, Security: d.security}
 }
 
-// parseAutoconfig reads the servers of a config-v1.1.xml document.
+// parseAutoconfig reads the servers of a config-v1.1.xml document with
+// the format's own reader.
 func parseAutoconfig(body []byte) ([]docServer, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, fmt.Errorf("the document is not XML: %v", err)
+	doc, err := thunderbird.Read(body)
+	if err != nil {
+		return nil, err
 	}
 	var out []docServer
-	for _, el := range doc.FindElements("//emailProvider/*") {
-		if el.Tag != "incomingServer" && el.Tag != "outgoingServer" {
-			continue
+	for _, s := range doc.Servers {
+		sec, ok := s.Security()
+		if !ok {
+			sec = autoconfig.Security(s.SocketType) // reported as written
 		}
-		port, _ := strconv.Atoi(childText(el, "port"))
-		socket := childText(el, "socketType")
-		sec := map[string]string{"SSL": string(autoconfig.SecurityTLS), "STARTTLS": string(autoconfig.SecuritySTARTTLS), "plain": string(autoconfig.SecurityNone)}[socket]
-		if sec == "" {
-			sec = socket
-		}
-		out = append(out, docServer{
-			incoming: el.Tag == "incomingServer", typ: strings.ToLower(el.SelectAttrValue("type", "")),
-			host: strings.ToLower(childText(el, "hostname")), port: port, security: sec,
-		})
+		out = append(out, docServer{incoming: s.Incoming, typ: s.Type, host: strings.ToLower(s.Hostname), port: s.Port, security: string(sec)})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("the document lists no server")
@@ -212,41 +205,34 @@ func parseAutoconfig(body []byte) ([]docServer, error) {
 	return out, nil
 }
 
-// parsePOX reads the Protocol elements of an Autodiscover POX response.
-// portSecurity gives the security as Thunderbird reads POX (by port, only
-// Encryption None counts); otherwise as Outlook reads it (Encryption
-// overrides SSL: SSL is implicit TLS, TLS is STARTTLS).
+// parsePOX reads the Protocol elements of an Autodiscover POX response
+// with the format's own reader. portSecurity gives the security as
+// Thunderbird reads POX (by port, only Encryption None counts); otherwise
+// as Outlook reads it (Encryption overrides SSL: SSL is implicit TLS, TLS
+// is STARTTLS).
 func parsePOX(body []byte, portSecurity bool) ([]docServer, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, fmt.Errorf("the response is not XML: %v", err)
-	}
-	if e := doc.FindElement("//Error"); e != nil {
-		return nil, fmt.Errorf("the response is an error: %s", childText(e, "Message"))
+	resp, err := autodiscover.ReadResponse(body)
+	if err != nil {
+		return nil, err
 	}
 	var out []docServer
-	for _, el := range doc.FindElements("//Protocol") {
-		typ := strings.ToLower(childText(el, "Type"))
+	for _, p := range resp.Account.Protocol {
+		typ := strings.ToLower(p.Type)
 		if typ != "imap" && typ != "pop3" && typ != "smtp" {
 			continue
 		}
-		port, _ := strconv.Atoi(childText(el, "Port"))
-		enc := childText(el, "Encryption")
-		sec := map[string]string{"ssl": string(autoconfig.SecurityTLS), "tls": string(autoconfig.SecuritySTARTTLS), "none": string(autoconfig.SecurityNone), "auto": "auto"}[strings.ToLower(enc)]
-		if enc == "" {
-			sec = string(autoconfig.SecurityTLS)
-			if strings.EqualFold(childText(el, "SSL"), "off") {
-				sec = string(autoconfig.SecurityNone)
-			}
+		sec, ok := p.Security()
+		if !ok {
+			sec = autoconfig.Security(strings.ToLower(p.Encryption)) // "auto", or reported as written
 		}
-		if portSecurity && sec != string(autoconfig.SecurityNone) {
+		if portSecurity && sec != autoconfig.SecurityNone {
 			// Thunderbird's readFromOutlookXML picks STARTTLS or TLS by port.
-			sec = string(autoconfig.SecuritySTARTTLS)
-			if port == 993 || port == 995 || port == 465 {
-				sec = string(autoconfig.SecurityTLS)
+			sec = autoconfig.SecuritySTARTTLS
+			if p.Port == 993 || p.Port == 995 || p.Port == 465 {
+				sec = autoconfig.SecurityTLS
 			}
 		}
-		out = append(out, docServer{incoming: typ != "smtp", typ: typ, host: strings.ToLower(childText(el, "Server")), port: port, security: sec})
+		out = append(out, docServer{incoming: typ != "smtp", typ: typ, host: strings.ToLower(p.Server), port: p.Port, security: string(sec)})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("the response lists no server")

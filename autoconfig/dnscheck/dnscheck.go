@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/miekg/dns"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
@@ -330,41 +328,35 @@ func (r *checkRun) checkAutoconfig(d autoconfig.Domain) EndpointCheck {
 }
 
 // WantThunderbird is what ThunderbirdServers must read from the domain's
-// document: every server, in the resolved order.
+// document: every server, in the resolved order, in the model's words.
 func WantThunderbird(d autoconfig.Domain) []string {
-	var want []string
-	for _, s := range append(slices.Clone(d.Incoming), d.Outgoing...) {
-		want = append(want, fmt.Sprintf("%s %s:%d %s", s.Protocol, s.Host, s.Port, thunderbird.SocketType(s.Security)))
-	}
-	return want
+	return serverLines(append(slices.Clone(d.Incoming), d.Outgoing...))
 }
 
 // ThunderbirdServers lists the servers of a config-v1.1.xml document as
-// "type host:port socketType", in document order.
+// "protocol host:port security" in the model's words, in document order.
 func ThunderbirdServers(body []byte) ([]string, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, fmt.Errorf("the document is not XML: %v", err)
+	servers, err := parseAutoconfig(body)
+	if err != nil {
+		return nil, err
 	}
-	var out []string
-	for _, el := range doc.FindElements("//emailProvider/*") {
-		if el.Tag != "incomingServer" && el.Tag != "outgoingServer" {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s %s:%s %s", el.SelectAttrValue("type", ""),
-			strings.ToLower(childText(el, "hostname")), childText(el, "port"), childText(el, "socketType")))
-	}
-	if len(out) == 0 {
-		return nil, errors.New("the document lists no server")
-	}
-	return out, nil
+	return docServerLines(servers), nil
 }
 
-func childText(el *etree.Element, tag string) string {
-	if c := el.SelectElement(tag); c != nil {
-		return strings.TrimSpace(c.Text())
+func serverLines(servers []autoconfig.Server) []string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = settingOf(s).String()
 	}
-	return ""
+	return out
+}
+
+func docServerLines(servers []docServer) []string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = s.setting().String()
+	}
+	return out
 }
 
 func compareServers(got, want []string) (CheckStatus, string) {
@@ -406,43 +398,18 @@ func (r *checkRun) checkAutodiscover(d autoconfig.Domain) EndpointCheck {
 // for an address of the domain: the resolved Autodiscover list, POP3
 // included where it is the incoming server.
 func WantAutodiscover(d autoconfig.Domain) []string {
-	var want []string
-	for _, s := range d.Autodiscover {
-		_, enc := autodiscover.Encryption(s.Security)
-		want = append(want, fmt.Sprintf("%s %s:%d %s", strings.ToUpper(string(s.Protocol)), s.Host, s.Port, enc))
-	}
-	return want
+	return serverLines(d.Autodiscover)
 }
 
 // AutodiscoverServers lists the Protocol elements of a POX response as
-// "TYPE host:port Encryption"; Encryption overrides SSL, as in Outlook.
+// "protocol host:port security" in the model's words, read as Outlook reads
+// them (Encryption overrides SSL).
 func AutodiscoverServers(body []byte) ([]string, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, fmt.Errorf("the response is not XML: %v", err)
+	servers, err := parsePOX(body, false)
+	if err != nil {
+		return nil, err
 	}
-	if e := doc.FindElement("//Error"); e != nil {
-		return nil, fmt.Errorf("the response is an error: %s", childText(e, "Message"))
-	}
-	var out []string
-	for _, el := range doc.FindElements("//Protocol") {
-		typ := childText(el, "Type")
-		if typ == "" {
-			continue
-		}
-		enc := childText(el, "Encryption")
-		if enc == "" {
-			enc = "SSL"
-			if strings.EqualFold(childText(el, "SSL"), "off") {
-				enc = "None"
-			}
-		}
-		out = append(out, fmt.Sprintf("%s %s:%s %s", strings.ToUpper(typ), strings.ToLower(childText(el, "Server")), childText(el, "Port"), enc))
-	}
-	if len(out) == 0 {
-		return nil, errors.New("the response lists no server")
-	}
-	return out, nil
+	return docServerLines(servers), nil
 }
 
 func (r *checkRun) checkPACC(d autoconfig.Domain, records []RecordCheck, previous []pacc.Generation) EndpointCheck {

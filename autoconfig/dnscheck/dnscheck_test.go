@@ -90,7 +90,7 @@ func TestCheck_PlantedMistakesAreReported(t *testing.T) {
 		endpoints[e.Name] = e
 	}
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["autoconfig"].Status)
-	assert.Contains(t, endpoints["autoconfig"].Detail, "imap imap.wrong.example:993 SSL")
+	assert.Contains(t, endpoints["autoconfig"].Detail, "imap imap.wrong.example:993 tls")
 	assert.Equal(t, dnscheck.CheckError, endpoints["autodiscover"].Status, "no autodiscover name: nothing to connect to")
 	assert.Contains(t, endpoints["autodiscover"].Detail, "autodiscover.broken.example has no address")
 	assert.Equal(t, dnscheck.CheckWrong, endpoints["pacc"].Status)

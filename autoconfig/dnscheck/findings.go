@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
@@ -31,17 +30,17 @@ const (
 // Finding is one thing a check found, with whose it is to fix and whether
 // mail needs it to work (only MX and SPF do: the rest is automatic setup).
 type Finding struct {
-	Fault    Fault    `json:"fault"`
-	Required bool     `json:"required"`
-	Code     string   `json:"code"`
-	Subject  string   `json:"subject,omitempty"` // the name or URL concerned
-	Args     []string `json:"args,omitempty"`
-	Clients  []Client `json:"clients,omitempty"` // clients that find other settings, or none, because of it
+	Fault    Fault            `json:"fault"`
+	Required bool             `json:"required"`
+	Code     string           `json:"code"`
+	Subject  string           `json:"subject,omitempty"` // the name or URL concerned
+	Args     []string         `json:"args,omitempty"`
+	Clients  []DiscoveryChain `json:"clients,omitempty"` // clients that find other settings, or none, because of it
 }
 
 // Message is the finding in English (the helpdesk translates
 // "check.finding.<code>").
-func (f Finding) Message() string { return checkText("finding."+f.Code, f.Args) }
+func (f Finding) Message() string { return Text("finding."+f.Code, f.Args...) }
 
 func (f Finding) MarshalJSON() ([]byte, error) {
 	type plain Finding
@@ -108,27 +107,43 @@ func (r Report) keys(prefix string) []string {
 	return out
 }
 
-// FindingGroups is the order reports list findings in, as the verdict
+// findingGroups is the order reports list findings in, as the verdict
 // weighs them: the owner's required ones, the owner's recommended ones,
-// ours, a third party's, what could not be checked, information. Key names
-// the group's title ("group.<key>" in the catalogs).
-var FindingGroups = []struct {
+// ours, a third party's, what could not be checked, information.
+var findingGroups = []FindingGroup{
+	{Fault: FaultOwner, Required: true, Key: "owner.required"},
+	{Fault: FaultOwner, Key: "owner.recommended"},
+	{Fault: FaultOurs, Key: "ours"},
+	{Fault: FaultThirdParty, Key: "third-party"},
+	{Fault: FaultUnchecked, Key: "unchecked"},
+	{Fault: FaultInfo, Key: "info"},
+}
+
+// FindingGroup is the findings of one party, the owner's required ones
+// apart. Key names the group's title ("group.<key>" among the texts).
+type FindingGroup struct {
 	Fault    Fault
 	Required bool
 	Key      string
-}{
-	{FaultOwner, true, "owner.required"},
-	{FaultOwner, false, "owner.recommended"},
-	{FaultOurs, false, "ours"},
-	{FaultThirdParty, false, "third-party"},
-	{FaultUnchecked, false, "unchecked"},
-	{FaultInfo, false, "info"},
+	Findings []Finding
 }
 
-// InGroup reports whether f is listed under the group of FindingGroups
-// with this fault and requirement.
-func (f Finding) InGroup(fault Fault, required bool) bool {
-	return f.Fault == fault && (f.Fault != FaultOwner || f.Required == required)
+// GroupedFindings are the report's findings by fault, in the verdict's
+// order, as the CLI and the helpdesk page list them; empty groups are left
+// out.
+func (r Report) GroupedFindings() []FindingGroup {
+	var out []FindingGroup
+	for _, g := range findingGroups {
+		for _, f := range r.Findings {
+			if f.Fault == g.Fault && (f.Fault != FaultOwner || f.Required == g.Required) {
+				g.Findings = append(g.Findings, f)
+			}
+		}
+		if len(g.Findings) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // requiredRecord: mail needs the MX and the SPF record to work; the other
@@ -338,7 +353,7 @@ func attribute(c ClientResult, rep *Report, reachesUs func(string) bool, out []F
 
 // primaryNames are the records a client's chain starts with: when it finds
 // nothing, their findings say why.
-func primaryNames(c Client, d string) []string {
+func primaryNames(c DiscoveryChain, d string) []string {
 	ac, ad := fqdn("autoconfig."+d), fqdn("autodiscover."+d)
 	switch c {
 	case ClientOutlook:
@@ -366,86 +381,6 @@ func (r *checkRun) results() []fetchResult {
 	// Map order is random: reports list the same findings in the same order.
 	slices.SortFunc(out, func(a, b fetchResult) int { return strings.Compare(a.URL, b.URL) })
 	return out
-}
-
-// checkText is the English text of a check catalog key ("finding.<code>",
-// "note.<key>", …) with {0}, {1}, … replaced by args.
-func checkText(key string, args []string) string {
-	text, ok := CheckTexts[key]
-	if !ok {
-		return key
-	}
-	for i, a := range args {
-		text = strings.ReplaceAll(text, "{"+strconv.Itoa(i)+"}", a)
-	}
-	// A fully qualified name at the end of a sentence.
-	return strings.Replace(text, "..", ".", 1)
-}
-
-// CheckTexts are the English texts of the checker's findings, notes,
-// verdicts, clients and outcomes. The helpdesk's catalogs carry each under
-// "check.<key>" in every language (wizard tests hold them in step).
-var CheckTexts = map[string]string{
-	"finding.resolver-down":       "Our DNS resolver did not answer: nothing about this domain could be checked. The fault is ours, not the domain owner's.",
-	"finding.out-of-time":         "The check ran out of time before every step finished: the steps left are marked as not checked.",
-	"finding.record-missing":      "{0} {1} is not published; it should be {2}.",
-	"finding.record-wrong":        "{0} {1} is {2}; it should be {3}.",
-	"finding.lookup-failed":       "{0} {1} could not be looked up: {2}.",
-	"finding.service-failed":      "{0} reaches our service, which did not answer correctly: {1}.",
-	"finding.service-wrong":       "{0} reaches our service, which gives other settings than ours: {1}.",
-	"finding.stale-document":      "{0}, on the domain's own web server, gives other settings: {1}. The domain owner should remove it.",
-	"finding.ispdb-stale":         "The public Thunderbird ISP database ({0}) lists other settings for this domain: {1}. Clients use them when the domain's own addresses give nothing.",
-	"finding.internal-address":    "{0} resolves to the internal address {1}: the checker did not connect to it.",
-	"finding.endpoint-failed":     "{0} does not give our settings: {1}. The name is the domain owner's; it does not lead to our service.",
-	"finding.ispdb-unreachable":   "The public Thunderbird ISP database ({0}) could not be reached: {1}. Whether it lists other settings for this domain could not be checked.",
-	"finding.pacc-update-pending": "Update pending: {0} TXT still carries {2}; PACC works until then. Publish {1}.",
-
-	"note.unchecked":            "{0} could not be checked (our resolver did not answer, or the check ran out of time).",
-	"note.internal":             "{0} resolves to the internal address {1}: not followed.",
-	"note.unreadable":           "{0} answered, but the app cannot use the answer: {1}.",
-	"note.approval-certificate": "{0} has no valid certificate: the app asks the user to approve these settings.",
-	"note.approval-http":        "{0} is plain HTTP: the app asks the user to approve these settings.",
-	"note.approval-mx":          "Found through an MX answer without DNSSEC validation: the app asks the user to approve these settings.",
-	"note.via-autodiscover":     "Found through Exchange Autodiscover, which Thunderbird tries beside autoconfig.",
-	"note.outlook-cloud":        "Current Outlook versions may ask Microsoft's own cloud lookup first; what it answers cannot be seen from here.",
-	"note.apple-profile":        "Apple Mail has no network discovery: the profile from the setup page is the way.",
-	"note.no-srv":               "No SRV records: the app falls back to autoconfig.",
-
-	"verdict.ok":             "Everything is published as it should be: every client finds our settings.",
-	"verdict.ours":           "The problem is ours (our resolver or our service): the customer has nothing to change.",
-	"verdict.owner-required": "The domain owner must fix records that mail needs to work (MX or SPF).",
-	"verdict.owner":          "Mail works; the domain owner should fix records that automatic setup of some clients needs.",
-	"verdict.third-party":    "Our records are right; a public database still lists other settings for some clients.",
-	"verdict.unchecked":      "Could not check everything: a third party (the public ISP database) could not be reached. What could be checked is right.",
-	"verdict.also-ours":      "We also have a problem on our side (listed as ours), which we must fix; it does not change what the domain owner must do.",
-
-	"say.ok":             "Everything is set up correctly: your mail app should find the settings by itself.",
-	"say.ours":           "The problem is on our side and we are working on it: you do not need to change anything.",
-	"say.owner-required": "Your domain is not yet set up to receive mail with us: whoever manages your domain must add the records we will send you.",
-	"say.owner":          "Your mail works, but some mail apps cannot find the settings by themselves: whoever manages your domain can fix this with the records we send you; meanwhile, use our setup page.",
-	"say.third-party":    "Your domain is set up correctly, but a public directory still lists old settings: please use our setup page to set up your mail app.",
-	"say.unchecked":      "What we could check is set up correctly, but we could not check everything: if your mail app does not find the settings by itself, please use our setup page.",
-	"say.also-ours":      "There is also a problem on our side, which we are working on.",
-
-	"group.owner.required":    "The domain owner’s, required for mail to work",
-	"group.owner.recommended": "The domain owner’s, recommended for automatic setup",
-	"group.ours":              "Ours: our resolver, or a name that reaches our service (its answer or its certificate)",
-	"group.third-party":       "A third party’s: a public database",
-	"group.unchecked":         "Could not be checked: a third party could not be reached",
-	"group.info":              "For information",
-
-	"client.thunderbird":         "Thunderbird",
-	"client.thunderbird-android": "Thunderbird for Android",
-	"client.outlook":             "Outlook",
-	"client.deltachat":           "Delta Chat",
-	"client.fairemail":           "FairEmail (SRV first)",
-	"client.apple":               "Apple Mail",
-
-	"outcome.ours":      "our settings",
-	"outcome.other":     "other settings",
-	"outcome.nothing":   "nothing",
-	"outcome.unchecked": "not checked",
-	"outcome.profile":   "profile",
 }
 
 // fqdn is a host name with its trailing dot, as DNS records name it.

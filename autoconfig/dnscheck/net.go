@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsclient"
+	"github.com/mailautoconf/mailautoconf/autoconfig/netguard"
 )
 
 // errResolverDown marks a step that failed because the checker's own
@@ -29,7 +32,7 @@ var errOutOfTime = errors.New("the check ran out of time before this step finish
 
 // InternalAddressError is a name that resolves to an address that is not
 // globally reachable (loopback, private, link-local, CGNAT, reserved, or
-// an IPv6 form carrying one: see internalAddress in special.go): the
+// an IPv6 form carrying one: see netguard.Internal): the
 // checker does not connect there unless the operator allows it, so that a
 // domain's DNS cannot make the service probe its own network.
 type InternalAddressError struct {
@@ -40,9 +43,6 @@ type InternalAddressError struct {
 func (e *InternalAddressError) Error() string {
 	return fmt.Sprintf("%s resolves to the internal address %s: not connected", e.Host, e.Addr)
 }
-
-// maxCNAMEHops bounds a CNAME chain followed to an address.
-const maxCNAMEHops = 8
 
 // checkRun is the state of one Check: every DNS answer and HTTP fetch is
 // made once, shared by the record checks and every client chain that needs
@@ -150,19 +150,8 @@ func (r *checkRun) exchange(key dnsKey) (*dns.Msg, error) {
 		// once instead of each waiting out its own timeout.
 		return nil, &lookupError{what, errResolverDown}
 	}
-	m := new(dns.Msg)
-	m.SetQuestion(key.name, key.qtype)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	// AD asks a validating resolver to say whether the answer is DNSSEC
-	// validated (RFC 6840 §5.7): Thunderbird for Android trusts MX answers
-	// only then.
-	m.AuthenticatedData = true
-	qctx, cancel := context.WithTimeout(r.ctx, r.c.timeout())
-	defer cancel()
-	resp, _, err := (&dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize}).ExchangeContext(qctx, m, r.c.Resolver)
-	if err == nil && resp.Truncated {
-		resp, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(qctx, m, r.c.Resolver)
-	}
+	client := dnsclient.Server{Addr: r.c.Resolver, Timeout: r.c.timeout()}
+	resp, err := client.Exchange(r.ctx, key.name, key.qtype)
 	switch {
 	case err != nil && r.outOfTime():
 		return nil, &lookupError{what, errOutOfTime}
@@ -187,71 +176,19 @@ func (r *checkRun) outOfTime() bool {
 	return ok && !time.Now().Before(dl)
 }
 
-// addrs resolves host through the configured resolver, following CNAMEs
-// (an authoritative server answers a CNAME alone; a recursive one adds the
-// target's records).
+// addrs resolves host through the configured resolver, following CNAMEs.
 func (r *checkRun) addrs(host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{a}, nil
 	}
-	name := strings.ToLower(dns.Fqdn(host))
-	for range maxCNAMEHops {
-		var out []netip.Addr
-		next := name
-		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
-			msg, err := r.lookup(name, qtype)
-			if err != nil {
-				return nil, err
-			}
-			target, found := chase(msg, name)
-			out = append(out, found...)
-			if target != name {
-				next = target
-			}
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
-		if next == name {
-			return nil, fmt.Errorf("%s has no address", strings.TrimSuffix(host, "."))
-		}
-		name = next
+	chain, err := dnsclient.Resolve(host, r.lookup)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%s: CNAME chain longer than %d", host, maxCNAMEHops)
-}
-
-// chase follows the CNAMEs of msg from name and returns the last name and
-// the addresses the answer gives for it.
-func chase(msg *dns.Msg, name string) (string, []netip.Addr) {
-	for range maxCNAMEHops {
-		moved := false
-		for _, rr := range msg.Answer {
-			if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, name) {
-				name, moved = strings.ToLower(c.Target), true
-				break
-			}
-		}
-		if !moved {
-			break
-		}
+	if len(chain.Addrs) == 0 {
+		return nil, fmt.Errorf("%s has no address", strings.TrimSuffix(host, "."))
 	}
-	var out []netip.Addr
-	for _, rr := range msg.Answer {
-		if !strings.EqualFold(rr.Header().Name, name) {
-			continue
-		}
-		var ip net.IP
-		switch v := rr.(type) {
-		case *dns.A:
-			ip = v.A
-		case *dns.AAAA:
-			ip = v.AAAA
-		}
-		if a, ok := netip.AddrFromSlice(ip); ok {
-			out = append(out, a.Unmap())
-		}
-	}
-	return name, out
+	return chain.Addrs, nil
 }
 
 // dial connects to addr with the name resolved through the configured
@@ -269,7 +206,7 @@ func (r *checkRun) dial(ctx context.Context, network, addr string) (net.Conn, er
 	}
 	if !r.c.AllowInternal {
 		for _, ip := range ips {
-			if internalAddress(ip) {
+			if netguard.Internal(ip) {
 				return nil, &InternalAddressError{Host: host, Addr: ip}
 			}
 		}

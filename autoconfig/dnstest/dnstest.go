@@ -189,5 +189,14 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			resp.Ns = append(resp.Ns, dns.Copy(s.soa))
 		}
 	}
+	if w.LocalAddr().Network() == "udp" {
+		// As a real server: an answer over the client's buffer is cut and
+		// marked truncated, and the client asks again over TCP.
+		size := dns.MinMsgSize
+		if opt := req.IsEdns0(); opt != nil {
+			size = int(opt.UDPSize())
+		}
+		resp.Truncate(size)
+	}
 	w.WriteMsg(resp)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsclient"
 )
 
 // MX resolver defaults. A lookup answers a client that is waiting (Thunderbird
@@ -36,12 +37,11 @@ const (
 // SERVFAIL, unreachable resolver). Callers treat the domain as unserved.
 var ErrLookup = errors.New("MX lookup failed")
 
-// Resolver looks up the MX hosts of customer domains for MX-based
+// Lookup looks up the MX hosts of customer domains for MX-based
 // acceptance, through one DNS server, with a bounded cache. Its zero value is
 // not usable: build it with New.
-type Resolver struct {
+type Lookup struct {
 	server string // host:port
-	client *dns.Client
 	cache  *dnsbudget.LRU[mxEntry]
 	// negative keeps "no MX", NXDOMAIN and failures apart from the answers
 	// that serve domains: a flood of random names fills it, not cache.
@@ -75,16 +75,15 @@ type mxEntry struct {
 // New returns a resolver that asks server (host:port), caches up to
 // cacheSize domains with MX and as many without, and spends DefaultBudget
 // (see SetBudget). A nil logger discards the failure logs.
-func New(server string, cacheSize int, logger *slog.Logger) *Resolver {
+func New(server string, cacheSize int, logger *slog.Logger) *Lookup {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if cacheSize <= 0 {
 		cacheSize = DefaultCacheSize
 	}
-	return &Resolver{
+	return &Lookup{
 		server:      server,
-		client:      &dns.Client{Net: "udp", UDPSize: dns.DefaultMsgSize},
 		cache:       dnsbudget.NewLRU[mxEntry](cacheSize),
 		negative:    dnsbudget.NewLRU[mxEntry](cacheSize),
 		txt:         dnsbudget.NewLRU[txtEntry](cacheSize),
@@ -117,29 +116,29 @@ func resolverFromFile(path string) (string, error) {
 }
 
 // Server is the DNS server the resolver asks (host:port).
-func (r *Resolver) Server() string { return r.server }
+func (r *Lookup) Server() string { return r.server }
 
 // SetBudget replaces the budget of queries (before use: the counters and
 // buckets start again).
-func (r *Resolver) SetBudget(b Budget) { r.budget = dnsbudget.NewMeter(b) }
+func (r *Lookup) SetBudget(b Budget) { r.budget = dnsbudget.NewMeter(b) }
 
 // SetLogInterval sets how often failed and refused lookups are summed up in
 // the log (before use).
-func (r *Resolver) SetLogInterval(d time.Duration) { r.summary.interval = d }
+func (r *Lookup) SetLogInterval(d time.Duration) { r.summary.interval = d }
 
 // FlushLog writes the failed and refused lookups not yet summed up in the
 // log, at shutdown.
-func (r *Resolver) FlushLog() { r.summary.flush() }
+func (r *Lookup) FlushLog() { r.summary.flush() }
 
 // Stats are the counters of queries, negative-cache hits and refusals.
-func (r *Resolver) Stats() Stats { return r.budget.Stats() }
+func (r *Lookup) Stats() Stats { return r.budget.Stats() }
 
 // LookupMX returns the MX records of an ASCII domain, most preferred first,
 // from the caches or from one query shared by every concurrent caller. A
 // domain without MX gives no hosts and no error; a failed lookup gives an
 // error wrapping ErrLookup, a lookup over the budget one wrapping ErrBudget
 // (never a wait: the client is waiting too).
-func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MXHost, error) {
+func (r *Lookup) LookupMX(ctx context.Context, domain string) ([]autoconfig.MXHost, error) {
 	now := r.now()
 	if e, ok := r.cache.Get(domain); ok && now.Before(e.expires) {
 		return e.hosts, e.err
@@ -196,7 +195,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]autoconfig.MX
 // negativeEntry is the cached negative answer for domain: its own, or an
 // NXDOMAIN of a name above it, since nothing exists below a name that does
 // not exist (RFC 8020 §2).
-func (r *Resolver) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
+func (r *Lookup) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
 	if e, ok := r.negative.Get(domain); ok && now.Before(e.expires) {
 		return e, true
 	}
@@ -213,7 +212,7 @@ func (r *Resolver) negativeEntry(domain string, now time.Time) (mxEntry, bool) {
 }
 
 // query asks the server once and turns the answer into a cache entry.
-func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
+func (r *Lookup) query(ctx context.Context, domain string) mxEntry {
 	now := r.now()
 	fail := func(err error) mxEntry {
 		return mxEntry{err: fmt.Errorf("%w for %s: %w", ErrLookup, domain, err), expires: now.Add(r.FailureTTL)}
@@ -248,23 +247,16 @@ func (r *Resolver) query(ctx context.Context, domain string) mxEntry {
 	return mxEntry{hosts: mxs, expires: now.Add(r.clamp(time.Duration(ttl) * time.Second))}
 }
 
-// exchange asks the server one question, over TCP when the UDP answer is
-// truncated.
-func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.SetEdns0(dns.DefaultMsgSize, false)
-	resp, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && resp.Truncated {
-		tcp := &dns.Client{Net: "tcp"}
-		resp, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
-	return resp, err
+// exchange asks the server one question through the one DNS client
+// (dnsclient: TCP when the UDP answer is truncated, its size limits).
+func (r *Lookup) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	client := dnsclient.Server{Addr: r.server, Timeout: r.Timeout}
+	return client.Exchange(ctx, name, qtype)
 }
 
 // negativeTTL is the SOA minimum of a negative answer (RFC 2308 §5), or the
 // configured default when the answer carries no SOA.
-func (r *Resolver) negativeTTL(resp *dns.Msg) time.Duration {
+func (r *Lookup) negativeTTL(resp *dns.Msg) time.Duration {
 	for _, rr := range resp.Ns {
 		if soa, ok := rr.(*dns.SOA); ok {
 			return r.clamp(time.Duration(min(soa.Minttl, soa.Hdr.Ttl)) * time.Second)
@@ -273,6 +265,6 @@ func (r *Resolver) negativeTTL(resp *dns.Msg) time.Duration {
 	return r.NegativeTTL
 }
 
-func (r *Resolver) clamp(d time.Duration) time.Duration {
+func (r *Lookup) clamp(d time.Duration) time.Duration {
 	return min(max(d, r.MinTTL), r.MaxTTL)
 }

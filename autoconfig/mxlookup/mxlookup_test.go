@@ -46,7 +46,7 @@ providers:
 
 type mxFixture struct {
 	dns      *dnstest.Server
-	resolver *mxlookup.Resolver
+	resolver *mxlookup.Lookup
 	service  *autoconfig.Resolver
 	clock    *fakeClock
 	logs     *lockedBuffer

@@ -21,7 +21,7 @@ type txtEntry struct {
 // and shared flights as LookupMX, cached for the records' TTL (clamped),
 // an empty answer for the negative TTL and a failure for FailureTTL. The
 // PACC handler asks it which digest a domain publishes.
-func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+func (r *Lookup) LookupTXT(ctx context.Context, name string) ([]string, error) {
 	now := r.now()
 	if e, ok := r.txt.Get(name); ok && now.Before(e.expires) {
 		return e.texts, e.err
@@ -53,7 +53,7 @@ func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error)
 	}
 }
 
-func (r *Resolver) queryTXT(ctx context.Context, name string) txtEntry {
+func (r *Lookup) queryTXT(ctx context.Context, name string) txtEntry {
 	now := r.now()
 	resp, err := r.exchange(ctx, name, dns.TypeTXT)
 	switch {

@@ -9,7 +9,7 @@ import (
 )
 
 // TXTLookup returns the TXT records of a name, each record's strings
-// joined (mxlookup.Resolver.LookupTXT).
+// joined (mxlookup.Lookup.LookupTXT).
 type TXTLookup func(ctx context.Context, name string) ([]string, error)
 
 // rollover lets the handler answer a domain that still publishes only a

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 
-	"github.com/beevik/etree"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,54 +57,50 @@ func TestThunderbirdConfig_ParsesBackToModel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.provider
 			d := autoconfig.NewDomain(p, tc.domain)
-			doc := etree.NewDocument()
-			require.NoError(t, doc.ReadFromBytes(thunderbird.Render(d)))
-			root := doc.SelectElement("clientConfig")
-			require.NotNil(t, root)
-			assert.Equal(t, "1.1", root.SelectAttrValue("version", ""))
-			ep := root.SelectElement("emailProvider")
-			require.NotNil(t, ep)
-			assert.Equal(t, p.ID, ep.SelectAttrValue("id", ""))
-			assert.Equal(t, p.DisplayName, ep.SelectElement("displayName").Text())
-			assert.Equal(t, p.ShortName, ep.SelectElement("displayShortName").Text())
+			doc, err := thunderbird.Read(thunderbird.Render(d))
+			require.NoError(t, err)
+			assert.Equal(t, "1.1", doc.Version)
+			assert.Equal(t, p.ID, doc.ProviderID)
+			assert.Equal(t, p.DisplayName, doc.DisplayName)
+			assert.Equal(t, p.ShortName, doc.DisplayShortName)
 
-			domains := ep.SelectElements("domain")
-			require.NotEmpty(t, domains)
-			assert.Equal(t, tc.domain, domains[0].Text(), "the requested domain comes first")
-			for _, d := range domains {
-				assert.NotContains(t, d.Text(), "*", "wildcards are not domains")
+			require.NotEmpty(t, doc.Domains)
+			assert.Equal(t, tc.domain, doc.Domains[0], "the requested domain comes first")
+			for _, d := range doc.Domains {
+				assert.NotContains(t, d, "*", "wildcards are not domains")
 			}
 
-			assert.Equal(t, withoutDiscouraged(d.Incoming), readThunderbirdServers(t, ep.SelectElements("incomingServer")))
-			assert.Equal(t, withoutDiscouraged(d.Outgoing), readThunderbirdServers(t, ep.SelectElements("outgoingServer")))
+			assert.Equal(t, withoutDiscouraged(d.Incoming), modelServers(t, doc.Incoming()))
+			assert.Equal(t, withoutDiscouraged(d.Outgoing), modelServers(t, doc.Outgoing()))
 			for _, s := range append(d.Incoming, d.Outgoing...) {
 				assert.NotContains(t, s.Username, autoconfig.PlaceholderDomain, "the domain is known: %%EMAILDOMAIN%% is expanded")
 			}
 
 			if p.HelpURL != "" {
-				assert.Equal(t, p.HelpURL, ep.SelectElement("documentation").SelectAttrValue("url", ""))
+				assert.Equal(t, p.HelpURL, doc.Documentation)
 			}
 		})
 	}
 }
 
-func readThunderbirdServers(t *testing.T, els []*etree.Element) []autoconfig.Server {
+// socketTypes are Thunderbird's case-sensitive socketType values, written
+// out rather than taken from SocketType, so a wrong mapping fails.
+var socketTypes = map[autoconfig.Security]string{
+	autoconfig.SecurityTLS: "SSL", autoconfig.SecuritySTARTTLS: "STARTTLS", autoconfig.SecurityNone: "plain",
+}
+
+// modelServers turns read servers back into the model's.
+func modelServers(t *testing.T, servers []thunderbird.Server) []autoconfig.Server {
 	t.Helper()
-	security := map[string]autoconfig.Security{"SSL": autoconfig.SecurityTLS, "STARTTLS": autoconfig.SecuritySTARTTLS, "plain": autoconfig.SecurityNone}
 	var out []autoconfig.Server
-	for _, el := range els {
-		port, err := strconv.Atoi(el.SelectElement("port").Text())
-		require.NoError(t, err)
-		sec, ok := security[el.SelectElement("socketType").Text()]
-		require.True(t, ok, "socketType %q", el.SelectElement("socketType").Text())
-		require.Equal(t, "password-cleartext", el.SelectElement("authentication").Text())
+	for _, s := range servers {
+		sec, ok := s.Security()
+		require.True(t, ok, "socketType %q", s.SocketType)
+		require.Equal(t, socketTypes[sec], s.SocketType)
+		require.Equal(t, "password-cleartext", s.Authentication)
 		out = append(out, autoconfig.Server{
-			Protocol: autoconfig.Protocol(el.SelectAttrValue("type", "")),
-			Host:     el.SelectElement("hostname").Text(),
-			Port:     port,
-			Security: sec,
-			Auth:     autoconfig.AuthPassword,
-			Username: el.SelectElement("username").Text(),
+			Protocol: autoconfig.Protocol(s.Type), Host: s.Hostname, Port: s.Port,
+			Security: sec, Auth: autoconfig.AuthPassword, Username: s.Username,
 		})
 	}
 	return out
@@ -122,18 +117,16 @@ func withoutDiscouraged(servers []autoconfig.Server) []autoconfig.Server {
 }
 
 func TestThunderbirdConfig_IMAPBeforePOP3And587Before465(t *testing.T) {
-	doc := etree.NewDocument()
-	require.NoError(t, doc.ReadFromBytes(thunderbird.Render(autoconfig.NewDomain(autoconfig.Default().CatchAll, "example.ch"))))
-	in := doc.FindElements("//incomingServer")
+	doc, err := thunderbird.Read(thunderbird.Render(autoconfig.NewDomain(autoconfig.Default().CatchAll, "example.ch")))
+	require.NoError(t, err)
+	in := doc.Incoming()
 	require.Len(t, in, 2)
-	assert.Equal(t, "imap", in[0].SelectAttrValue("type", ""))
-	assert.Equal(t, "pop3", in[1].SelectAttrValue("type", ""))
-	out := doc.FindElements("//outgoingServer")
+	assert.Equal(t, "imap", in[0].Type)
+	assert.Equal(t, "pop3", in[1].Type)
+	out := doc.Outgoing()
 	require.Len(t, out, 2)
-	assert.Equal(t, "587", out[0].SelectElement("port").Text())
-	assert.Equal(t, "STARTTLS", out[0].SelectElement("socketType").Text())
-	assert.Equal(t, "465", out[1].SelectElement("port").Text())
-	assert.Equal(t, "SSL", out[1].SelectElement("socketType").Text())
+	assert.Equal(t, []any{587, "STARTTLS"}, []any{out[0].Port, out[0].SocketType})
+	assert.Equal(t, []any{465, "SSL"}, []any{out[1].Port, out[1].SocketType})
 }
 
 func TestThunderbirdSocketType_IsCaseSensitiveThunderbirdValue(t *testing.T) {
@@ -149,17 +142,16 @@ func TestThunderbirdConfig_DomainListIsBounded(t *testing.T) {
 	for i := range 200 {
 		p.Domains = append(p.Domains, "d"+strconv.Itoa(i)+".example")
 	}
-	doc := etree.NewDocument()
-	require.NoError(t, doc.ReadFromBytes(thunderbird.Render(autoconfig.NewDomain(p, "d150.example"))))
-	domains := doc.FindElements("//domain")
-	assert.Len(t, domains, thunderbird.MaxListedDomains)
-	assert.Equal(t, "d150.example", domains[0].Text())
+	doc, err := thunderbird.Read(thunderbird.Render(autoconfig.NewDomain(p, "d150.example")))
+	require.NoError(t, err)
+	assert.Len(t, doc.Domains, thunderbird.MaxListedDomains)
+	assert.Equal(t, "d150.example", doc.Domains[0])
 }
 
 func TestThunderbirdConfig_EscapesProviderText(t *testing.T) {
 	p := &autoconfig.Provider{ID: "example.com", DisplayName: `A & B <Mail> "x"`, ShortName: "A&B",
 		Incoming: autoconfig.Default().CatchAll.Incoming, Outgoing: autoconfig.Default().CatchAll.Outgoing}
-	doc := etree.NewDocument()
-	require.NoError(t, doc.ReadFromBytes(thunderbird.Render(autoconfig.NewDomain(p, "example.com"))))
-	assert.Equal(t, `A & B <Mail> "x"`, doc.FindElement("//displayName").Text())
+	doc, err := thunderbird.Read(thunderbird.Render(autoconfig.NewDomain(p, "example.com")))
+	require.NoError(t, err)
+	assert.Equal(t, `A & B <Mail> "x"`, doc.DisplayName)
 }

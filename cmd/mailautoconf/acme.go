@@ -17,10 +17,10 @@ import (
 // issuance and GET /tls/allowed alike. Names must resolve to the
 // configuration's service_host, else to the --public-url host, through
 // the same resolver as accept.mx.
-func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Resolver, base *url.URL, catchAll bool, m *metrics.Metrics) *certpolicy.Policy {
+func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Lookup, base *url.URL, catchAll bool, m *metrics.Metrics) *certpolicy.Policy {
 	resolver := &autoconfig.Resolver{Store: store}
 	if mx != nil {
-		resolver.MX = mx // a nil *mxlookup.Resolver must stay a nil interface
+		resolver.MX = mx // a nil *mxlookup.Lookup must stay a nil interface
 	}
 	p := &certpolicy.Policy{
 		Served:      servedBy(resolver),
@@ -30,6 +30,7 @@ func newCertPolicy(store *autoconfig.Store, mx *mxlookup.Resolver, base *url.URL
 	}
 	if mx != nil {
 		p.Pointer = certpolicy.NewPointer(mx.Server())
+		m.WatchCertPointer(p.Pointer.Stats)
 	}
 	return p
 }

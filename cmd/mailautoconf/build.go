@@ -35,7 +35,7 @@ type server struct {
 	metrics  *metrics.Metrics
 	reloader *reload.Reloader
 	refusals *accesslog.Refusals
-	mx       *mxlookup.Resolver // nil without a resolver
+	mx       *mxlookup.Lookup   // nil without a resolver
 	pacc     *pacc.History      // nil without --pacc-state
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager   // nil without --acme-cache
@@ -343,7 +343,7 @@ func parsePublicURL(s string) (*url.URL, error) {
 // newMXResolver builds the resolver of accept.mx lookups. It is built even
 // when the configuration in force has no accept.mx, so that a reloaded one
 // can use it.
-func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*mxlookup.Resolver, error) {
+func newMXResolver(server string, cfg *autoconfig.Config, logger *slog.Logger) (*mxlookup.Lookup, error) {
 	if server == "" {
 		var err error
 		if server, err = mxlookup.SystemResolver(); err != nil {

@@ -65,7 +65,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	configPath, resolver := cf.path, cf.resolver
 	asJSON := fs.Bool("json", false, "with DOMAIN: print the report as JSON")
 	ispdb := fs.String("ispdb", dnscheck.DefaultISPDB, "with DOMAIN: base URL of the Thunderbird ISP database")
-	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
+	allowInternal := fs.Bool("allow-internal", false, "with DOMAIN: connect to names that resolve to addresses that are not globally reachable (every range of the IANA special-purpose registries: loopback, private, link-local, CGNAT, documentation, reserved…; refused by default)")
 	statePath := fs.String("pacc-state", "", "with DOMAIN: the service's --pacc-state file: a previous PACC digest still valid is \"update pending\", not wrong")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -24,13 +24,13 @@ func checkISPDB(flag, raw string) error {
 }
 
 // writeReport prints the report for a person: what each client finds,
-// the findings by fault (in dnscheck.FindingGroups order, as the helpdesk
+// the findings by fault (in the verdict's order, as the helpdesk
 // page lists them), then one line per record and document, then the
 // verdict.
 func writeReport(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintf(w, "Checking %s (provider %s, resolver %s)\n\n", rep.Domain, rep.Provider, rep.Resolver)
 	writeClients(w, rep.Clients)
-	writeFindings(w, rep.Findings)
+	writeFindings(w, rep)
 	writeRecords(w, rep)
 	fmt.Fprintln(w)
 	if rep.OK {
@@ -38,7 +38,7 @@ func writeReport(w io.Writer, rep dnscheck.Report) {
 		return
 	}
 	for _, key := range rep.VerdictKeys() {
-		fmt.Fprintln(w, dnscheck.CheckTexts[key])
+		fmt.Fprintln(w, dnscheck.Text(key))
 	}
 }
 
@@ -57,38 +57,31 @@ func writeClients(w io.Writer, clients []dnscheck.ClientResult) {
 		if source == "" {
 			source = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", dnscheck.CheckTexts["client."+string(c.Client)],
-			dnscheck.CheckTexts["outcome."+string(c.Outcome)], settings, source)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", dnscheck.Text("client."+string(c.Client)),
+			dnscheck.Text("outcome."+string(c.Outcome)), settings, source)
 	}
 	tw.Flush()
 	for _, c := range clients {
 		for _, n := range c.Notes {
-			fmt.Fprintf(w, "  %s: %s\n", dnscheck.CheckTexts["client."+string(c.Client)], n.Text())
+			fmt.Fprintf(w, "  %s: %s\n", dnscheck.Text("client."+string(c.Client)), n.Text())
 		}
 	}
 }
 
-func writeFindings(w io.Writer, findings []dnscheck.Finding) {
+func writeFindings(w io.Writer, rep dnscheck.Report) {
 	fmt.Fprintln(w, "\nFindings:")
-	if len(findings) == 0 {
+	if len(rep.Findings) == 0 {
 		fmt.Fprintln(w, "  none")
 		return
 	}
-	for _, group := range dnscheck.FindingGroups {
-		first := true
-		for _, f := range findings {
-			if !f.InGroup(group.Fault, group.Required) {
-				continue
-			}
-			if first {
-				fmt.Fprintf(w, "  %s:\n", dnscheck.CheckTexts["group."+group.Key])
-				first = false
-			}
+	for _, group := range rep.GroupedFindings() {
+		fmt.Fprintf(w, "  %s:\n", dnscheck.Text("group."+group.Key))
+		for _, f := range group.Findings {
 			line := "    - " + f.Message()
 			if len(f.Clients) > 0 {
 				names := make([]string, len(f.Clients))
 				for i, c := range f.Clients {
-					names[i] = dnscheck.CheckTexts["client."+string(c)]
+					names[i] = dnscheck.Text("client." + string(c))
 				}
 				line += " (affects " + strings.Join(names, ", ") + ")"
 			}

@@ -40,9 +40,9 @@ func TestCheckDomain_NXDOMAINEverywhereIsTheOwners(t *testing.T) {
 	assert.Equal(t, 2, required, "MX and SPF")
 
 	_, out, _ = runCLI("check", "nx.example", "--resolver", srv.Addr)
-	assert.Contains(t, out, "\n"+dnscheck.CheckTexts["verdict.owner-required"]+"\n")
-	assert.NotContains(t, out, dnscheck.CheckTexts["group.ours"])
-	assert.Contains(t, out, dnscheck.CheckTexts["group.unchecked"]+":\n    - The public Thunderbird ISP database (autoconfig.thunderbird.net) could not be reached")
+	assert.Contains(t, out, "\n"+dnscheck.Text("verdict.owner-required")+"\n")
+	assert.NotContains(t, out, dnscheck.Text("group.ours"))
+	assert.Contains(t, out, dnscheck.Text("group.unchecked")+":\n    - The public Thunderbird ISP database (autoconfig.thunderbird.net) could not be reached")
 }
 
 // A fault of ours beside the owner's required records: the report says
@@ -51,8 +51,8 @@ func TestCheckDomain_OwnersVerdictSaysOursToo(t *testing.T) {
 	useTestChecker(t)
 	srv := customerZone(t, "broken.example.zone")
 	_, out, _ := runCLI("check", "--resolver", srv.Addr, "--allow-internal", "broken.example")
-	assert.Contains(t, out, "\n"+dnscheck.CheckTexts["verdict.owner-required"]+"\n"+dnscheck.CheckTexts["verdict.also-ours"]+"\n")
-	assert.Regexp(t, `(?s)required for mail to work:.*recommended for automatic setup:.*`+regexp.QuoteMeta(dnscheck.CheckTexts["group.ours"]), out, "findings in the verdict's order")
+	assert.Contains(t, out, "\n"+dnscheck.Text("verdict.owner-required")+"\n"+dnscheck.Text("verdict.also-ours")+"\n")
+	assert.Regexp(t, `(?s)required for mail to work:.*recommended for automatic setup:.*`+regexp.QuoteMeta(dnscheck.Text("group.ours")), out, "findings in the verdict's order")
 
 	_, out, _ = runCLI("check", "--json", "--resolver", srv.Addr, "--allow-internal", "broken.example")
 	assert.Contains(t, out, `"verdict": "owner-required",`+"\n"+`  "also_ours": true,`)

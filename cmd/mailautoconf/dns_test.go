@@ -203,7 +203,7 @@ func TestCheckDomain_SilentResolverIsOneFindingOfOurs(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, 1, strings.Count(out, "Our DNS resolver did not answer"), out)
-	assert.Contains(t, out, "  "+dnscheck.CheckTexts["group.ours"]+":\n    - Our DNS resolver did not answer")
+	assert.Contains(t, out, "  "+dnscheck.Text("group.ours")+":\n    - Our DNS resolver did not answer")
 	assert.Contains(t, out, "The problem is ours (our resolver or our service): the customer has nothing to change.")
 }
 
@@ -291,4 +291,14 @@ func writeConfig(t *testing.T, body string) string {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
 	return path
+}
+
+// The help of --allow-internal says what the checker refuses: every
+// special-purpose range, not only the private ones.
+func TestCLI_AllowInternalHelpNamesTheSpecialPurposeRanges(t *testing.T) {
+	for _, args := range [][]string{{"check", "--help"}, {"serve", "--help"}} {
+		_, _, stderr := runCLI(args...)
+		assert.Contains(t, stderr, "IANA special-purpose registries", args)
+		assert.Contains(t, stderr, "CGNAT", args)
+	}
 }

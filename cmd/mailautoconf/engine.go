@@ -53,8 +53,8 @@ type site struct {
 	// formats learns the format of each route as packages register them,
 	// for the metrics\' format label; nil: a fresh one.
 	formats *httpkit.Formats
-	signer  *profiles.Signer   // nil: Apple profiles are served unsigned
-	mx      *mxlookup.Resolver // nil: no accept.mx lookups
+	signer  *profiles.Signer // nil: Apple profiles are served unsigned
+	mx      *mxlookup.Lookup // nil: no accept.mx lookups
 
 	trustedProxies []netip.Prefix // clients whose X-Forwarded-* headers count
 	logAddresses   bool           // log whole addresses, not only domains

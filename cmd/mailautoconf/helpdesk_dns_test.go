@@ -73,7 +73,7 @@ func TestHelpdeskDNS_PlantedMistakesOnThePage(t *testing.T) {
 		// the HTTPS checks: a certificate not valid for the name, other settings
 		`<tr class="check error"><th scope="row">Outlook Autodiscover</th>`,
 		"autodiscover.broken.example has no address",
-		"imap imap.wrong.example:993 SSL",
+		"imap imap.wrong.example:993 tls",
 	} {
 		assert.Contains(t, body, want)
 	}

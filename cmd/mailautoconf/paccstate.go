@@ -57,7 +57,7 @@ func observePACC(h *pacc.History, cfg *autoconfig.Config, logger *slog.Logger) {
 // paccLookup is how the PACC handler reads the digests a domain publishes:
 // through the accept.mx resolver, its cache and its budget; nil without a
 // resolver (previous documents are then not served).
-func paccLookup(mx *mxlookup.Resolver) pacc.TXTLookup {
+func paccLookup(mx *mxlookup.Lookup) pacc.TXTLookup {
 	if mx == nil {
 		return nil
 	}

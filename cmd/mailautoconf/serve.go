@@ -117,7 +117,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.DurationVar(&o.renderWait, "render-wait", httpkit.DefaultRenderBudget().Wait, "longest a queued render waits for a slot before its 503")
 	fs.StringVar(&o.check.ispdb, "check-ispdb", dnscheck.DefaultISPDB, "base URL of the Thunderbird ISP database the helpdesk's DNS check asks")
 	addPACCFlags(fs, &o.pacc)
-	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to loopback, private, link-local or unspecified addresses (refused by default)")
+	fs.BoolVar(&o.check.allowInternal, "check-allow-internal", false, "let the helpdesk's DNS check connect to names that resolve to addresses that are not globally reachable (every range of the IANA special-purpose registries: loopback, private, link-local, CGNAT, documentation, reserved…; refused by default)")
 	return o
 }
 

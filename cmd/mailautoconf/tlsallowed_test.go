@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,11 +9,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -84,4 +88,28 @@ func TestTLSAllowed_UpstreamQueriesBoundedUnderFlood(t *testing.T) {
 		askAllowed(h, "192.0.2.1:1000", fmt.Sprintf("autoconfig.s%d.wild.test", i))
 	}
 	assert.Equal(t, b.GlobalBurst, srv.Queries(), "nothing left for anyone")
+}
+
+// The certificate policy's pointer check spends a DNS budget of the
+// accept.mx resolver: /metrics counts its queries as it counts the MX ones.
+func TestCertPolicy_PointerQueriesInTheMetrics(t *testing.T) {
+	srv := dnstest.Start(t, testkit.Testdata(t, "dns/certificates.zone"))
+	cfg := testkit.ParseConfig(t, wildcardSite)
+	m := metrics.New(versionString(), (&httpkit.Formats{}).Of)
+	policy := newCertPolicy(autoconfig.NewStore(cfg), mxlookup.New(srv.Addr, 0, nil), nil, false, m)
+	_, err := policy.Pointer.PointsAt(context.Background(), "autoconfig.listed.test", "mail-setup.provider.test")
+	require.NoError(t, err)
+	require.Positive(t, srv.Queries())
+
+	families, err := m.Registry.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			got[f.GetName()] += metric.GetCounter().GetValue()
+		}
+	}
+	assert.Equal(t, float64(srv.Queries()), got["mailautoconf_cert_pointer_lookups_total"])
+	assert.Zero(t, got["mailautoconf_mx_lookups_total"], "the MX series count MX lookups only")
+	assert.Contains(t, got, "mailautoconf_cert_pointer_budget_refusals_total")
 }

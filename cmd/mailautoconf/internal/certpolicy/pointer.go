@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsbudget"
+	"github.com/mailautoconf/mailautoconf/autoconfig/dnsclient"
 )
 
 // Pointer tells whether a name resolves to the service: its CNAME chain
@@ -19,12 +20,10 @@ import (
 // anyway, after costing an order and counting against the CA's limit of
 // failed validations: it is refused before.
 type Pointer struct {
-	server  string // HOST:PORT of the DNS resolver
-	client  *dns.Client
-	timeout time.Duration
-	now     func() time.Time
+	client *dnsclient.Server
+	now    func() time.Time
 
-	// A name costs up to 2×maxCNAMEs queries, for any client that asks:
+	// A name costs up to 2×(dnsclient.MaxCNAMEHops+1) queries, for any client that asks:
 	// the budget counts queries, and the caches keep answers in use apart
 	// from the names a flood makes up (which fill negative, not cache).
 	budget   *dnsbudget.Meter
@@ -44,14 +43,13 @@ const (
 	// handshake for a name not yet certified asks again.
 	pointerCacheTTL  = time.Minute
 	pointerCacheSize = 10000
-	maxCNAMEs        = 8
 )
 
 // NewPointer asks the DNS server at server (HOST:PORT), within
 // dnsbudget.Default until SetBudget.
 func NewPointer(server string) *Pointer {
 	return &Pointer{
-		server: server, client: &dns.Client{Net: "udp"}, timeout: 2 * time.Second, now: time.Now,
+		client: dnsclient.New(server), now: time.Now,
 		budget:   dnsbudget.NewMeter(dnsbudget.Default),
 		cache:    dnsbudget.NewLRU[answer](pointerCacheSize),
 		negative: dnsbudget.NewLRU[answer](pointerCacheSize),
@@ -106,28 +104,15 @@ func (p *Pointer) resolve(ctx context.Context, name string) (answer, error) {
 		return a, a.err
 	}
 	a := answer{expires: now.Add(pointerCacheTTL)}
-	current := name
-	for range maxCNAMEs {
-		next := ""
-		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
-			rrs, err := p.budgetedQuery(ctx, current, qtype)
-			if errors.Is(err, dnsbudget.ErrBudget) {
-				return answer{}, err
-			}
-			if err != nil {
-				a.err = err
-				break
-			}
-			next = p.collect(&a, rrs, next)
-		}
-		if a.err != nil || next == "" {
-			break
-		}
-		a.cnames = append(a.cnames, next)
-		if len(a.addrs) > 0 {
-			break // a recursive resolver answered the whole chain
-		}
-		current = next
+	chain, err := dnsclient.Resolve(name, func(name string, qtype uint16) (*dns.Msg, error) {
+		return p.budgetedQuery(ctx, name, qtype)
+	})
+	if errors.Is(err, dnsbudget.ErrBudget) {
+		return answer{}, err
+	}
+	a.err, a.addrs = err, chain.Addrs
+	for _, c := range chain.CNAMEs {
+		a.cnames = append(a.cnames, strings.TrimSuffix(c, "."))
 	}
 	if len(a.addrs) > 0 || len(a.cnames) > 0 {
 		p.cache.Put(name, a)
@@ -137,29 +122,9 @@ func (p *Pointer) resolve(ctx context.Context, name string) (answer, error) {
 	return a, a.err
 }
 
-// collect adds the addresses of rrs to a and returns the CNAME target
-// they name, else next.
-func (p *Pointer) collect(a *answer, rrs []dns.RR, next string) string {
-	for _, rr := range rrs {
-		switch rr := rr.(type) {
-		case *dns.CNAME:
-			next = strings.ToLower(strings.TrimSuffix(rr.Target, "."))
-		case *dns.A:
-			if ip, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-				a.addrs = append(a.addrs, ip)
-			}
-		case *dns.AAAA:
-			if ip, ok := netip.AddrFromSlice(rr.AAAA); ok {
-				a.addrs = append(a.addrs, ip)
-			}
-		}
-	}
-	return next
-}
-
 // budgetedQuery spends one query of ctx's client and of everyone's, and
 // holds a slot while it waits for the answer.
-func (p *Pointer) budgetedQuery(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+func (p *Pointer) budgetedQuery(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
 	limit := p.budget.Spend(ctx, p.now())
 	if limit == "" && !p.budget.Acquire() {
 		limit = dnsbudget.LimitInFlight
@@ -169,31 +134,20 @@ func (p *Pointer) budgetedQuery(ctx context.Context, name string, qtype uint16) 
 	}
 	defer p.budget.Release()
 	p.budget.Queries.Add(1)
-	rrs, err := p.query(ctx, name, qtype)
+	resp, err := p.query(ctx, name, qtype)
 	if err != nil {
 		p.budget.Failed.Add(1)
 	}
-	return rrs, err
+	return resp, err
 }
 
-func (p *Pointer) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.RecursionDesired = true
-	resp, _, err := p.client.ExchangeContext(ctx, m, p.server)
-	if err == nil && resp.Truncated {
-		tcp := &dns.Client{Net: "tcp"}
-		resp, _, err = tcp.ExchangeContext(ctx, m, p.server)
-	}
+func (p *Pointer) query(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	resp, err := p.client.Exchange(ctx, name, qtype)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("resolving %s: %w", name, err)
-	case resp.Rcode == dns.RcodeNameError:
-		return nil, nil
-	case resp.Rcode != dns.RcodeSuccess:
+	case resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError:
 		return nil, fmt.Errorf("resolving %s: %s", name, dns.RcodeToString[resp.Rcode])
 	}
-	return resp.Answer, nil
+	return resp, nil
 }

@@ -35,7 +35,8 @@ type Metrics struct {
 	certExpiry     *prometheus.GaugeVec
 	rateLimited    *prometheus.CounterVec
 	refused        *prometheus.CounterVec
-	mx             *mxCollector
+	mx             *budgetCollector
+	certPointer    *budgetCollector
 	conns          *connCollector
 	certIssued     *prometheus.CounterVec
 	certFailed     *prometheus.CounterVec
@@ -129,8 +130,9 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 			Name: "mailautoconf_refused_total",
 			Help: "Requests and connections refused, by reason (rate_limited, too_large, busy, tls_handshake, timeout, bad_connection, client_connections, connections, bad_request, not_found, method_not_allowed, unauthorized, forbidden); the log sums them up per client and interval.",
 		}, []string{"reason"}),
-		mx:    newMXCollector(),
-		conns: newConnCollector(),
+		mx:          newMXCollector(),
+		certPointer: newCertPointerCollector(),
+		conns:       newConnCollector(),
 		certIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailautoconf_certificates_obtained_total",
 			Help: "Certificates obtained from the ACME CA by this instance, by kind (issued: a new name; renewed).",
@@ -164,7 +166,7 @@ func New(version string, formatForRoute func(route string) string) *Metrics {
 	m.certIssued.WithLabelValues("issued")
 	m.certIssued.WithLabelValues("renewed")
 	m.register(m.requests, m.duration, m.reloads, m.lastReload, m.certExpiry, m.rateLimited, schemas,
-		m.certIssued, m.certFailed, m.certDecisions, m.refused, m.mx, m.conns, buildInfo,
+		m.certIssued, m.certFailed, m.certDecisions, m.refused, m.mx, m.certPointer, m.conns, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -64,12 +64,14 @@ func TestCertificateFileLoaded_RenewalReplacesTheSeries(t *testing.T) {
 	assert.Equal(t, map[string]float64{"autoconfig.example.org": 2e9}, expiries(t, m))
 }
 
-// The alert rules name the MX series: they exist from the start, at zero
-// until a resolver is watched.
+// The alert rules name the MX and certificate-pointer series: they exist
+// from the start, at zero until a resolver is watched.
 func TestNames_ListTheMXAndRefusalSeries(t *testing.T) {
 	m := New("test", func(string) string { return "other" })
 	for _, name := range []string{"mailautoconf_mx_lookups_total", "mailautoconf_mx_budget_refusals_total",
-		"mailautoconf_mx_negative_cache_hits_total", "mailautoconf_refused_total"} {
+		"mailautoconf_mx_negative_cache_hits_total", "mailautoconf_refused_total",
+		"mailautoconf_cert_pointer_lookups_total", "mailautoconf_cert_pointer_budget_refusals_total",
+		"mailautoconf_cert_pointer_negative_cache_hits_total"} {
 		assert.Contains(t, m.Names(), name)
 	}
 	_, err := m.Registry.Gather()

@@ -1,4 +1,8 @@
-package dnscheck
+// Package netguard tells which addresses the service must not connect to
+// on a domain's behalf: the ranges the IANA special-purpose registries mark
+// as not globally reachable, and the IPv6 forms that carry such an IPv4
+// address. The live checker's dialer asks it before every connection.
+package netguard
 
 import (
 	"net/netip"
@@ -87,16 +91,16 @@ var (
 	teredo         = netip.MustParsePrefix("2001::/32")    // Teredo, RFC 4380 §4: server in bits 32-63, client's (inverted) in 96-127
 )
 
-// internalAddress reports whether a is an address the checker must not
+// Internal reports whether a is an address the checker must not
 // reach by default: one that is not globally reachable by the IANA
 // registries, or that carries such an IPv4 address (IPv4-mapped or
 // -compatible, NAT64, 6to4, Teredo), so that a domain's DNS cannot make
 // the service probe its own network or a cloud metadata service
 // (169.254.169.254, 100.100.100.200, 192.0.0.192).
-func internalAddress(a netip.Addr) bool {
+func Internal(a netip.Addr) bool {
 	if embedded := embeddedIPv4(a); len(embedded) > 0 {
 		for _, e := range embedded {
-			if internalAddress(e) {
+			if Internal(e) {
 				return true
 			}
 		}
