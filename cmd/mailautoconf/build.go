@@ -35,8 +35,8 @@ type server struct {
 	metrics  *metrics.Metrics
 	reloader *reload.Reloader
 	refusals *accesslog.Refusals
-	mx       *mxlookup.Lookup   // nil without a resolver
-	pacc     *pacc.History      // nil without --pacc-state
+	mx       *mxlookup.Lookup // nil without a resolver
+	pacc     *pacc.History    // nil without --pacc-state
 	policy   *certpolicy.Policy
 	acme     *autotls.Manager   // nil without --acme-cache
 	conns    *connlimit.Limiter // of the public listeners
