@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,7 +78,7 @@ func runCertsIssue(args []string, stdout, stderr io.Writer) error {
 	catchAll := fs.Bool("acme-catch-all", false, "allow names of domains served only by catch_all")
 	httpPort := fs.Int("http-port", 80, "port of the service's plain-HTTP listener, where the CA's HTTP-01 validation arrives")
 	tlsPort := fs.Int("tls-port", 443, "port of the service's TLS listener, where the CA's TLS-ALPN-01 validation arrives")
-	domains, err := parseInterleaved(fs, args)
+	domains, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
@@ -158,25 +157,6 @@ func issueOutcome(refused []string, failed, tried int) error {
 		return nil
 	}
 	return errors.New(strings.Join(problems, "; "))
-}
-
-// parseInterleaved parses flags placed before, between or after the
-// positional arguments, and returns those.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, errUsage
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // namesOf turns mail domains into the names clients look up; a name
