@@ -15,7 +15,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
@@ -169,14 +168,14 @@ func namesOf(args []string) []string {
 		}
 		a = strings.ToLower(strings.TrimSuffix(a, "."))
 		prefixed := false
-		for _, p := range certpolicy.Prefixes {
+		for _, p := range autoconfig.ServiceHostPrefixes() {
 			prefixed = prefixed || strings.HasPrefix(a, p)
 		}
 		if prefixed {
 			names = append(names, a)
 			continue
 		}
-		for _, p := range certpolicy.Prefixes {
+		for _, p := range autoconfig.ServiceHostPrefixes() {
 			names = append(names, p+a)
 		}
 	}
