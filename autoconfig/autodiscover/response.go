@@ -76,7 +76,7 @@ func AppendResponseFor(dst []byte, a autoconfig.Account, client Client) []byte {
 	if a.DisplayName != "" {
 		b = appendTextElement(b, "      ", "DisplayName", a.DisplayName)
 	}
-	b = appendTextElement(b, "      ", "AutoDiscoverSMTPAddress", a.LoginAddress())
+	b = appendTextElement(b, "      ", "AutoDiscoverSMTPAddress", a.SenderAddress())
 	b = append(b, `    </User>
     <Account>
       <AccountType>email</AccountType>

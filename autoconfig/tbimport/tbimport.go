@@ -69,7 +69,7 @@ func Payload(acct autoconfig.Account) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	identity := []any{acct.Address.ASCII(), acct.DisplayName}
+	identity := []any{acct.SenderAddress(), acct.DisplayName}
 	payload := []any{FormatVersion, []int{1, 1}, in, []any{[]any{out, identity}}}
 	b, err := json.Marshal(payload)
 	if err != nil {
