@@ -35,6 +35,10 @@ type Handler struct {
 // so a larger cache holds memory that is rarely asked for again.
 const profileCacheSize = 64
 
+// MetricsFormat is the metrics' format label of the Apple profiles
+// this package serves.
+const MetricsFormat = "apple"
+
 // New returns the profile handler. With a nil signer, profiles are served
 // unsigned (iOS then shows them as "Not Verified").
 func New(deps httpkit.Deps, signer *Signer) *Handler {
@@ -50,7 +54,7 @@ func (h *Handler) Register(r gin.IRouter) {
 		r.GET(path, h.download)
 		r.HEAD(path, h.download)
 	}
-	h.deps.Declare(httpkit.FormatApple, DownloadPath, AliasPath)
+	h.deps.Declare(MetricsFormat, DownloadPath, AliasPath)
 }
 
 // Request is a validated profile request.

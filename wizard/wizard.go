@@ -90,6 +90,10 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	return w, nil
 }
 
+// MetricsFormat is the metrics' format label of the wizard's pages,
+// images and static files.
+const MetricsFormat = "wizard"
+
 // Register adds the wizard's routes: the pages and static files to pages,
 // the QR codes and the helpdesk, which cost CPU per request, to generating
 // (the server rate-limits that group). The templates, catalogs and assets
@@ -121,7 +125,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	// enough), and every one costs on each response.
 	generating.GET("/qr.png", w.qr)
 	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
-	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
+	w.deps.Declare(MetricsFormat, "/", "/setup", "/setup/:client", shortPath+":client/*address", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
 	if w.helpdeskTokenHash != nil {
 		h := gen.Group(helpdeskPath, w.requireHelpdeskToken)
@@ -130,7 +134,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 		if w.dnsCheck != nil {
 			h.POST("/dns", w.helpdeskDNS)
 		}
-		w.deps.Declare(httpkit.FormatWizard, helpdeskPath, helpdeskPath+"/dns")
+		w.deps.Declare(MetricsFormat, helpdeskPath, helpdeskPath+"/dns")
 	}
 }
 

@@ -51,6 +51,10 @@ type Handler struct {
 // holding megabytes of answers no one asks again.
 const cacheSize = 128
 
+// MetricsFormat is the metrics' format label of the Autodiscover POX and JSON answers
+// this package serves.
+const MetricsFormat = "autodiscover"
+
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
 	h := &Handler{deps: deps, logger: httpkit.Logger(deps.Logger)}
@@ -80,7 +84,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	// Outlook 2016+ (and Microsoft 365 apps) ask the v2 endpoint first.
 	r.GET(JSONPath, h.json)
 	r.GET(JSONPath+jsonV1+"*address", h.json)
-	h.deps.Declare(httpkit.FormatAutodiscover, POXPath, JSONPath, JSONPath+jsonV1+"*address")
+	h.deps.Declare(MetricsFormat, POXPath, JSONPath, JSONPath+jsonV1+"*address")
 }
 
 // CanonicalPaths lets h route the Autodiscover paths in any letter case, as

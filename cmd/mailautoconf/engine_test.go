@@ -150,6 +150,23 @@ func TestFormats_DeclaredByEachPackage(t *testing.T) {
 	}
 }
 
+// Every route the engine mounts has a format label: a format added to
+// formatMounts without declaring its routes fails here, not in a
+// dashboard.
+func TestFormats_EveryMountedRouteIsDeclared(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.formats = &httpkit.Formats{}
+	s.reloader, s.adminToken = &reload.Reloader{}, "admin-token-for-tests"
+	s.acmeChallenge = http.NotFoundHandler()
+	s.publicOperations = true
+	s.helpdeskToken = "helpdesk-token-for-tests"
+	routes := newEngine(s).Routes()
+	require.NotEmpty(t, routes)
+	for _, r := range routes {
+		assert.NotEqual(t, httpkit.FormatOther, s.formats.Of(r.Path), r.Method+" "+r.Path)
+	}
+}
+
 func TestSecurityHeaders_OnEveryResponse(t *testing.T) {
 	s := testSite(&bytes.Buffer{})
 	for _, tc := range []struct{ method, target string }{
