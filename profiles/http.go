@@ -35,8 +35,8 @@ type Handler struct {
 // so a larger cache holds memory that is rarely asked for again.
 const profileCacheSize = 64
 
-// MetricsFormat is the metrics' format label of the Apple profiles
-// this package serves.
+// MetricsFormat is the metrics' format label of the Apple profiles this
+// package serves.
 const MetricsFormat = "apple"
 
 // New returns the profile handler. With a nil signer, profiles are served

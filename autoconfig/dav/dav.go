@@ -42,8 +42,8 @@ type Handler struct {
 	logger *slog.Logger
 }
 
-// MetricsFormat is the metrics' format label of the CalDAV and CardDAV redirects
-// this package serves.
+// MetricsFormat is the metrics' format label of the CalDAV and CardDAV
+// redirects this package serves.
 const MetricsFormat = "dav"
 
 // New returns the handler.

@@ -24,8 +24,8 @@ type Handler struct {
 // cacheSize bounds the document cache (one document per provider).
 const cacheSize = 1024
 
-// MetricsFormat is the metrics' format label of the PACC documents
-// this package serves.
+// MetricsFormat is the metrics' format label of the PACC documents this
+// package serves.
 const MetricsFormat = "pacc"
 
 // New returns the handler.

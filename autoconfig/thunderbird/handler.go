@@ -36,8 +36,8 @@ type providerDomain struct{ provider, domain string }
 // entries; a document is about 1.5 KB).
 const cacheSize = 1024
 
-// MetricsFormat is the metrics' format label of the Thunderbird autoconfig documents
-// this package serves.
+// MetricsFormat is the metrics' format label of the Thunderbird autoconfig
+// documents this package serves.
 const MetricsFormat = "thunderbird"
 
 // New returns the handler.
