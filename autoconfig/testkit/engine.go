@@ -113,3 +113,12 @@ func Resolve(cfg *autoconfig.Config, addr autoconfig.Address) (autoconfig.Accoun
 	}
 	return autoconfig.NewAccount(p, addr, ""), nil
 }
+
+// Header builds a request header from name, value pairs, for Do and DoBody.
+func Header(pairs ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h.Add(pairs[i], pairs[i+1])
+	}
+	return h
+}

@@ -4,20 +4,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 func TestEngine_MountsWizardAndHelpdesk(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store := autoconfig.NewStore(autoconfig.Default())
 	serve := func(e http.Handler, target string) int {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		rec := testkit.Get(e, target)
 		return rec.Code
 	}
 
