@@ -122,3 +122,12 @@ func Header(pairs ...string) http.Header {
 	}
 	return h
 }
+
+// PostForm posts form to target as a browser submits it, with header added.
+func PostForm(h http.Handler, target string, form url.Values, header http.Header) *httptest.ResponseRecorder {
+	all := Header("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		all[k] = v
+	}
+	return DoBody(h, http.MethodPost, target, "", all, form.Encode())
+}
