@@ -109,3 +109,13 @@ func TestDomainFromHost(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNoDomain, bad)
 	}
 }
+
+// TestDomainFromHost_EveryServiceHostPrefix: a request to any service host
+// name of a domain is a request for that domain.
+func TestDomainFromHost_EveryServiceHostPrefix(t *testing.T) {
+	for _, prefix := range ServiceHostPrefixes() {
+		got, err := DomainFromHost(prefix + "example.ch:443")
+		require.NoError(t, err, prefix)
+		assert.Equal(t, "example.ch", got, prefix)
+	}
+}

@@ -386,6 +386,30 @@ func (a Account) LoginAddress() string {
 	return a.Address.ASCII()
 }
 
+// The forms of the account's address below are chosen here, per use, from
+// what each client's reader accepts; renderers take the one for their
+// field and never pick a form themselves.
+
+// SenderAddress is the address a client sends mail as (From, MAIL FROM)
+// where the client's reader needs an ASCII domain: Outlook's
+// AutoDiscoverSMTPAddress, the user's SMTP address and not a login
+// (learn.microsoft.com/exchange/client-developer/web-service-reference/
+// autodiscoversmtpaddress-pox), so Unicode logins do not change it; the
+// Thunderbird for Android import reader, which refuses non-ASCII domains.
+// A non-ASCII local part has no other form and stays as it is.
+func (a Account) SenderAddress() string { return a.Address.ASCII() }
+
+// AppleSenderAddress is the address Apple Mail sends as (the profile's
+// EmailAddress): the display form, which Mail also shows as the account's
+// name. Apple Mail reads internationalized addresses (EAI, RFC 6530;
+// reported since iOS 14), so the domain need not be punycode there, and
+// a person sees the address as they typed it.
+func (a Account) AppleSenderAddress() string { return a.Address.String() }
+
+// DisplayAddress is the address in texts a person reads (profile names
+// and descriptions, pages): the domain in its display form.
+func (a Account) DisplayAddress() string { return a.Address.String() }
+
 // loginDomain is an ASCII domain as login names write it: ASCII, or with
 // Unicode logins every label in Unicode. A login must be what the server
 // expects, so the display rule for lookalike labels (UnicodeDomain) does

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/mailautoconf/mailautoconf/templates"
 )
 
 // PasswordKind is which password a provider's users give their mail apps.
@@ -56,8 +58,8 @@ func (s Support) TelURL() string {
 }
 
 // TextLanguages are the languages a provider text may be written in: the
-// wizard's languages, English first (the fallback).
-var TextLanguages = []string{"en", "fr", "de", "it"}
+// wizard's catalogs' languages, English first (the fallback).
+var TextLanguages = templates.LangCodes
 
 // Text is a provider's own words in several languages: language → text.
 type Text map[string]string
@@ -213,12 +215,7 @@ func (v *validator) text(raw map[string]pos[string], parentLine int, field strin
 }
 
 func isTextLanguage(lang string) bool {
-	for _, l := range TextLanguages {
-		if l == lang {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(TextLanguages, lang)
 }
 
 // checkPhone accepts what people write in a phone number: digits, spaces,

@@ -35,6 +35,10 @@ type Handler struct {
 // so a larger cache holds memory that is rarely asked for again.
 const profileCacheSize = 64
 
+// MetricsFormat is the metrics' format label of the Apple profiles this
+// package serves.
+const MetricsFormat = "apple"
+
 // New returns the profile handler. With a nil signer, profiles are served
 // unsigned (iOS then shows them as "Not Verified").
 func New(deps httpkit.Deps, signer *Signer) *Handler {
@@ -52,7 +56,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	}
 	// The credential data of declarations' credential assets (declarations.go).
 	r.GET(CredentialPath, h.credential)
-	h.deps.Declare(httpkit.FormatApple, DownloadPath, AliasPath, CredentialPath)
+	h.deps.Declare(MetricsFormat, DownloadPath, AliasPath, CredentialPath)
 }
 
 // Request is a validated profile request.

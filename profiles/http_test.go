@@ -24,8 +24,7 @@ func newTestEngine(t testing.TB, cfg *autoconfig.Config, signer *Signer) *gin.En
 }
 
 func do(e http.Handler, method, target string) *httptest.ResponseRecorder {
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	w := testkit.Do(e, method, target, "", nil)
 	return w
 }
 
@@ -170,8 +169,7 @@ func TestHTTP_SignedProfile(t *testing.T) {
 func TestDownload_RepeatedRequestsAreServedFromCache(t *testing.T) {
 	e := newTestEngine(t, autoconfig.Default(), nil)
 	get := func(q string) []byte {
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, DownloadPath+"?"+q, nil))
+		w := testkit.Get(e, DownloadPath+"?"+q)
 		require.Equal(t, http.StatusOK, w.Code)
 		return w.Body.Bytes()
 	}

@@ -90,7 +90,7 @@ func NewProfile(acct autoconfig.Account, opts Options) (Profile, error) {
 	if len(content) == 0 {
 		return Profile{}, ErrNothingToInclude
 	}
-	addr := acct.Address.String()
+	addr := acct.DisplayAddress()
 	return Profile{
 		PayloadType:         TypeConfiguration,
 		PayloadVersion:      1,
@@ -112,7 +112,7 @@ func description(acct autoconfig.Account, services []string, lang string) string
 		words[i] = texts.Translate(lang, "profile.service."+s)
 	}
 	what := joinWords(words, texts.Translate(lang, "profile.and"))
-	addr := acct.Address.String()
+	addr := acct.DisplayAddress()
 	pw := acct.Provider.Passwords
 	switch {
 	case pw.Device() && pw.CreateURL != "":
@@ -143,14 +143,14 @@ func newMailPayload(acct autoconfig.Account, id identity, lang string) (MailPayl
 	// A profile holds one SMTP server, with no fallback: the one the
 	// Resolver chose for Apple (apple.smtp_port, or the preferred one).
 	out := acct.Apple
-	addr := acct.Address.String()
+	addr := acct.DisplayAddress()
 	return MailPayload{
 		PayloadHeader: header(acct, id, TypeMail, kindMail,
 			texts.Translate(lang, "profile.mail.name"), texts.Translate(lang, "profile.mail.description", addr)),
 		EmailAccountType:        accountType,
 		EmailAccountDescription: addr,
 		EmailAccountName:        acct.DisplayName,
-		EmailAddress:            addr,
+		EmailAddress:            acct.AppleSenderAddress(),
 
 		IncomingMailServerHostName:   in.Host,
 		IncomingMailServerPortNumber: in.Port,
@@ -186,7 +186,7 @@ func incomingServer(acct autoconfig.Account) (autoconfig.Server, string, error) 
 
 func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) CalDAVPayload {
 	ep := acct.CalDAV
-	addr := acct.Address.String()
+	addr := acct.DisplayAddress()
 	return CalDAVPayload{
 		PayloadHeader: header(acct, id, TypeCalDAV, kindCalDAV,
 			texts.Translate(lang, "profile.calendar.name"), texts.Translate(lang, "profile.calendar.description", addr)),
@@ -201,7 +201,7 @@ func newCalDAVPayload(acct autoconfig.Account, id identity, lang string) CalDAVP
 
 func newCardDAVPayload(acct autoconfig.Account, id identity, lang string) CardDAVPayload {
 	ep := acct.CardDAV
-	addr := acct.Address.String()
+	addr := acct.DisplayAddress()
 	return CardDAVPayload{
 		PayloadHeader: header(acct, id, TypeCardDAV, kindCardDAV,
 			texts.Translate(lang, "profile.contacts.name"), texts.Translate(lang, "profile.contacts.description", addr)),

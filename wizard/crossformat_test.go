@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,6 +23,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnsrecords"
 	"github.com/mailautoconf/mailautoconf/autoconfig/pacc"
+	"github.com/mailautoconf/mailautoconf/autoconfig/tbimport"
 	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 	"github.com/mailautoconf/mailautoconf/profiles"
@@ -109,6 +111,7 @@ func TestCrossFormat_EveryConsumerAgreesWithTheAccount(t *testing.T) {
 				checkAppleProfile(t, acct)
 				checkAppleDeclarations(t, acct)
 				checkAppleContacts(t, acct)
+				checkTBImport(t, acct)
 				checkPACC(t, acct, d)
 				checkDNSRecords(t, acct, dnsrecords.ForDomain(d, "svc.example"))
 				checkDomainConnect(t, acct, d)
@@ -186,7 +189,8 @@ func checkAutodiscover(t *testing.T, acct autoconfig.Account, d autoconfig.Domai
 	require.NotEmpty(t, got)
 	assert.Equal(t, connOf(acct.PreferredIncoming()), got[0], "Autodiscover incoming is the preferred one")
 	assert.Equal(t, connOf(acct.PreferredOutgoing()), got[len(got)-1], "Autodiscover SMTP is the preferred one")
-	assert.Equal(t, acct.LoginAddress(), r.User.AutoDiscoverSMTPAddress)
+	assert.Equal(t, acct.SenderAddress(), r.User.AutoDiscoverSMTPAddress, "Outlook's SMTP address is the sender form, whatever the logins")
+	assert.True(t, isASCIIDomain(r.User.AutoDiscoverSMTPAddress), "Outlook's SMTP address has an ASCII domain")
 	assert.Equal(t, acct.DisplayName, r.User.DisplayName)
 
 	got2, err := dnscheck.AutodiscoverServers(body)
@@ -216,6 +220,41 @@ func checkAppleProfile(t *testing.T, acct autoconfig.Account) {
 	assert.Equal(t, []any{out.Host, out.Port, out.Security != autoconfig.SecurityNone, out.Username},
 		[]any{m.OutgoingMailServerHostName, m.OutgoingMailServerPortNumber, m.OutgoingMailServerUseSSL, m.OutgoingMailServerUsername}, "Apple outgoing")
 	assert.Equal(t, acct.DisplayName, m.EmailAccountName)
+	assert.Equal(t, acct.AppleSenderAddress(), m.EmailAddress, "Apple Mail sends as the Apple sender form")
+}
+
+// checkTBImport reads the Thunderbird for Android import payload's
+// identity: its reader refuses a non-ASCII domain.
+func checkTBImport(t *testing.T, acct autoconfig.Account) {
+	t.Helper()
+	body, err := tbimport.Payload(acct)
+	if errors.Is(err, tbimport.ErrUnexpressible) {
+		return
+	}
+	require.NoError(t, err)
+	var payload []json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &payload))
+	require.Len(t, payload, 4)
+	var accounts [][]json.RawMessage
+	require.NoError(t, json.Unmarshal(payload[3], &accounts))
+	require.Len(t, accounts, 1)
+	require.Len(t, accounts[0], 2)
+	var identity []any
+	require.NoError(t, json.Unmarshal(accounts[0][1], &identity))
+	require.NotEmpty(t, identity)
+	assert.Equal(t, acct.SenderAddress(), identity[0], "Thunderbird for Android's identity is the sender form")
+	assert.True(t, isASCIIDomain(identity[0].(string)), "Thunderbird for Android refuses a non-ASCII domain")
+}
+
+// isASCIIDomain reports whether address's domain is all ASCII.
+func isASCIIDomain(address string) bool {
+	at := strings.LastIndexByte(address, '@')
+	for _, r := range address[at+1:] {
+		if r >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // checkAppleDeclarations reads the declarations as a device does: each

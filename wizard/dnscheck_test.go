@@ -16,6 +16,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnscheck"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // fakeChecker answers every check with a fixed report and records what it
@@ -114,14 +115,7 @@ func allOKReport() dnscheck.Report {
 // postDNS posts the DNS check form with header pairs (name, value, …).
 func postDNS(t *testing.T, e http.Handler, form url.Values, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/helpdesk/dns", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
+	return testkit.PostForm(e, "/helpdesk/dns", form, testkit.Header(header...))
 }
 
 var bearer = []string{"Authorization", "Bearer " + testToken}

@@ -91,13 +91,7 @@ func newTestEngineFor(t testing.TB, cfg *autoconfig.Config, opts ...engineOption
 // get sends a GET with optional header pairs (name, value, …).
 func get(t testing.TB, e http.Handler, target string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
+	return testkit.Do(e, http.MethodGet, target, "", testkit.Header(header...))
 }
 
 // testCatalogs are the embedded catalogs, for expected texts.

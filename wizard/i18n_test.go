@@ -161,9 +161,3 @@ func TestTranslate_FillsArgumentsAndFallsBack(t *testing.T) {
 	// An argument that looks like a placeholder is not expanded again.
 	assert.Equal(t, "x {1} y z", cats.translate("en", "a", "{1}", "z"))
 }
-
-// The provider texts of the configuration are written in the wizard's
-// languages: a language added to one must be added to the other.
-func TestCatalogs_ProviderTextLanguagesAreTheWizards(t *testing.T) {
-	assert.Equal(t, langCodes, autoconfig.TextLanguages)
-}

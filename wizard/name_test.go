@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"encoding/xml"
 	"html"
 	"net/http"
 	"net/url"
@@ -66,11 +65,9 @@ func TestSenderName_CarriedToEveryOutput(t *testing.T) {
 	require.NoError(t, err)
 	resolved, err := testkit.Deps(cfg).Resolver.Account(context.Background(), testkit.Address(t, email), link.Query().Get("name"))
 	require.NoError(t, err)
-	var r struct {
-		DisplayName string `xml:"Response>User>DisplayName"`
-	}
-	require.NoError(t, xml.Unmarshal(autodiscover.AppendResponse(nil, resolved), &r))
-	assert.Equal(t, name, r.DisplayName)
+	r, err := autodiscover.ReadResponse(autodiscover.Response(resolved))
+	require.NoError(t, err)
+	assert.Equal(t, name, r.User.DisplayName)
 }
 
 // TestSenderName_Refused: a name with a line break (Thunderbird for

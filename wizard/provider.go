@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"html/template"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -111,11 +110,11 @@ func (w *Wizard) siteFile(c *gin.Context, name string) bool {
 		// An SVG opened on its own must not run script: the sandbox
 		// treats it as a page of an opaque origin with scripts off.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-		serveVersioned(c, site.Logo.Data, site.Logo.ContentType, `"`+site.Logo.Sum+`"`)
+		serveVersioned(c, site.Logo.Data, site.Logo.ContentType)
 		return true
 	case site.AccentColor != "" && "/static/"+name == themePath:
 		css := []byte(":root { --accent: " + site.AccentColor + "; --accent-dark: " + autoconfig.DarkerColor(site.AccentColor) + "; }\n")
-		serveVersioned(c, css, "text/css; charset=utf-8", httpkit.ETag(css))
+		serveVersioned(c, css, "text/css; charset=utf-8")
 		return true
 	}
 	return false
@@ -123,13 +122,7 @@ func (w *Wizard) siteFile(c *gin.Context, name string) bool {
 
 // serveVersioned sends a file whose URL changes with its content; a
 // reload can still change it under an old URL, so caches revalidate.
-func serveVersioned(c *gin.Context, body []byte, ctype, etag string) {
-	h := c.Writer.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, no-cache")
-	if httpkit.ETagMatches(c.GetHeader("If-None-Match"), etag) {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	c.Data(http.StatusOK, ctype, body)
+func serveVersioned(c *gin.Context, body []byte, ctype string) {
+	c.Header("Cache-Control", "public, no-cache")
+	httpkit.NewDocument(body).Serve(c.Writer, c.Request, []string{ctype})
 }

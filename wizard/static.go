@@ -16,9 +16,8 @@ import (
 
 // asset is one embedded static file, ready to serve.
 type asset struct {
-	body        []byte
-	contentType string
-	etag        string
+	doc         httpkit.Document
+	contentType []string
 }
 
 // loadAssets reads templates/static/ once. Requests are answered from this
@@ -45,7 +44,7 @@ func loadAssets() (map[string]asset, error) {
 		if strings.HasPrefix(ctype, "text/") && !strings.Contains(ctype, "charset") {
 			ctype += "; charset=utf-8"
 		}
-		assets[e.Name()] = asset{body: body, contentType: ctype, etag: httpkit.ETag(body)}
+		assets[e.Name()] = asset{doc: httpkit.NewDocument(body), contentType: []string{ctype}}
 	}
 	return assets, nil
 }
@@ -60,12 +59,6 @@ func (w *Wizard) static(c *gin.Context) {
 		httpkit.WriteText(c, http.StatusNotFound, "not found")
 		return
 	}
-	h := c.Writer.Header()
-	h.Set("ETag", a.etag)
-	h.Set("Cache-Control", "public, max-age=86400")
-	if httpkit.ETagMatches(c.GetHeader("If-None-Match"), a.etag) {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	c.Data(http.StatusOK, a.contentType, a.body)
+	c.Header("Cache-Control", "public, max-age=86400")
+	a.doc.Serve(c.Writer, c.Request, a.contentType)
 }

@@ -101,6 +101,10 @@ func New(deps httpkit.Deps, opts Options) (*Wizard, error) {
 	return w, nil
 }
 
+// MetricsFormat is the metrics' format label of the wizard's pages,
+// images and static files.
+const MetricsFormat = "wizard"
+
 // Register adds the wizard's routes: the pages and static files to pages,
 // the QR codes and the helpdesk, which cost CPU per request, to generating
 // (the server rate-limits that group). The templates, catalogs and assets
@@ -136,7 +140,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 	// enough), and every one costs on each response.
 	generating.GET("/qr.png", w.qr)
 	generating.GET(ThunderbirdQRPath, w.thunderbirdQR)
-	w.deps.Declare(httpkit.FormatWizard, "/", "/setup", "/setup/:client", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
+	w.deps.Declare(MetricsFormat, "/", "/setup", "/setup/:client", shortPath+":client/*address", "/sheet", "/static/:file", "/qr.png", ThunderbirdQRPath)
 	gen := generating.Group("", securityHeaders)
 	w.registerDevicePass(gen)
 	if w.helpdeskTokenHash != nil {
@@ -147,7 +151,7 @@ func (w *Wizard) Register(pages, generating gin.IRouter) {
 		if w.dnsCheck != nil {
 			h.POST("/dns", w.helpdeskDNS)
 		}
-		w.deps.Declare(httpkit.FormatWizard, helpdeskPath, helpdeskPath+"/dns", helpdeskDeclarationsPath)
+		w.deps.Declare(MetricsFormat, helpdeskPath, helpdeskPath+"/dns", helpdeskDeclarationsPath)
 	}
 }
 

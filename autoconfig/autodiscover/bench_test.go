@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // Run with: go test ./autoconfig/ -run '^$' -bench Autodiscover -benchmem
@@ -55,8 +56,7 @@ func BenchmarkAutodiscoverJSONHandler(b *testing.B) {
 	h := newAutodiscoverHandler(b, autoconfig.Default(), "https://autoconfig.example.net")
 	b.ReportAllocs()
 	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/autodiscover/autodiscover.json?Email=jane@example.ch&Protocol=Autodiscoverv1", nil))
+		rec := testkit.Get(h, "/autodiscover/autodiscover.json?Email=jane@example.ch&Protocol=Autodiscoverv1")
 		if rec.Code != http.StatusOK {
 			b.Fatal(rec.Code)
 		}

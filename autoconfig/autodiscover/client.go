@@ -7,8 +7,8 @@ import "strings"
 type Schema uint8
 
 const (
-	// SchemaUnknown: the request could not be read, so it asked for nothing.
-	SchemaUnknown Schema = iota
+	// schemaUnknown: the request could not be read, so it asked for nothing.
+	schemaUnknown Schema = iota
 	// SchemaOutlook is Outlook's responseschema/2006a (or no schema).
 	SchemaOutlook
 	// SchemaMobileSync is ActiveSync's schema, which the new Outlook for

@@ -51,6 +51,10 @@ type Handler struct {
 // holding megabytes of answers no one asks again.
 const cacheSize = 128
 
+// MetricsFormat is the metrics' format label of the Autodiscover POX and
+// jsonResponse answers this package serves.
+const MetricsFormat = "autodiscover"
+
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
 	h := &Handler{deps: deps, logger: httpkit.Logger(deps.Logger)}
@@ -80,7 +84,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	// Outlook 2016+ (and Microsoft 365 apps) ask the v2 endpoint first.
 	r.GET(JSONPath, h.json)
 	r.GET(JSONPath+jsonV1+"*address", h.json)
-	h.deps.Declare(httpkit.FormatAutodiscover, POXPath, JSONPath, JSONPath+jsonV1+"*address")
+	h.deps.Declare(MetricsFormat, POXPath, JSONPath, JSONPath+jsonV1+"*address")
 }
 
 // CanonicalPaths lets h route the Autodiscover paths in any letter case, as
@@ -118,7 +122,7 @@ func canonicalPath(path string) (string, bool) {
 	return path, false
 }
 
-// autodiscoverPOX answers a POX request. Errors are POX documents with HTTP
+// pox answers a POX request. Errors are POX documents with HTTP
 // 200, as Exchange sends them, except a body that is too large (413) or of
 // a type that is not XML (415). The Authorization header is never read:
 // Thunderbird sends the user's password as Basic auth, and a 401 makes it
@@ -131,7 +135,7 @@ func (h *Handler) pox(c *gin.Context) {
 	}
 	buf := requestBuffers.Get().(*[]byte)
 	defer requestBuffers.Put(buf)
-	body, err := readCappedBody(c, (*buf)[:0], MaxRequest)
+	body, err := readCappedBody(c, (*buf)[:0], maxRequest)
 	*buf = body[:0]
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -177,7 +181,7 @@ func (h *Handler) pox(c *gin.Context) {
 // and gets error 601, and an operator needs to know how many users meet
 // that. The address is not logged.
 func (h *Handler) observe(c *gin.Context, schema Schema) {
-	if schema == SchemaUnknown {
+	if schema == schemaUnknown {
 		return
 	}
 	if h.schemas != nil {
@@ -204,11 +208,11 @@ type poxError struct {
 
 func (e *poxError) Error() string { return e.reason }
 
-// autodiscoverAnswer parses a request body and renders the response, or
+// answer parses a request body and renders the response, or
 // returns a *poxError.
 func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byte, client UserAgentKind) ([]byte, httpkit.Subject, error) {
-	req, err := ParseRequest(body)
-	var reqErr *RequestError
+	req, err := parseRequest(body)
+	var reqErr *requestError
 	if errors.As(err, &reqErr) {
 		return nil, httpkit.Subject{}, &poxError{code: InvalidRequest, reason: reqErr.Reason}
 	}
@@ -229,7 +233,7 @@ func (h *Handler) answer(ctx context.Context, cfg *autoconfig.Config, body []byt
 	return ResponseFor(acct, client), subject, nil
 }
 
-// autodiscoverProbe answers GET. Outlook probes
+// probe answers GET. Outlook probes
 // http://autodiscover.<domain>/Autodiscover/Autodiscover.xml and follows a
 // redirect to HTTPS; anything else gets Exchange's answer to a GET, an
 // Invalid Request document.
@@ -242,11 +246,11 @@ func (h *Handler) probe(c *gin.Context) {
 	writePOXError(c, http.StatusOK, InvalidRequest, "send the Autodiscover request with POST")
 }
 
-// autodiscoverJSON answers the v2 endpoint, with the address in the query
+// json answers the v2 endpoint, with the address in the query
 // (?Email=ADDR) or in the path (/v1.0/ADDR).
 func (h *Handler) json(c *gin.Context) {
 	query := c.Request.URL.Query()
-	if !IsV1(queryValueFold(query, "Protocol")) {
+	if !isV1(queryValueFold(query, "Protocol")) {
 		writeJSON(c, http.StatusBadRequest, jsonError(jsonInvalidProtocol,
 			"only the AutodiscoverV1 protocol is offered: this service has no ActiveSync, EWS or REST"))
 		return
@@ -270,7 +274,7 @@ func (h *Handler) json(c *gin.Context) {
 		writeJSON(c, http.StatusNotFound, jsonError(jsonUserNotFound, autoconfig.ErrUnknownDomain.Error()))
 		return
 	}
-	writeJSON(c, http.StatusOK, JSON(httpkit.BaseURL(h.deps.PublicURL, c.Request)))
+	writeJSON(c, http.StatusOK, jsonResponse(httpkit.BaseURL(h.deps.PublicURL, c.Request)))
 }
 
 // acceptableType accepts what clients send: text/xml (Outlook;
@@ -355,7 +359,7 @@ func queryValueFold(q url.Values, name string) string {
 }
 
 func writePOXError(c *gin.Context, status int, code ErrorCode, debug string) {
-	httpkit.Write(c, status, httpkit.XMLContentType, ErrorDocument(code, debug, time.Now(), rand.Uint32()))
+	httpkit.Write(c, status, httpkit.XMLContentType, errorDocument(code, debug, time.Now(), rand.Uint32()))
 }
 
 func writeJSON(c *gin.Context, status int, body []byte) {

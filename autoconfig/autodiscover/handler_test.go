@@ -192,8 +192,7 @@ func TestAutodiscoverPOX_Methods(t *testing.T) {
 	h := newAutodiscoverHandler(t, autoconfig.Default(), "")
 	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead} {
 		t.Run(method, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(method, "https://autodiscover.example.ch"+poxPath, strings.NewReader(requestBody(t, "outlook.xml"))))
+			rec := testkit.DoBody(h, method, "https://autodiscover.example.ch"+poxPath, "", nil, requestBody(t, "outlook.xml"))
 			assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 			assert.Contains(t, rec.Header().Get("Allow"), "POST")
 		})
@@ -315,7 +314,7 @@ func TestAutodiscoverJSON_URLFromRequestWithoutPublicURL(t *testing.T) {
 func TestAutodiscoverJSON_PathAddressKeepsItsCase(t *testing.T) {
 	var seen string
 	h := autodiscover.CanonicalPaths(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.URL.Path }))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/AUTODISCOVER/autodiscover.JSON/V1.0/Jane.Doe@Example.CH?Protocol=x", nil))
+	testkit.Get(h, "/AUTODISCOVER/autodiscover.JSON/V1.0/Jane.Doe@Example.CH?Protocol=x")
 	assert.Equal(t, "/autodiscover/autodiscover.json/v1.0/Jane.Doe@Example.CH", seen)
 
 	u, _ := url.Parse("/Mail/Config-v1.1.xml")

@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// V1 is the only protocol the v2 JSON endpoint answers: it
+// v1Protocol is the only protocol the v2 JSON endpoint answers: it
 // points Outlook 2016+ at the POX endpoint.
-const V1 = "AutodiscoverV1"
+const v1Protocol = "AutodiscoverV1"
 
-// JSON error codes of the v2 endpoint. InvalidProtocol is Exchange's; the
+// jsonResponse error codes of the v2 endpoint. InvalidProtocol is Exchange's; the
 // others name the problem for people reading logs, Outlook only reads the
 // status.
 const (
@@ -30,16 +30,16 @@ type JSONError struct {
 	ErrorMessage string `json:"ErrorMessage"`
 }
 
-// JSON renders the V1 answer: the POX endpoint
+// jsonResponse renders the V1 answer: the POX endpoint
 // under baseURL, spelled as Outlook spells it.
-func JSON(baseURL string) []byte {
-	return mustJSON(JSONResult{Protocol: V1, URL: baseURL + POXLink})
+func jsonResponse(baseURL string) []byte {
+	return mustJSON(JSONResult{Protocol: v1Protocol, URL: baseURL + POXLink})
 }
 
-// IsV1 compares case-insensitively: Outlook sends
+// isV1 compares case-insensitively: Outlook sends
 // "Autodiscoverv1".
-func IsV1(protocol string) bool {
-	return strings.EqualFold(protocol, V1)
+func isV1(protocol string) bool {
+	return strings.EqualFold(protocol, v1Protocol)
 }
 
 func jsonError(code, message string) []byte {

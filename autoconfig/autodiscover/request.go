@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// MaxRequest caps a POX request body. Real requests are under
+// maxRequest caps a POX request body. Real requests are under
 // 500 bytes; one well-known server allows 8 KiB.
-const MaxRequest = 16 << 10
+const maxRequest = 16 << 10
 
 // maxDepth bounds element nesting: a real request is 3 deep.
 const maxDepth = 16
@@ -24,21 +24,21 @@ type Request struct {
 	AcceptableResponseSchema string
 }
 
-// RequestError says why a request body was rejected. Its message
+// requestError says why a request body was rejected. Its message
 // never contains the input.
-type RequestError struct{ Reason string }
+type requestError struct{ Reason string }
 
-func (e *RequestError) Error() string { return "invalid Autodiscover request: " + e.Reason }
+func (e *requestError) Error() string { return "invalid Autodiscover request: " + e.Reason }
 
-func requestErr(reason string) error { return &RequestError{Reason: reason} }
+func requestErr(reason string) error { return &requestError{Reason: reason} }
 
-// ParseRequest reads Autodiscover/Request/EMailAddress and
+// parseRequest reads Autodiscover/Request/EMailAddress and
 // AcceptableResponseSchema whatever the namespaces or prefixes.
 //
 // encoding/xml expands no external or DTD-declared entities (an undeclared
 // entity is a syntax error in strict mode), so XXE and billion-laughs bodies
 // fail; a DOCTYPE is refused outright all the same, as no client sends one.
-func ParseRequest(body []byte) (Request, error) {
+func parseRequest(body []byte) (Request, error) {
 	// A UTF-8 byte order mark is legal XML that encoding/xml rejects.
 	body = bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -88,7 +88,7 @@ func ParseRequest(body []byte) (Request, error) {
 			}
 		case xml.CharData:
 			if capture != nil {
-				if text.Len()+len(t) > MaxRequest {
+				if text.Len()+len(t) > maxRequest {
 					return Request{}, requestErr("an element's text is too long")
 				}
 				text.Write(t)

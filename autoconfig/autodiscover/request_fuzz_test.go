@@ -23,19 +23,19 @@ func FuzzParseRequest(f *testing.F) {
 	fuzzing := isFuzzing()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		start := time.Now()
-		req, err := ParseRequest(body)
+		req, err := parseRequest(body)
 		// A hang or a blow-up on a hostile body is what the caps guard
 		// against. Checked only while fuzzing (never in the plain test
 		// run): one pass over at most the 16 KiB handlers pass takes
 		// microseconds, so a second means a quadratic or worse path.
-		if fuzzing && len(body) <= MaxRequest && time.Since(start) > time.Second {
+		if fuzzing && len(body) <= maxRequest && time.Since(start) > time.Second {
 			t.Fatalf("parsing %d bytes took %v", len(body), time.Since(start))
 		}
 		if err != nil {
 			checkRequestError(t, body, err)
 			return
 		}
-		again, err := ParseRequest(encodeRequest(req))
+		again, err := parseRequest(encodeRequest(req))
 		if err != nil || again != req {
 			t.Fatalf("re-encoded request does not parse back: %+v, %v (was %+v)", again, err, req)
 		}
@@ -43,7 +43,7 @@ func FuzzParseRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err = ParseRequest(encodeRequest(Request{EMailAddress: addr.ASCII()}))
+		again, err = parseRequest(encodeRequest(Request{EMailAddress: addr.ASCII()}))
 		if err != nil {
 			t.Fatalf("request for %q does not parse: %v", addr.ASCII(), err)
 		}
@@ -57,7 +57,7 @@ func FuzzParseRequest(f *testing.F) {
 // fixed, markup-free message that does not repeat the body.
 func checkRequestError(t *testing.T, body []byte, err error) {
 	t.Helper()
-	var reqErr *RequestError
+	var reqErr *requestError
 	if !errors.As(err, &reqErr) || reqErr.Reason == "" {
 		t.Fatalf("error of another type or empty: %T %v", err, err)
 	}

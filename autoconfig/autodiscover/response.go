@@ -1,6 +1,6 @@
 // Package autodiscover renders and serves Outlook Autodiscover: the POX
 // XML endpoint (Outlook, Thunderbird, eM Client, mobile apps) and the v2
-// JSON endpoint that points Outlook 2016+ at it.
+// jsonResponse endpoint that points Outlook 2016+ at it.
 package autodiscover
 
 import (
@@ -38,7 +38,7 @@ func Encryption(sec autoconfig.Security) (ssl, encryption string) {
 // Response renders the Outlook (responseschema/2006a) POX response for a
 // resolved account, as every client but eM Client gets it.
 func Response(a autoconfig.Account) []byte {
-	return AppendResponse(make([]byte, 0, 2048), a)
+	return appendResponse(make([]byte, 0, 2048), a)
 }
 
 // ResponseFor renders the response for a kind of client: eM Client also
@@ -47,7 +47,7 @@ func ResponseFor(a autoconfig.Account, client UserAgentKind) []byte {
 	return AppendResponseFor(make([]byte, 0, 2048), a, client)
 }
 
-// AppendResponse appends the response to dst. Responses for one domain
+// appendResponse appends the response to dst. Responses for one domain
 // differ only in the address, so the document is written directly from
 // constant fragments and the escaped values: one allocation at most.
 //
@@ -56,7 +56,7 @@ func ResponseFor(a autoconfig.Account, client UserAgentKind) []byte {
 // (POX) reference (Type, Server, Port, LoginName, DomainRequired, SPA, SSL,
 // AuthRequired, UsePOPAuth, SMTPLast), with MS-OXDSCLI's Encryption next to
 // the SSL it overrides.
-func AppendResponse(dst []byte, a autoconfig.Account) []byte {
+func appendResponse(dst []byte, a autoconfig.Account) []byte {
 	return AppendResponseFor(dst, a, ClientOther)
 }
 
@@ -76,7 +76,7 @@ func AppendResponseFor(dst []byte, a autoconfig.Account, client UserAgentKind) [
 	if a.DisplayName != "" {
 		b = appendTextElement(b, "      ", "DisplayName", a.DisplayName)
 	}
-	b = appendTextElement(b, "      ", "AutoDiscoverSMTPAddress", a.LoginAddress())
+	b = appendTextElement(b, "      ", "AutoDiscoverSMTPAddress", a.SenderAddress())
 	b = append(b, `    </User>
     <Account>
       <AccountType>email</AccountType>
@@ -170,8 +170,8 @@ const (
 	SchemaNotOffered ErrorCode = 601
 )
 
-// Message is the error's fixed, input-free message.
-func (c ErrorCode) Message() string {
+// message is the error's fixed, input-free message.
+func (c ErrorCode) message() string {
 	switch c {
 	case NotFound:
 		return "The email address can't be found."
@@ -182,11 +182,11 @@ func (c ErrorCode) Message() string {
 	}
 }
 
-// ErrorDocument renders a POX error document. Exchange sends these with
+// errorDocument renders a POX error document. Exchange sends these with
 // HTTP 200; Response is in the generic 2006 namespace, whatever schema was
 // asked for, as in MS-ASCMD's Response.xsd. debug must not
 // contain request input; at and id fill the Time and Id attributes.
-func ErrorDocument(code ErrorCode, debug string, at time.Time, id uint32) []byte {
+func errorDocument(code ErrorCode, debug string, at time.Time, id uint32) []byte {
 	b := make([]byte, 0, 512)
 	b = append(b, `<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="`+ResponseNS+`">
@@ -198,7 +198,7 @@ func ErrorDocument(code ErrorCode, debug string, at time.Time, id uint32) []byte
 	b = append(b, "\">\n      <ErrorCode>"...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, "</ErrorCode>\n"...)
-	b = appendTextElement(b, "      ", "Message", code.Message())
+	b = appendTextElement(b, "      ", "Message", code.message())
 	b = appendTextElement(b, "      ", "DebugData", debug)
 	return append(b, `    </Error>
   </Response>

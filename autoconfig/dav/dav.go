@@ -42,6 +42,10 @@ type Handler struct {
 	logger *slog.Logger
 }
 
+// MetricsFormat is the metrics' format label of the CalDAV and CardDAV
+// redirects this package serves.
+const MetricsFormat = "dav"
+
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
 	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger)}
@@ -59,7 +63,7 @@ func (h *Handler) Register(r gin.IRouter) {
 			r.Handle(method, path, serve)
 		}
 	}
-	h.deps.Declare(httpkit.FormatDAV, CalDAVPath, CardDAVPath)
+	h.deps.Declare(MetricsFormat, CalDAVPath, CardDAVPath)
 }
 
 func calDAV(d autoconfig.Domain) (autoconfig.DAVEndpoint, error) {

@@ -92,9 +92,9 @@ func ForDomain(d autoconfig.Domain, serviceHost string, previous ...pacc.Generat
 	}
 	if serviceHost != "" {
 		for _, c := range []struct{ prefix, purpose string }{
-			{"autoconfig.", "Thunderbird, K-9 Mail, Evolution, KMail autoconfig"},
-			{"autodiscover.", "Outlook Autodiscover"},
-			{pacc.Prefix, "PACC configuration document (draft-ietf-mailmaint-pacc)"},
+			{autoconfig.AutoconfigPrefix, "Thunderbird, K-9 Mail, Evolution, KMail autoconfig"},
+			{autoconfig.AutodiscoverPrefix, "Outlook Autodiscover"},
+			{autoconfig.PACCPrefix, "PACC configuration document (draft-ietf-mailmaint-pacc)"},
 		} {
 			add(Record{Name: c.prefix + apex, Type: "CNAME", Target: fqdn(serviceHost), Purpose: c.purpose})
 		}

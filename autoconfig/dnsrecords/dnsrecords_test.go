@@ -265,3 +265,18 @@ func defaultProvider(t *testing.T) *autoconfig.Provider {
 	t.Helper()
 	return autoconfig.Default().Providers[0]
 }
+
+// TestDNSRecords_EveryServiceHostPrefixPointsAtTheService: the records
+// cover every name the service answers for and a certificate covers.
+func TestDNSRecords_EveryServiceHostPrefixPointsAtTheService(t *testing.T) {
+	cnames := map[string]string{}
+	for _, r := range defaultRecords(t) {
+		if r.Type == "CNAME" {
+			cnames[r.Name] = r.Target
+		}
+	}
+	require.Len(t, cnames, len(autoconfig.ServiceHostPrefixes()))
+	for _, prefix := range autoconfig.ServiceHostPrefixes() {
+		assert.Equal(t, testServiceHost+".", cnames[prefix+"example.ch."], prefix)
+	}
+}

@@ -24,6 +24,7 @@ func withRenderBudget(t *testing.T, b RenderBudget) {
 func TestLimitCPU_RunsAtMostSlotsAtOnce(t *testing.T) {
 	withRenderBudget(t, RenderBudget{Slots: 2, Queue: 100, Wait: 10 * time.Second})
 	var running, most atomic.Int32
+	release := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -35,13 +36,19 @@ func TestLimitCPU_RunsAtMostSlotsAtOnce(t *testing.T) {
 						break
 					}
 				}
-				time.Sleep(time.Millisecond)
+				<-release
 				running.Add(-1)
 				return nil, nil
 			})
 			assert.NoError(t, err)
 		})
 	}
+	// Every render holds its slot until released: two run, the others
+	// wait in the queue.
+	require.Eventually(t, func() bool { return running.Load() == 2 && len(renders.Load().queue) == 18 },
+		5*time.Second, time.Millisecond)
+	assert.Equal(t, int32(2), most.Load())
+	close(release)
 	wg.Wait()
 	assert.Equal(t, int32(2), most.Load())
 }
@@ -86,7 +93,7 @@ func TestLimitCPU_QueuedRenderGetsAFreedSlot(t *testing.T) {
 		_, err := LimitCPU(func() ([]byte, error) { return nil, nil })
 		done <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	require.Eventually(t, func() bool { return len(renders.Load().queue) == 1 }, time.Second, time.Millisecond)
 	close(release)
 	assert.NoError(t, <-done)
 }

@@ -10,17 +10,11 @@ type Formats struct {
 	routes map[string]string
 }
 
-// Format labels of the routes.
+// Format labels of requests no package declared; each package that
+// registers routes owns its own label (its MetricsFormat).
 const (
-	FormatThunderbird  = "thunderbird"
-	FormatAutodiscover = "autodiscover"
-	FormatApple        = "apple"
-	FormatPACC         = "pacc"
-	FormatDAV          = "dav"
-	FormatWizard       = "wizard"
-	FormatOperations   = "operations"
-	FormatOther        = "other"
-	FormatNone         = "none"
+	FormatOther = "other"
+	FormatNone  = "none"
 )
 
 // Declare records that route (a gin route pattern) serves format.

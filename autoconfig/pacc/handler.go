@@ -26,6 +26,10 @@ type Handler struct {
 // cacheSize bounds the document cache (one document per provider).
 const cacheSize = 1024
 
+// MetricsFormat is the metrics' format label of the PACC documents this
+// package serves.
+const MetricsFormat = "pacc"
+
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
 	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger), docs: httpkit.NewDocumentCache[string](cacheSize)}
@@ -35,7 +39,7 @@ func New(deps httpkit.Deps) *Handler {
 func (h *Handler) Register(r gin.IRouter) {
 	r.GET(Path, h.serve)
 	r.HEAD(Path, h.serve)
-	h.deps.Declare(httpkit.FormatPACC, Path)
+	h.deps.Declare(MetricsFormat, Path)
 }
 
 // serve answers with the document. The domain comes from the Host header

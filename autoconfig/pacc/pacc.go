@@ -20,7 +20,7 @@ import (
 // automx (pins -03) and pimalaya io-discovery (pins -02).
 const (
 	Path   = "/.well-known/user-agent-configuration.json"
-	Prefix = "ua-auto-config."
+	Prefix = autoconfig.PACCPrefix
 	Label  = "_ua-auto-config"
 )
 

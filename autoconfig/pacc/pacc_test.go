@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -219,23 +218,15 @@ providers:
 
 func TestPACC_MethodsAndConditionalGet(t *testing.T) {
 	e := paccEngine(t, autoconfig.Default())
-	req := httptest.NewRequest(http.MethodHead, pacc.Path, nil)
-	req.Host = "ua-auto-config.example.ch"
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
+	const host = "ua-auto-config.example.ch"
+	rec := testkit.Do(e, http.MethodHead, pacc.Path, host, nil)
 	assert.Equal(t, http.StatusOK, rec.Code)
 	etag := rec.Header().Get("ETag")
 
-	req = httptest.NewRequest(http.MethodGet, pacc.Path, nil)
-	req.Host = "ua-auto-config.example.ch"
-	req.Header.Set("If-None-Match", etag)
-	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
+	rec = testkit.Do(e, http.MethodGet, pacc.Path, host, testkit.Header("If-None-Match", etag))
 	assert.Equal(t, http.StatusNotModified, rec.Code)
 
-	req = httptest.NewRequest(http.MethodPost, pacc.Path, strings.NewReader("{}"))
-	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
+	rec = testkit.DoBody(e, http.MethodPost, pacc.Path, "", nil, "{}")
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 }
 
@@ -250,11 +241,7 @@ func paccEngine(t *testing.T, cfg *autoconfig.Config) *gin.Engine {
 
 func paccGet(t *testing.T, cfg *autoconfig.Config, host, query string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, pacc.Path+query, nil)
-	req.Host = host
-	rec := httptest.NewRecorder()
-	paccEngine(t, cfg).ServeHTTP(rec, req)
-	return rec
+	return testkit.Do(paccEngine(t, cfg), http.MethodGet, pacc.Path+query, host, nil)
 }
 
 // The draft's member names (-03 and later): "submit", not -02's "smtp";

@@ -95,7 +95,7 @@ func payload(acct autoconfig.Account, password string) ([]byte, error) {
 		in = append(in, "", password)
 		out = append(out, password)
 	}
-	identity := []any{acct.Address.ASCII(), acct.DisplayName}
+	identity := []any{acct.SenderAddress(), acct.DisplayName}
 	payload := []any{FormatVersion, []int{1, 1}, in, []any{[]any{out, identity}}}
 	b, err := json.Marshal(payload)
 	if err != nil {

@@ -113,3 +113,21 @@ func Resolve(cfg *autoconfig.Config, addr autoconfig.Address) (autoconfig.Accoun
 	}
 	return autoconfig.NewAccount(p, addr, ""), nil
 }
+
+// Header builds a request header from name, value pairs, for Do and DoBody.
+func Header(pairs ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		h.Add(pairs[i], pairs[i+1])
+	}
+	return h
+}
+
+// PostForm posts form to target as a browser submits it, with header added.
+func PostForm(h http.Handler, target string, form url.Values, header http.Header) *httptest.ResponseRecorder {
+	all := Header("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		all[k] = v
+	}
+	return DoBody(h, http.MethodPost, target, "", all, form.Encode())
+}

@@ -36,6 +36,10 @@ type providerDomain struct{ provider, domain string }
 // entries; a document is about 1.5 KB).
 const cacheSize = 1024
 
+// MetricsFormat is the metrics' format label of the Thunderbird autoconfig
+// documents this package serves.
+const MetricsFormat = "thunderbird"
+
 // New returns the handler.
 func New(deps httpkit.Deps) *Handler {
 	return &Handler{deps: deps, logger: httpkit.Logger(deps.Logger),
@@ -49,7 +53,7 @@ func (h *Handler) Register(r gin.IRouter) {
 		r.GET(path, h.serve)
 		r.HEAD(path, h.serve)
 	}
-	h.deps.Declare(httpkit.FormatThunderbird, Paths...)
+	h.deps.Declare(MetricsFormat, Paths...)
 }
 
 // serve answers with the domain's document. The emailaddress parameter only

@@ -93,7 +93,7 @@ func listedNames(cfg *autoconfig.Config, base *url.URL) []string {
 			if strings.HasPrefix(d, "*.") {
 				continue
 			}
-			for _, prefix := range certpolicy.Prefixes {
+			for _, prefix := range autoconfig.ServiceHostPrefixes() {
 				names = append(names, prefix+d)
 			}
 		}

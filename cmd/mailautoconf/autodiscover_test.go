@@ -81,8 +81,7 @@ func TestHandler_AutodiscoverCasingAndNoCredentialsInLog(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code, path)
 		assert.Contains(t, rec.Body.String(), "<Encryption>SSL</Encryption>")
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/AutoDiscover/AutoDiscover.json/V1.0/tb.user@example.org?Protocol=Autodiscoverv1", nil))
+	rec := testkit.Get(h, "/AutoDiscover/AutoDiscover.json/V1.0/tb.user@example.org?Protocol=Autodiscoverv1")
 	require.Equal(t, http.StatusOK, rec.Code)
 
 	log := logs.String()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/autotls"
-	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
 )
 
@@ -79,7 +77,7 @@ func runCertsIssue(args []string, stdout, stderr io.Writer) error {
 	catchAll := fs.Bool("acme-catch-all", false, "allow names of domains served only by catch_all")
 	httpPort := fs.Int("http-port", 80, "port of the service's plain-HTTP listener, where the CA's HTTP-01 validation arrives")
 	tlsPort := fs.Int("tls-port", 443, "port of the service's TLS listener, where the CA's TLS-ALPN-01 validation arrives")
-	domains, err := parseInterleaved(fs, args)
+	domains, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
@@ -160,25 +158,6 @@ func issueOutcome(refused []string, failed, tried int) error {
 	return errors.New(strings.Join(problems, "; "))
 }
 
-// parseInterleaved parses flags placed before, between or after the
-// positional arguments, and returns those.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, errUsage
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 // namesOf turns mail domains into the names clients look up; a name
 // already given with its prefix is kept as it is.
 func namesOf(args []string) []string {
@@ -189,14 +168,14 @@ func namesOf(args []string) []string {
 		}
 		a = strings.ToLower(strings.TrimSuffix(a, "."))
 		prefixed := false
-		for _, p := range certpolicy.Prefixes {
+		for _, p := range autoconfig.ServiceHostPrefixes() {
 			prefixed = prefixed || strings.HasPrefix(a, p)
 		}
 		if prefixed {
 			names = append(names, a)
 			continue
 		}
-		for _, p := range certpolicy.Prefixes {
+		for _, p := range autoconfig.ServiceHostPrefixes() {
 			names = append(names, p+a)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -278,10 +277,7 @@ providers:
 		{"ua-auto-config.customer.test", pacc.Path, http.StatusOK},
 		{"ua-auto-config.other.test", pacc.Path, http.StatusNotFound},
 	} {
-		req := httptest.NewRequest(http.MethodGet, tt.path, nil)
-		req.Host = tt.host
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
+		rec := testkit.Do(e, http.MethodGet, tt.path, tt.host, nil)
 		assert.Equal(t, tt.status, rec.Code, tt.host)
 	}
 }

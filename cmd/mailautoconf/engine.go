@@ -155,17 +155,18 @@ func newEngine(s site) *gin.Engine {
 		Logger:    s.logger,
 		Formats:   s.formats,
 	}
-	thunderbird.New(deps).Register(e)
-	autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema).Register(e)
-	pacc.New(deps).WithRollover(s.paccHistory, paccLookup(s.mx)).Register(e)
-	dav.New(deps).Register(e)
-
 	// Generating endpoints (Apple profiles, QR codes, helpdesk pages) cost
 	// CPU on every request and cannot be cached: they are mounted on this
 	// group, limited per client IP. Cached documents stay unlimited.
 	generating := e.Group("", s.rateLimit())
 	appleProfiles := profiles.New(deps, s.signer)
-	appleProfiles.Register(generating)
+	for _, m := range s.formatMounts(deps, appleProfiles) {
+		router := gin.IRouter(e)
+		if m.generating {
+			router = generating
+		}
+		m.format.Register(router)
+	}
 	wiz := wizard.Register(e, generating, deps, wizard.Options{HelpdeskToken: s.helpdeskToken, DNSCheck: s.dnsCheck, ProfilesSigned: s.signer != nil,
 		ConfigPath: s.configPath, Limit: s.pageLimit(),
 		DevicePasswords: &devicepass.Options{Profiles: appleProfiles, HTTPClient: s.devicePassClient}})
@@ -190,10 +191,43 @@ func newEngine(s site) *gin.Engine {
 	if s.acmeChallenge != nil {
 		e.GET(acmeChallengePrefix+":token", gin.WrapH(s.acmeChallenge))
 	}
-	s.formats.Declare(httpkit.FormatOperations, health.LivePath, health.ReadyPath, "/metrics",
+	s.formats.Declare(formatOperations, health.LivePath, health.ReadyPath, "/metrics",
 		reload.AdminPath, acmeChallengePrefix+":token", certpolicy.AllowedPath)
 	return e
 }
+
+// formatRoutes is a package that serves an output format: it mounts its
+// own routes and declares their metrics format label (its MetricsFormat).
+type formatRoutes interface {
+	Register(r gin.IRouter)
+}
+
+// formatMount is one output format in the engine's list.
+type formatMount struct {
+	format formatRoutes
+	// generating: rendered per request and not cacheable, so mounted on
+	// the rate-limited group.
+	generating bool
+}
+
+// formatMounts are the output formats the public engine serves, in one
+// list: adding a format is adding its line here (README, "Adding an
+// output format").
+// apple is the profiles handler, shared with the one-step setup, which
+// renders its profiles with a password.
+func (s site) formatMounts(deps httpkit.Deps, apple *profiles.Handler) []formatMount {
+	return []formatMount{
+		{format: thunderbird.New(deps)},
+		{format: autodiscover.New(deps).CountSchemas(s.metrics.AutodiscoverSchema)},
+		{format: pacc.New(deps).WithRollover(s.paccHistory, paccLookup(s.mx))},
+		{format: dav.New(deps)},
+		{format: apple, generating: true},
+	}
+}
+
+// formatOperations is the metrics' format label of the operations
+// endpoints (health, metrics, admin, ACME, certificate decisions).
+const formatOperations = "operations"
 
 // registerOperations mounts /metrics and, with an admin token,
 // POST /admin/reload; limited is the rate-limited group.

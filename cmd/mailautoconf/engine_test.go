@@ -36,14 +36,7 @@ func testSite(logs *bytes.Buffer) site {
 }
 
 func do(s site, method, target string, header http.Header) *httptest.ResponseRecorder {
-	e := newEngine(s)
-	r := httptest.NewRequest(method, target, nil)
-	for k, v := range header {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, r)
-	return w
+	return testkit.Do(newEngine(s), method, target, "", header)
 }
 
 func TestHealth_LiveAndReady(t *testing.T) {
@@ -71,10 +64,9 @@ func TestMetrics_ScrapeAfterRequestsFillsEveryLabel(t *testing.T) {
 		"/no/such/path/jane@example.com",
 		"/healthz",
 	} {
-		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+		testkit.Get(e, target)
 	}
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	w := testkit.Get(e, "/metrics")
 	require.Equal(t, http.StatusOK, w.Code)
 	body := w.Body.String()
 
@@ -102,15 +94,12 @@ func TestMetrics_AutodiscoverRequestsBySchema(t *testing.T) {
 	s := testSite(&bytes.Buffer{})
 	e := newHandler(s)
 	post := func(body string) {
-		r := httptest.NewRequest(http.MethodPost, "/Autodiscover/Autodiscover.xml", strings.NewReader(body))
-		r.Header.Set("Content-Type", "text/xml")
-		e.ServeHTTP(httptest.NewRecorder(), r)
+		testkit.DoBody(e, http.MethodPost, "/Autodiscover/Autodiscover.xml", "", testkit.Header("Content-Type", "text/xml"), body)
 	}
 	post(testkit.OutlookRequest("jane@example.com"))
 	post(testkit.OutlookRequest("jane@example.com"))
 	post(testkit.OutlookRequestFor("jane@example.com", "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"))
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	w := testkit.Get(e, "/metrics")
 	body := w.Body.String()
 	for _, want := range []string{
 		`mailautoconf_autodiscover_requests_total{schema="outlook"} 2`,
@@ -147,6 +136,23 @@ func TestFormats_DeclaredByEachPackage(t *testing.T) {
 		"/undeclared":                                  "other",
 	} {
 		assert.Equal(t, want, s.formats.Of(route), route)
+	}
+}
+
+// Every route the engine mounts has a format label: a format added to
+// formatMounts without declaring its routes fails here, not in a
+// dashboard.
+func TestFormats_EveryMountedRouteIsDeclared(t *testing.T) {
+	s := testSite(&bytes.Buffer{})
+	s.formats = &httpkit.Formats{}
+	s.reloader, s.adminToken = &reload.Reloader{}, "admin-token-for-tests"
+	s.acmeChallenge = http.NotFoundHandler()
+	s.publicOperations = true
+	s.helpdeskToken = "helpdesk-token-for-tests"
+	routes := newEngine(s).Routes()
+	require.NotEmpty(t, routes)
+	for _, r := range routes {
+		assert.NotEqual(t, httpkit.FormatOther, s.formats.Of(r.Path), r.Method+" "+r.Path)
 	}
 }
 
@@ -201,11 +207,7 @@ func TestRateLimit_GeneratingGroupOnlyAndCounted(t *testing.T) {
 	s.adminToken = "token"
 	e := newEngine(s)
 	send := func(method, target string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(method, target, nil)
-		r.Header.Set("Authorization", "Bearer wrong")
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, r)
-		return w
+		return testkit.Do(e, method, target, "", testkit.Header("Authorization", "Bearer wrong"))
 	}
 	assert.Equal(t, http.StatusUnauthorized, send("POST", "/admin/reload").Code)
 	assert.Equal(t, http.StatusUnauthorized, send("POST", "/admin/reload").Code)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/ratelimit"
 )
 
@@ -121,8 +122,7 @@ func TestEngine_HelpdeskDNSCheckIsRateLimitedAndAuthenticated(t *testing.T) {
 
 	s.dnsCheck = nil
 	assert.Equal(t, http.StatusNotFound, func() int {
-		w := httptest.NewRecorder()
-		newEngine(s).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/helpdesk/dns", nil))
+		w := testkit.Do(newEngine(s), http.MethodPost, "/helpdesk/dns", "", nil)
 		return w.Code
 	}(), "without a resolver the check is not offered")
 }

@@ -175,8 +175,7 @@ func siteFor(cfg *autoconfig.Config) site {
 func TestEngine_MountsAutoconfigAndAnswersUnknownPaths(t *testing.T) {
 	e := newEngine(siteFor(autoconfig.Default()))
 	get := func(method, target string) *httptest.ResponseRecorder {
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+		w := testkit.Do(e, method, target, "", nil)
 		return w
 	}
 	assert.Equal(t, http.StatusOK, get(http.MethodGet, "/mail/config-v1.1.xml?emailaddress=jane@example.ch").Code)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,8 +84,7 @@ func TestEngine_ServesSignedProfiles(t *testing.T) {
 	require.NoError(t, err)
 	e := newEngine(site{store: autoconfig.NewStore(autoconfig.Default()), logger: slog.New(slog.DiscardHandler), signer: signer})
 	for _, path := range []string{profiles.DownloadPath, profiles.AliasPath} {
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path+"?email=jane@example.ch", nil))
+		w := testkit.Get(e, path+"?email=jane@example.ch")
 		require.Equal(t, http.StatusOK, w.Code, path)
 		assert.Equal(t, profiles.ContentType, w.Header().Get("Content-Type"))
 		_, err := pkcs7.Parse(w.Body.Bytes())

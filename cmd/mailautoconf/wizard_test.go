@@ -21,8 +21,7 @@ func TestEngine_MountsWizardAndHelpdesk(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store := autoconfig.NewStore(autoconfig.Default())
 	serve := func(e http.Handler, target string) int {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		rec := testkit.Get(e, target)
 		return rec.Code
 	}
 

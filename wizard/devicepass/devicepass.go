@@ -197,6 +197,10 @@ func New(deps httpkit.Deps, pages Pages, opts Options) *Service {
 		calls: make(chan struct{}, maxCalls)}
 }
 
+// MetricsFormat is the metrics' format label of the flow's routes: sign-ins
+// and passwords made are counted apart from the wizard's pages.
+const MetricsFormat = "devicepass"
+
 // Register adds the flow's routes to r, which the server rate-limits:
 // each sign-in and each password costs calls to the provider.
 func (s *Service) Register(r gin.IRouter) {
@@ -208,7 +212,7 @@ func (s *Service) Register(r gin.IRouter) {
 	g.GET(ResultPath, s.result)
 	g.GET(ProfilePath, s.profile)
 	g.GET(QRPath, s.importCode)
-	s.deps.Declare(httpkit.FormatWizard, StartPath, CallbackPath, DevicePath, ResultPath, ProfilePath, QRPath)
+	s.deps.Declare(MetricsFormat, StartPath, CallbackPath, DevicePath, ResultPath, ProfilePath, QRPath)
 }
 
 // Enabled reports whether acct's provider offers the one-step setup.

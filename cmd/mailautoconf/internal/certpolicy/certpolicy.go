@@ -13,13 +13,10 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/httpkit"
 	"golang.org/x/net/idna"
 )
-
-// Prefixes are the names clients look up for a mail domain: Thunderbird
-// (autoconfig.), Outlook (autodiscover.) and PACC (ua-auto-config.).
-var Prefixes = []string{"autoconfig.", "autodiscover.", "ua-auto-config."}
 
 // Match is how the configuration serves a domain.
 type Match int
@@ -113,7 +110,7 @@ func (p *Policy) decide(ctx context.Context, name string) Decision {
 		return Decision{Allowed: true, Reason: ReasonServiceHost}
 	}
 	domain := ""
-	for _, prefix := range Prefixes {
+	for _, prefix := range autoconfig.ServiceHostPrefixes() {
 		if d, ok := strings.CutPrefix(name, prefix); ok && strings.Contains(d, ".") {
 			domain = d
 			break

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 // served stands for the configuration: listed.test listed, *.wild.test,
@@ -86,8 +86,7 @@ func TestHandler_AnswersAsTheDecision(t *testing.T) {
 		AllowedPath + "?domain=%3Cscript%3E":             http.StatusForbidden,
 		AllowedPath:                                      http.StatusBadRequest,
 	} {
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		w := testkit.Get(e, target)
 		assert.Equal(t, want, w.Code, target)
 		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 		assert.NotContains(t, w.Body.String(), "<", "nothing of the request is reflected")

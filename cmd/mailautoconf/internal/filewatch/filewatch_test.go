@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,18 +46,48 @@ func watch(t *testing.T, path string, debounce time.Duration) *atomic.Int32 {
 	return &calls
 }
 
+// watchContents watches path and returns what each call found in the
+// file, in order. A test that must show a change made no call writes one
+// more change after it as a marker: calls come in order, so an unwanted
+// call shows in the list before the marker's.
+func watchContents(t *testing.T, path string, debounce time.Duration) func() []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var mu sync.Mutex
+	var seen []string
+	require.NoError(t, Watch(ctx, path, debounce, func() {
+		data, err := os.ReadFile(path)
+		assert.NoError(t, err)
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, string(data))
+	}))
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
+}
+
+// lastIs reports whether the last call found content.
+func lastIs(seen func() []string, content string) func() bool {
+	return func() bool {
+		s := seen()
+		return len(s) > 0 && s[len(s)-1] == content
+	}
+}
+
 func TestWatch_KubernetesSymlinkSwapIsOneChange(t *testing.T) {
 	dir, path := configMapDir(t, "a: 1\n")
-	calls := watch(t, path, debounce)
+	seen := watchContents(t, path, debounce)
 	swapConfigMap(t, dir, "..2026_11_30_12_01_00.2", "a: 2\n")
-	assert.Eventually(t, func() bool { return calls.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
-	time.Sleep(5 * debounce)
-	assert.Equal(t, int32(1), calls.Load(), "one swap, one call")
+	require.Eventually(t, lastIs(seen, "a: 2\n"), 5*time.Second, 10*time.Millisecond)
 
 	// The kubelet also re-writes an unchanged ConfigMap: no call.
 	swapConfigMap(t, dir, "..2026_11_30_12_02_00.3", "a: 2\n")
-	time.Sleep(5 * debounce)
-	assert.Equal(t, int32(1), calls.Load())
+	swapConfigMap(t, dir, "..2026_11_30_12_03_00.4", "a: 3\n") // the marker
+	require.Eventually(t, lastIs(seen, "a: 3\n"), 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, []string{"a: 2\n", "a: 3\n"}, seen(), "one call per swap that changes the file, none for the unchanged one")
 }
 
 func TestWatch_BurstOfWritesIsOneChange(t *testing.T) {
@@ -64,15 +96,17 @@ func TestWatch_BurstOfWritesIsOneChange(t *testing.T) {
 	// Long enough that the writes below, even on a loaded machine, come
 	// within one quiet period of each other.
 	const quiet = 500 * time.Millisecond
-	calls := watch(t, path, quiet)
+	seen := watchContents(t, path, quiet)
 	for i := range 5 {
-		// Written in place, piece by piece, as a slow editor would.
+		// Written in place, piece by piece, as a slow editor would (the
+		// pause is the editor's pace, not a wait).
 		require.NoError(t, os.WriteFile(path, []byte("a: 1"+string(rune('0'+i))+"\n"), 0o600))
 		time.Sleep(5 * time.Millisecond)
 	}
-	assert.Eventually(t, func() bool { return calls.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
-	time.Sleep(2 * quiet)
-	assert.Equal(t, int32(1), calls.Load())
+	require.Eventually(t, lastIs(seen, "a: 14\n"), 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, os.WriteFile(path, []byte("a: 2\n"), 0o600)) // the marker
+	require.Eventually(t, lastIs(seen, "a: 2\n"), 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, []string{"a: 14\n", "a: 2\n"}, seen(), "the burst is one call")
 }
 
 func TestWatch_MissingDirectoryIsAnError(t *testing.T) {
