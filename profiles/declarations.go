@@ -180,7 +180,7 @@ func Declarations(acct autoconfig.Account, opts Options, base string) ([]Declara
 	var out []Declaration
 	if opts.Include.Mail {
 		out = append(out, newDeclaration(DeclarationUserIdentity, kindUserIdentity, id,
-			UserIdentity{FullName: acct.DisplayName, EmailAddress: acct.Address.String()}))
+			UserIdentity{FullName: acct.DisplayName, EmailAddress: acct.AppleSenderAddress()}))
 	}
 	out = append(out, creds.assets...)
 	return append(out, configs...), nil
@@ -198,7 +198,7 @@ func mailDeclaration(acct autoconfig.Account, id identity, creds *credentials) (
 	// One SMTP server, as in the profile: the one the Resolver chose for Apple.
 	out := acct.Apple
 	return newDeclaration(DeclarationMail, "mail", id, MailAccount{
-		VisibleName:                acct.Address.String(),
+		VisibleName:                acct.DisplayAddress(),
 		UserIdentityAssetReference: id.UUID(kindDeclaration + kindUserIdentity),
 		IncomingServer: IncomingServer{
 			ServerType: serverType, HostName: in.Host, Port: in.Port,

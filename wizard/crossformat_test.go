@@ -295,6 +295,10 @@ func checkAppleDeclarations(t *testing.T, acct autoconfig.Account) {
 	}
 	var mail profiles.MailAccount
 	require.NoError(t, json.Unmarshal(configs[profiles.DeclarationMail], &mail))
+	var identity profiles.UserIdentity
+	require.NoError(t, json.Unmarshal(configs[profiles.DeclarationUserIdentity], &identity))
+	assert.Equal(t, acct.AppleSenderAddress(), identity.EmailAddress, "the declarations send as the profile does")
+	assert.Equal(t, acct.DisplayName, identity.FullName)
 	in, out := acct.PreferredIncoming(), acct.Apple
 	assert.Equal(t, map[autoconfig.Protocol]string{autoconfig.IMAP: "IMAP", autoconfig.POP3: "POP"}[in.Protocol], mail.IncomingServer.ServerType)
 	// The declaration has no TLS key: Mail chooses it by the port.

@@ -51,12 +51,12 @@ func (w *Wizard) signInURL(acct autoconfig.Account, cl App, l links) string {
 	return l.url(devicepass.StartPath, q)
 }
 
-func (p passPages) Client(id, lang, name string) (devicepass.Client, bool) {
+func (p passPages) App(id, lang, name string) (devicepass.App, bool) {
 	cl, ok := clientByID(id)
 	if !ok {
-		return devicepass.Client{}, false
+		return devicepass.App{}, false
 	}
-	out := devicepass.Client{ID: id, Delivery: devicepass.Shown}
+	out := devicepass.App{ID: id, Delivery: devicepass.Shown}
 	switch {
 	case cl.Profile():
 		out.Delivery = devicepass.Profile

@@ -91,8 +91,8 @@ const (
 	ImportCode
 )
 
-// Client is a wizard client as the flow needs it.
-type Client struct {
+// App is a wizard app (wizard.App) as the flow needs it.
+type App struct {
 	ID       string
 	Delivery Delivery
 	// DeviceName prefills the device's name.
@@ -103,7 +103,7 @@ type Client struct {
 type Pages interface {
 	// Client is the client id's delivery and default device name in
 	// lang, for the person named name ("" when unknown).
-	Client(id, lang, name string) (Client, bool)
+	App(id, lang, name string) (App, bool)
 	// Device is the form that names the device. Reason, when set, is
 	// why the name sent was refused.
 	Device(c *gin.Context, v DeviceView)
@@ -257,7 +257,7 @@ func (s *Service) start(c *gin.Context) {
 		return
 	}
 	defer done()
-	sess := &session{view: v, client: cl, state: randomToken(), nonce: randomToken(),
+	sess := &session{view: v, app: cl, state: randomToken(), nonce: randomToken(),
 		verifier: oauthVerifier(), redirectURL: base + CallbackPath}
 	_, conf, ok := s.oauth(c, v, acct, sess.redirectURL)
 	if !ok {
@@ -275,30 +275,30 @@ func (s *Service) start(c *gin.Context) {
 
 // readStart validates the sign-in link: the name, the address (served,
 // with passwords.mint) and the client. On failure it has answered.
-func (s *Service) readStart(c *gin.Context) (View, autoconfig.Account, Client, bool) {
+func (s *Service) readStart(c *gin.Context) (View, autoconfig.Account, App, bool) {
 	v := View{Lang: c.Query("lang"), Client: c.Query("client")}
 	name, err := profiles.ParseName(c.Query("name"))
 	if err != nil {
 		s.fail(c, v, ReasonRequest)
-		return v, autoconfig.Account{}, Client{}, false
+		return v, autoconfig.Account{}, App{}, false
 	}
 	v.Name = name
 	addr, err := autoconfig.ParseAddress(c.Query("email"))
 	if err != nil {
 		s.fail(c, v, ReasonRequest)
-		return v, autoconfig.Account{}, Client{}, false
+		return v, autoconfig.Account{}, App{}, false
 	}
 	httpkit.TellAddress(c, addr)
 	acct, err := s.deps.Resolver.Account(c.Request.Context(), addr, name)
 	if err != nil || !Enabled(acct) {
 		s.fail(c, v, ReasonUnavailable)
-		return v, autoconfig.Account{}, Client{}, false
+		return v, autoconfig.Account{}, App{}, false
 	}
 	v.Address = acct.Address
-	cl, ok := s.pages.Client(v.Client, v.Lang, name)
+	cl, ok := s.pages.App(v.Client, v.Lang, name)
 	if !ok {
 		s.fail(c, v, ReasonRequest)
-		return v, autoconfig.Account{}, Client{}, false
+		return v, autoconfig.Account{}, App{}, false
 	}
 	return v, acct, cl, true
 }
@@ -437,8 +437,8 @@ func (s *Service) deviceForm(c *gin.Context) {
 }
 
 func (s *Service) deviceView(sess session, reason string) DeviceView {
-	return DeviceView{View: sess.view, Device: sess.client.DeviceName, FormToken: sess.formToken, Reason: reason,
-		ChooseShown: sess.client.Delivery == ImportCode}
+	return DeviceView{View: sess.view, Device: sess.app.DeviceName, FormToken: sess.formToken, Reason: reason,
+		ChooseShown: sess.app.Delivery == ImportCode}
 }
 
 // maxDeviceLength bounds the device's name (characters).
@@ -501,9 +501,9 @@ func (s *Service) makePassword(c *gin.Context) {
 	_, noCode := tbimport.Payload(acct)
 	shown := c.PostForm("delivery") == "shown" || noCode != nil
 	s.sessions.with(c.Request, func(live *session) {
-		live.minted, live.client.DeviceName = &minted, device
-		if shown && live.client.Delivery == ImportCode {
-			live.client.Delivery = Shown
+		live.minted, live.app.DeviceName = &minted, device
+		if shown && live.app.Delivery == ImportCode {
+			live.app.Delivery = Shown
 		}
 	})
 	c.Redirect(http.StatusSeeOther, ResultPath)
@@ -517,7 +517,7 @@ func (s *Service) result(c *gin.Context) {
 	if !s.check(c, serr, sess) {
 		return
 	}
-	v := ResultView{View: sess.view, Delivery: sess.client.Delivery, Device: sess.client.DeviceName,
+	v := ResultView{View: sess.view, Delivery: sess.app.Delivery, Device: sess.app.DeviceName,
 		ID: sess.minted.ID, RevokeURL: sess.minted.RevokeURL}
 	if v.Delivery == Shown {
 		var ok bool
@@ -549,7 +549,7 @@ func (s *Service) take(c *gin.Context, want Delivery) (session, string, bool) {
 	var password string
 	serr := s.sessions.with(c.Request, func(live *session) {
 		sess = *live
-		if live.minted != nil && !live.served && live.client.Delivery == want {
+		if live.minted != nil && !live.served && live.app.Delivery == want {
 			password, live.served = live.minted.Password, true
 			live.minted.Password = ""
 		}

@@ -30,7 +30,7 @@ const maxSessions = 10000
 type session struct {
 	expires time.Time
 	view    View
-	client  Client
+	app     App
 
 	// The sign-in in progress: cleared when the answer comes back, so that
 	// an answer (a code) is taken once.
