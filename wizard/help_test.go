@@ -25,7 +25,7 @@ func TestUnservedDomain_SiteContactAndSuggestion(t *testing.T) {
 		rec := get(t, e, "/setup?"+q("email", "jane@exmaple.com", "name", "Jane", "lang", lang))
 		require.Equal(t, http.StatusNotFound, rec.Code)
 		body := rec.Body.String()
-		has(t, body, `<p class="suggest">`+inHTML(cats[lang]["notfound.domain.suggest"])+` <a href="/setup?email=jane%40example.com&amp;lang=`+lang+`&amp;name=Jane">jane@example.com</a>`, lang)
+		has(t, body, `<p class="suggest">`+inHTML(cats[lang]["notfound.domain.suggest"])+` <a href="/setup?email=jane%40example.com&amp;lang=`+lang+`&amp;name=Jane">jane@example.com</a>`+inHTML(cats[lang]["notfound.domain.suggest.end"])+`</p>`, lang)
 		has(t, body, `<a href="mailto:help@example.net">help@example.net</a>`, lang)
 
 		body = get(t, e, "/setup?"+q("email", "jane@gmial.com", "lang", lang)).Body.String()
