@@ -25,8 +25,9 @@ type Mint struct {
 	// API is the URL the service POSTs {address, device} to, with the
 	// user's access token.
 	API string
-	// Claim is the ID token claim that must name the address being set up;
-	// "email" also requires email_verified.
+	// Claim is the ID token claim naming the signed-in address: the address
+	// being set up, or one the API lets that user manage; "email" also
+	// requires email_verified.
 	Claim string
 }
 

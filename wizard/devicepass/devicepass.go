@@ -350,9 +350,6 @@ func (s *Service) callback(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), requestTimeout)
 	defer cancel()
 	in, err := finish(ctx, s.client, p, conf, acct.Provider.Passwords.Mint, c.Query("code"), sess.verifier, sess.nonce)
-	if err == nil && !acct.Provider.SameMailbox(in.address, acct.Address) {
-		err = &signInError{ReasonAddress, errors.New("the ID token names another address")}
-	}
 	if err != nil {
 		reason := ReasonIdP
 		var se *signInError
@@ -363,8 +360,16 @@ func (s *Service) callback(c *gin.Context) {
 		s.fail(c, sess.view, reason)
 		return
 	}
+	// A verified identity with another address may still manage this one
+	// (an administrator, a family account): the provider's API decides,
+	// and its 403 is then told as "signed in with another address".
+	other := !acct.Provider.SameMailbox(in.address, acct.Address)
+	if other {
+		s.logger.Info("device password sign-in names another address; the API decides", "provider", acct.Provider.ID)
+	}
 	s.sessions.with(c.Request, func(live *session) {
 		live.signedIn, live.accessToken, live.formToken = true, in.accessToken, randomToken()
+		live.otherAddress = other
 	})
 	c.Redirect(http.StatusSeeOther, DevicePath)
 }
@@ -486,7 +491,10 @@ func (s *Service) makePassword(c *gin.Context) {
 	if err != nil {
 		reason := ReasonAPI
 		var ae *apiError
-		if errors.As(err, &ae) && ae.refused {
+		switch {
+		case errors.As(err, &ae) && ae.forbidden && sess.otherAddress:
+			reason = ReasonAddress
+		case errors.As(err, &ae) && ae.refused:
 			reason = ReasonAPIRefused
 		}
 		s.logger.Warn("device password not made", "provider", acct.Provider.ID, "reason", reason, "error", err)

@@ -169,6 +169,54 @@ func TestOneStep_IDNAddressInEitherForm(t *testing.T) {
 	assert.Equal(t, "jane@xn--bcher-kva.ch", e.api.Calls()[0].Address, "the login form of the address")
 }
 
+// The provider's API is the authority on who may manage which mailbox:
+// a verified sign-in as another address gets a password only when the API
+// makes it.
+func TestOneStep_AnotherAddressTheAPIAllows(t *testing.T) {
+	e := newEnv(t, false)
+	e.op.SignInAs("admin@example.com", true)
+	e.api.Allow("admin@example.com", "jane.doe@example.com")
+	result := e.MakePassword(e.SignIn("other", "jane.doe@example.com"), "Laptop")
+	require.Equal(t, http.StatusOK, result.Status, result.Body)
+	assert.Contains(t, result.Body, `<code id="device-password">Dp-7h9&#34;&lt;&amp;&gt;&#39;x</code>`)
+	assert.Equal(t, []devicepasstest.Call{{Address: "jane.doe@example.com", Device: "Laptop"}}, e.api.Calls())
+	e.requireNoSecretLeaked()
+}
+
+func TestOneStep_AnotherAddressTheAPIRefuses(t *testing.T) {
+	e := newEnv(t, false)
+	e.op.SignInAs("john@example.com", true)
+	e.api.Allow("john@example.com", "someone.else@example.com")
+	form := e.SignIn("other", "jane.doe@example.com")
+	require.Equal(t, http.StatusOK, form.Status, "the API decides, not the sign-in: %s", form.Body)
+	p := e.MakePassword(form, "Laptop")
+	assert.Equal(t, http.StatusForbidden, p.Status, p.Body)
+	assert.Contains(t, p.Body, "Signed in with another address")
+	assert.NotContains(t, p.Body, "Password not allowed")
+	assert.NotContains(t, p.Body, "Dp-7h9")
+	assert.Equal(t, []devicepasstest.Call{{Address: "jane.doe@example.com", Device: "Laptop"}}, e.api.Calls(), "asked once")
+	assert.NotEqual(t, http.StatusOK, e.Get(devicepass.ResultPath).Status)
+	e.requireNoSecretLeaked()
+}
+
+// Only a verified identity may ask the API.
+func TestOneStep_UnverifiedEmailNeverReachesTheAPI(t *testing.T) {
+	for _, addr := range []string{"jane.doe@example.com", "admin@example.com"} {
+		t.Run(addr, func(t *testing.T) {
+			e := newEnv(t, false)
+			e.op.SignInAs(addr, false)
+			e.api.Allow("admin@example.com", "jane.doe@example.com")
+			p := e.SignIn("other", "jane.doe@example.com")
+			assert.Equal(t, http.StatusForbidden, p.Status, p.Body)
+			assert.Contains(t, p.Body, "Signed in with another address")
+			assert.NotContains(t, p.Body, `name="device"`, "no device form")
+			forged := e.Post(devicepass.DevicePath, url.Values{"token": {"x"}, "device": {"Laptop"}})
+			assert.NotEqual(t, http.StatusOK, forged.Status)
+			assert.Empty(t, e.api.Calls())
+		})
+	}
+}
+
 func TestOneStep_Refusals(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -176,9 +224,9 @@ func TestOneStep_Refusals(t *testing.T) {
 		status int
 		text   string
 	}{
-		{"an ID token for another address", func(e *env) devicepasstest.Page {
+		{"an ID token for another address the API refuses", func(e *env) devicepasstest.Page {
 			e.op.SignInAs("john@example.com", true)
-			return e.SignIn("other", "jane.doe@example.com")
+			return e.MakePassword(e.SignIn("other", "jane.doe@example.com"), "Laptop")
 		}, http.StatusForbidden, "Signed in with another address"},
 		{"an unverified email", func(e *env) devicepasstest.Page {
 			e.op.SignInAs("jane.doe@example.com", false)

@@ -38,8 +38,9 @@ const maxPasswordLength = 512
 
 // apiError is the API's refusal or failure, by what the user is told.
 type apiError struct {
-	refused bool // 401/403: this sign-in may not make a password for that address
-	detail  string
+	refused   bool // 401/403: this sign-in may not make a password for that address
+	forbidden bool // 403: the token's user may not manage that address
+	detail    string
 }
 
 func (e *apiError) Error() string { return "device password API: " + e.detail }
@@ -65,7 +66,8 @@ func mint(ctx context.Context, client *http.Client, m *autoconfig.Mint, accessTo
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return Minted{}, &apiError{refused: true, detail: fmt.Sprintf("answered %d", resp.StatusCode)}
+		return Minted{}, &apiError{refused: true, forbidden: resp.StatusCode == http.StatusForbidden,
+			detail: fmt.Sprintf("answered %d", resp.StatusCode)}
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated:
 		return Minted{}, &apiError{detail: fmt.Sprintf("answered %d", resp.StatusCode)}
 	}

@@ -40,6 +40,9 @@ type session struct {
 	signedIn    bool
 	accessToken string
 	formToken   string
+	// otherAddress: the ID token's verified address is not the one being
+	// set up, so the API's 403 means "not yours to manage".
+	otherAddress bool
 	// The password made, until it is served once.
 	minted *Minted
 	served bool

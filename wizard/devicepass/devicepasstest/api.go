@@ -11,7 +11,8 @@ import (
 
 // API implements the device password contract on loopback: it checks the
 // bearer token at the provider's userinfo endpoint and makes a password
-// only for the address the token's user has.
+// only for the address the token's user has, or one Allow lets the user
+// manage; any other address is answered 403.
 type API struct {
 	URL string
 	// Password is what the next answer holds.
@@ -23,6 +24,9 @@ type API struct {
 	mu       sync.Mutex
 	calls    []Call
 	down     bool
+	// manages holds, by user (lower case), the other addresses the user
+	// may manage.
+	manages map[string][]string
 }
 
 // Call is one request the API received.
@@ -46,6 +50,33 @@ func (a *API) Calls() []Call {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]Call(nil), a.calls...)
+}
+
+// Allow lets user manage address besides their own, as an administrator
+// or a family account.
+func (a *API) Allow(user, address string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.manages == nil {
+		a.manages = map[string][]string{}
+	}
+	user = strings.ToLower(user)
+	a.manages[user] = append(a.manages[user], address)
+}
+
+// mayManage tells whether user may make passwords for address.
+func (a *API) mayManage(user, address string) bool {
+	if strings.EqualFold(user, address) {
+		return true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, other := range a.manages[strings.ToLower(user)] {
+		if strings.EqualFold(other, address) {
+			return true
+		}
+	}
+	return false
 }
 
 // Down makes the API answer 503, as a provider whose service is down.
@@ -72,19 +103,19 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "address and device required", http.StatusBadRequest)
 		return
 	}
+	a.mu.Lock()
+	a.calls = append(a.calls, Call{Address: req.Address, Device: req.Device})
+	id := "dp-" + strings.Repeat("1", len(a.calls))
+	a.mu.Unlock()
 	email, ok := a.user(r.Header.Get("Authorization"))
 	if !ok {
 		http.Error(w, "invalid token", http.StatusUnauthorized)
 		return
 	}
-	if !strings.EqualFold(email, req.Address) {
-		http.Error(w, "not your address", http.StatusForbidden)
+	if !a.mayManage(email, req.Address) {
+		http.Error(w, "not yours to manage", http.StatusForbidden)
 		return
 	}
-	a.mu.Lock()
-	a.calls = append(a.calls, Call{Address: req.Address, Device: req.Device})
-	id := "dp-" + strings.Repeat("1", len(a.calls))
-	a.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(map[string]string{"password": a.Password, "id": id, "revoke_url": a.RevokeURL})
