@@ -52,6 +52,13 @@ func startServices(binary, work string, names []string) (*services, error) {
 		// limits; -flood measures those.
 		args := append([]string{"serve", "--listen", addr, "--rate-limit", "0",
 			"--render-slots", strconv.Itoa(runtime.NumCPU()), "--render-queue", "1000", "--render-wait", "10s"}, extra...)
+		// wrk's connections and the harness's all come from 127.0.0.1:
+		// the per-client connection limit (64) would refuse some of them
+		// (socket errors, reconnections) and measure itself. -conn-flood
+		// measures it; binaries from before it have no such flag.
+		if hasFlag(binary, "max-client-connections") {
+			args = append(args, "--max-client-connections", "0")
+		}
 		cmd := exec.Command(binary, args...)
 		logFile, err := os.Create(filepath.Join(work, name+".log"))
 		if err != nil {
