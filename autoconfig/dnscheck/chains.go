@@ -15,6 +15,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
 	"github.com/mailautoconf/mailautoconf/autoconfig/autodiscover"
+	"github.com/mailautoconf/mailautoconf/autoconfig/probe"
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 )
 
@@ -32,7 +33,7 @@ func (c *Checker) ispdb() string {
 // unchecked reports a failure that says nothing about the domain: our
 // resolver or the check's deadline.
 func unchecked(err error) bool {
-	return errors.Is(err, errResolverDown) || errors.Is(err, errOutOfTime)
+	return errors.Is(err, probe.ErrResolverDown) || errors.Is(err, probe.ErrOutOfTime)
 }
 
 // walk follows steps in priority order as one client does and stops where
@@ -41,12 +42,12 @@ func (r *checkRun) walk(client DiscoveryChain, steps []step, read reader, want *
 	res := ClientResult{Client: client, Notes: []Note{}}
 	for _, s := range steps {
 		if s.method != "" {
-			r.prefetch(s.method, s.body, s.src.url)
+			r.probe.Prefetch(s.method, s.body, s.src.url)
 		}
 	}
 	for _, s := range steps {
 		f, insecure := r.stepResult(s)
-		var internal *InternalAddressError
+		var internal *probe.InternalAddressError
 		switch {
 		case unchecked(f.Err):
 			res.Outcome, res.via = OutcomeUnchecked, s.src
@@ -55,7 +56,7 @@ func (r *checkRun) walk(client DiscoveryChain, steps []step, read reader, want *
 		case errors.As(f.Err, &internal):
 			res.Notes = addNote(res.Notes, Note{"internal", []string{internal.Host, internal.Addr.String()}})
 			continue
-		case !f.ok():
+		case !f.OK():
 			continue
 		}
 		servers, err := s.read(f)
@@ -103,7 +104,7 @@ func addNote(notes []Note, n Note) []Note {
 // uncheckedNote says which step could not be made, unless our resolver is
 // down: that one finding already says why nothing was checked.
 func (r *checkRun) uncheckedNote(notes []Note, what string) []Note {
-	if r.resolverDown.Load() {
+	if r.probe.ResolverDown() {
 		return notes
 	}
 	return append(notes, Note{"unchecked", []string{what}})
@@ -116,16 +117,16 @@ func (r *checkRun) stepResult(s step) (fetchResult, bool) {
 	if s.method == "" {
 		return fetchResult{URL: s.src.url, Err: s.fail}, false
 	}
-	f := r.fetch(s.method, s.src.url, s.body, false)
+	f := r.probe.Fetch(s.method, s.src.url, s.body, false)
 	if s.redirect {
 		loc, err := url.Parse(f.Location)
 		if f.Err != nil || f.Status < 300 || f.Status > 399 || err != nil || loc.Scheme != "https" {
 			return fetchResult{URL: f.URL, Err: f.Err, Status: f.Status}, false
 		}
-		return r.fetch(http.MethodPost, loc.String(), s.body, false), false
+		return r.probe.Fetch(http.MethodPost, loc.String(), s.body, false), false
 	}
-	if s.askCertificate && f.certError() {
-		return r.fetch(s.method, s.src.url, s.body, true), true
+	if s.askCertificate && f.CertError() {
+		return r.probe.Fetch(s.method, s.src.url, s.body, true), true
 	}
 	return f, false
 }
@@ -181,7 +182,7 @@ func (r *checkRun) mxSteps(d, query string, read func(fetchResult) ([]docServer,
 // preferred one (Thunderbird uses the public suffix list for it), and
 // whether the resolver validated the answer with DNSSEC.
 func (r *checkRun) mxBase(d string) (string, bool, error) {
-	msg, err := r.lookup(d, dns.TypeMX)
+	msg, err := r.probe.Lookup(d, dns.TypeMX)
 	if err != nil {
 		return "", false, err
 	}
@@ -220,7 +221,7 @@ func (r *checkRun) autodiscoverSteps(d string, read func(fetchResult) ([]docServ
 	steps = append(steps, step{src: source{sourceRecord, "http://" + sub + "/Autodiscover/Autodiscover.xml", []string{fqdn(sub)}},
 		method: http.MethodGet, body: body, read: read, redirect: true})
 	srvName := "_autodiscover._tcp." + d
-	msg, err := r.lookup(srvName, dns.TypeSRV)
+	msg, err := r.probe.Lookup(srvName, dns.TypeSRV)
 	if err != nil {
 		return append(steps, step{src: source{sourceRecord, "SRV " + srvName, []string{fqdn(srvName)}}, fail: err})
 	}
@@ -383,7 +384,7 @@ func (r *checkRun) bestSRV(d string, labels []string) (*ServerSetting, string, e
 	bestPrio := -1
 	for _, label := range labels {
 		name := fqdn(label + "." + d)
-		msg, err := r.lookup(name, dns.TypeSRV)
+		msg, err := r.probe.Lookup(name, dns.TypeSRV)
 		if err != nil {
 			return nil, "", err
 		}

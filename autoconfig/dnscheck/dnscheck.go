@@ -245,7 +245,7 @@ func (r *checkRun) checkRecord(g recordGroup) RecordCheck {
 // normalizeRDATA gives the wanted ones.
 func (r *checkRun) query(g recordGroup) ([]string, error) {
 	qtype := dns.StringToType[g.typ]
-	resp, err := r.lookup(g.name, qtype)
+	resp, err := r.probe.Lookup(g.name, qtype)
 	if err != nil {
 		return nil, err
 	}
@@ -298,9 +298,9 @@ func sameSet(a, b []string) bool {
 
 // fetch gets one URL and returns the body of a 200 answer, or a verdict.
 func (r *checkRun) fetchDoc(method, rawURL string, body []byte) ([]byte, CheckStatus, string, error) {
-	res := r.fetch(method, rawURL, body, false)
+	res := r.probe.Fetch(method, rawURL, body, false)
 	switch {
-	case res.certError():
+	case res.CertError():
 		return nil, CheckWrong, res.Err.Error(), res.Err
 	case res.Err != nil:
 		return nil, CheckError, res.Err.Error(), res.Err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mailautoconf/mailautoconf/autoconfig"
+	"github.com/mailautoconf/mailautoconf/autoconfig/probe"
 )
 
 // Fault says whose a finding is: who must act.
@@ -166,7 +167,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 		out = append(out, f)
 		return len(out) - 1
 	}
-	if r.resolverDown.Load() {
+	if r.probe.ResolverDown() {
 		add(Finding{Fault: FaultOurs, Code: "resolver-down"})
 	}
 	outOfTime := false
@@ -184,7 +185,7 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 			// then, but the owner must publish the current one.
 			add(Finding{Fault: FaultOwner, Code: "pacc-update-pending", Subject: rc.Name,
 				Args: []string{rc.Name, strings.Join(rc.Want, ", "), rc.Detail}})
-		case rc.Status == CheckError && errors.Is(rc.cause, errOutOfTime):
+		case rc.Status == CheckError && errors.Is(rc.cause, probe.ErrOutOfTime):
 			outOfTime = true
 		case rc.Status == CheckError && !unchecked(rc.cause):
 			add(Finding{Fault: FaultOwner, Required: req, Code: "lookup-failed", Subject: rc.Name,
@@ -193,10 +194,10 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 	}
 	reachesUs := func(name string) bool { return pointsAtUs(rep, name) }
 	for _, e := range rep.Endpoints {
-		var internal *InternalAddressError
+		var internal *probe.InternalAddressError
 		switch {
 		case e.Status == CheckOK || e.Status == CheckSkipped || unchecked(e.cause):
-			outOfTime = outOfTime || errors.Is(e.cause, errOutOfTime)
+			outOfTime = outOfTime || errors.Is(e.cause, probe.ErrOutOfTime)
 		case errors.As(e.cause, &internal):
 			// reported below with every other refused name
 		case reachesUs(e.record):
@@ -214,13 +215,13 @@ func (r *checkRun) findings(rep *Report, d autoconfig.Domain) []Finding {
 	}
 	// A stale database entry is a finding even while the domain's own
 	// names outrank it: it wins the day they fail.
-	if f := r.fetch(http.MethodGet, r.c.ispdb()+rep.Domain, nil, false); f.ok() {
+	if f := r.probe.Fetch(http.MethodGet, r.c.ispdb()+rep.Domain, nil, false); f.OK() {
 		if found, err := readDoc(f, readThunderbird); err == nil && !found.equal(expectedSettings(d, false)) {
 			add(Finding{Fault: FaultThirdParty, Code: "ispdb-stale", Subject: f.URL, Args: []string{f.URL, found.String()}})
 		}
 	}
-	for _, f := range r.results() {
-		var internal *InternalAddressError
+	for _, f := range r.probe.Results() {
+		var internal *probe.InternalAddressError
 		switch {
 		case r.isISPDB(f.URL):
 			if detail, ok := r.unreachable(f); ok {
@@ -275,9 +276,9 @@ func (r *checkRun) isISPDB(rawURL string) bool { return strings.HasPrefix(rawURL
 // answered (a 404 is an answer: no entry) or our resolver is the cause
 // (its own finding says so).
 func (r *checkRun) unreachable(f fetchResult) (string, bool) {
-	var lookup *lookupError
+	var lookup *probe.LookupError
 	switch {
-	case errors.Is(f.Err, errResolverDown), errors.As(f.Err, &lookup) && unchecked(f.Err):
+	case errors.Is(f.Err, probe.ErrResolverDown), errors.As(f.Err, &lookup) && unchecked(f.Err):
 		// Our resolver did not answer in time: not the third party.
 		return "", false
 	case f.Err != nil:
@@ -364,23 +365,6 @@ func primaryNames(c DiscoveryChain, d string) []string {
 		return []string{fqdn("_imaps._tcp." + d), ac}
 	}
 	return []string{ac}
-}
-
-// results lists the fetches made, in no particular order.
-func (r *checkRun) results() []fetchResult {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []fetchResult
-	for _, call := range r.fetches {
-		select {
-		case <-call.done:
-			out = append(out, call.res)
-		default:
-		}
-	}
-	// Map order is random: reports list the same findings in the same order.
-	slices.SortFunc(out, func(a, b fetchResult) int { return strings.Compare(a.URL, b.URL) })
-	return out
 }
 
 // fqdn is a host name with its trailing dot, as DNS records name it.
