@@ -12,7 +12,6 @@
 package connlimit
 
 import (
-	"container/list"
 	"io"
 	"net"
 	"net/http"
@@ -62,7 +61,7 @@ type Limiter struct {
 	clients map[netip.Prefix]int
 	// idle are the connections between requests, longest idle first; fresh
 	// those that have not sent a request yet, oldest first.
-	idle, fresh list.List
+	idle, fresh connList
 	lastSweep   time.Time
 
 	idleClosed atomic.Int64
@@ -116,10 +115,10 @@ type conn struct {
 	limiter *Limiter
 	client  netip.Prefix
 	// Under the limiter's lock:
-	since  time.Time     // accepted, or idle since
-	in     *list.List    // idle, fresh or nil (active)
-	el     *list.Element // in in
-	closed bool
+	since      time.Time // accepted, or idle since
+	in         *connList // idle, fresh or nil (active)
+	prev, next *conn     // neighbours in in
+	closed     bool
 }
 
 func (c *conn) Close() error {
@@ -160,9 +159,9 @@ func (l *Limiter) admit(c net.Conn) *conn {
 	l.mu.Lock()
 	var closing []*conn
 	why, ok := l.roomLocked(client)
-	if !ok && why == GlobalLimit && l.idle.Len() > 0 {
+	if !ok && why == GlobalLimit && l.idle.head != nil {
 		// The longest idle connection gives its place.
-		closing = append(closing, l.leaveLocked(l.idle.Front().Value.(*conn)))
+		closing = append(closing, l.leaveLocked(l.idle.head))
 		ok = true
 	}
 	var lc *conn
@@ -218,11 +217,11 @@ func (l *Limiter) sweepLocked(now time.Time) []*conn {
 	}
 	l.lastSweep = now
 	var out []*conn
-	for _, lst := range []*list.List{&l.idle, &l.fresh} {
-		for e := lst.Front(); e != nil && now.Sub(e.Value.(*conn).since) >= l.cfg.BusyIdle; {
-			c := e.Value.(*conn)
-			e = e.Next()
+	for _, lst := range []*connList{&l.idle, &l.fresh} {
+		for c := lst.head; c != nil && now.Sub(c.since) >= l.cfg.BusyIdle; {
+			next := c.next
 			out = append(out, l.leaveLocked(c))
+			c = next
 		}
 	}
 	return out
@@ -277,15 +276,35 @@ func (l *Limiter) ConnState(c net.Conn, state http.ConnState) {
 	}
 }
 
-func (c *conn) enterLocked(lst *list.List) {
-	c.in, c.el = lst, lst.PushBack(c)
+// connList is a list of connections, oldest first, linked through the
+// connections themselves: ConnState moves a connection on every request of
+// a keep-alive connection, and container/list would allocate each time.
+type connList struct{ head, tail *conn }
+
+func (c *conn) enterLocked(lst *connList) {
+	c.in, c.prev, c.next = lst, lst.tail, nil
+	if lst.tail != nil {
+		lst.tail.next = c
+	} else {
+		lst.head = c
+	}
+	lst.tail = c
 }
 
 // leaveLocked takes c off its list, if on one, and returns it.
 func (l *Limiter) leaveLocked(c *conn) *conn {
-	if c.in != nil {
-		c.in.Remove(c.el)
-		c.in, c.el = nil, nil
+	if lst := c.in; lst != nil {
+		if c.prev != nil {
+			c.prev.next = c.next
+		} else {
+			lst.head = c.next
+		}
+		if c.next != nil {
+			c.next.prev = c.prev
+		} else {
+			lst.tail = c.prev
+		}
+		c.in, c.prev, c.next = nil, nil, nil
 	}
 	return c
 }
