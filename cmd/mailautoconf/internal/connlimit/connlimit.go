@@ -178,10 +178,12 @@ func (l *Limiter) admit(c net.Conn) *conn {
 
 	l.closeIdle(closing)
 	if !ok {
-		c.Close()
+		// Counted before the close, so that whoever sees the connection
+		// end (a test, a probe) also sees the refusal recorded.
 		if l.cfg.Refused != nil {
 			l.cfg.Refused(addr, why)
 		}
+		c.Close()
 	}
 	return lc
 }
