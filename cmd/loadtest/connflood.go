@@ -99,6 +99,17 @@ func connFlood(binary, cfg string, flags []string, sources, perSource int, d tim
 		return res, err
 	}
 
+	// Both probes in processes of their own (probe.go), a new connection
+	// each time: a load balancer's probe, a mail client's first request
+	// (keep-alive would hide the accept).
+	health, err := startProbe("http://"+private+"/healthz", 50*time.Millisecond, d, true)
+	if err != nil {
+		return res, err
+	}
+	ordinary, err := startProbe(base+"/mail/config-v1.1.xml?emailaddress=jane@example.ch", 10*time.Millisecond, d, true)
+	if err != nil {
+		return res, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var attempts, open, held atomic.Int64
@@ -107,32 +118,15 @@ func connFlood(binary, cfg string, flags []string, sources, perSource int, d tim
 		src := net.IPv4(127, 0, byte(3+(i%sources)/256), byte((i%sources)%256))
 		wg.Go(func() { holdIdle(ctx, addr, src, &attempts, &open, &held) })
 	}
-	var probes sync.WaitGroup
-	probes.Go(func() {
-		// A new connection each time, as a load balancer's probe.
-		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		for ctx.Err() == nil {
-			res.healthTotal++
-			// Its own 5 s, not the flood's context: a probe still under way
-			// when the flood ends is not a failed one.
-			if get(context.Background(), c, "http://"+private+"/healthz") == http.StatusOK {
-				res.healthOK++
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	// A new connection each time: keep-alive would hide the accept.
-	ordinary := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for ctx.Err() == nil {
-		start := time.Now()
-		res.ordinaryTotal++
-		if get(context.Background(), ordinary, base+"/mail/config-v1.1.xml?emailaddress=jane@example.ch") == http.StatusOK {
-			res.ordinary.latencies = append(res.ordinary.latencies, time.Since(start))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	probes.Wait()
 	wg.Wait()
+	healthOK, healthTotal, err := health.wait()
+	if err != nil {
+		return res, err
+	}
+	res.healthOK, res.healthTotal = len(healthOK), healthTotal
+	if res.ordinary.latencies, res.ordinaryTotal, err = ordinary.wait(); err != nil {
+		return res, err
+	}
 	res.attempts, res.held = attempts.Load(), held.Load()
 	slices.Sort(res.ordinary.latencies)
 	return res, nil

@@ -77,7 +77,11 @@ func floodRuns(binary, work string, d time.Duration, w io.Writer) error {
 			return err
 		}
 		before := dnsSrv.queries.Load()
-		res := flood(inst.base, r.path, r.sources, r.rate, d)
+		res, err := flood(inst.base, r.path, r.sources, r.rate, d)
+		if err != nil {
+			inst.stopAndCountLines()
+			return err
+		}
 		lines, err := inst.stopAndCountLines()
 		if err != nil {
 			return err
@@ -157,9 +161,14 @@ func (r floodResult) quantile(q float64) string {
 
 // flood sends path (%d: a request counter, so every request differs) from
 // sources addresses, one connection each, rate requests a second in all (0:
-// as fast as they can), for d, while one client from 127.0.0.1 asks for an
-// ordinary autoconfig document every 10 ms.
-func flood(base, path string, sources, rate int, d time.Duration) floodResult {
+// as fast as they can), for d, while one client in a process of its own
+// (probe.go) asks for an ordinary autoconfig document every 10 ms on a
+// keep-alive connection.
+func flood(base, path string, sources, rate int, d time.Duration) (floodResult, error) {
+	ordinary, err := startProbe(base+"/mail/config-v1.1.xml?emailaddress=jane@example.ch", 10*time.Millisecond, d, false)
+	if err != nil {
+		return floodResult{}, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var counter atomic.Int64
@@ -195,17 +204,10 @@ func flood(base, path string, sources, rate int, d time.Duration) floodResult {
 			}
 		})
 	}
-	probe := sourceClient(net.IPv4(127, 0, 0, 1))
-	for ctx.Err() == nil {
-		start := time.Now()
-		if get(ctx, probe, base+"/mail/config-v1.1.xml?emailaddress=jane@example.ch") == http.StatusOK {
-			res.latencies = append(res.latencies, time.Since(start))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	wg.Wait()
+	res.latencies, _, err = ordinary.wait()
 	slices.Sort(res.latencies)
-	return res
+	return res, err
 }
 
 func containsVerb(path string) bool {

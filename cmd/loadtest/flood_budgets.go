@@ -69,7 +69,11 @@ func budgetFloodRuns(binary, work string, d time.Duration, w io.Writer) error {
 			return err
 		}
 		before := dnsSrv.queries.Load()
-		res := flood(inst.base, r.path, r.sources, 0, d)
+		res, err := flood(inst.base, r.path, r.sources, 0, d)
+		if err != nil {
+			inst.stopAndCountLines()
+			return err
+		}
 		lines, err := inst.stopAndCountLines()
 		if err != nil {
 			return err

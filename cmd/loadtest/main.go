@@ -52,8 +52,13 @@ func main() {
 	flag.DurationVar(&o.flood, "flood", 0, "also run the abuse floods (MX, 429, QR from many source addresses), this long each")
 	flag.DurationVar(&o.budgetFlood, "budget-flood", 0, "also run the page, 400 and /tls/allowed floods (pages from 1,000 source addresses), this long each")
 	flag.DurationVar(&o.connFlood, "conn-flood", 0, "also run the connection floods (idle keep-alive connections from many source addresses against a lowered descriptor limit), this long each")
+	probeOpts := addProbeFlags(flag.CommandLine)
 	flag.Parse()
 	log.SetFlags(0)
+	if probeOpts.url != "" {
+		runProbe(probeOpts)
+		return
+	}
 
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("loadtest needs wrk (Debian package wrk): apt-get install -y wrk")
