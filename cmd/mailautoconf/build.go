@@ -179,8 +179,10 @@ func newServer(o serveOptions, stderr io.Writer) (*server, error) {
 		policy.Pointer.SetBudget(v.mxBudget) // the same rates as accept.mx, a budget of its own
 	}
 
-	refusals := newRefusals(logger, m)
-	limits, err := o.connLimits(v, refusals)
+	suspensions := o.suspensions()
+	m.WatchSuspensions(suspensions.Stats)
+	refusals := newRefusals(logger, m, suspensions)
+	limits, err := o.connLimits(v, refusals, suspensions)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ const privateConnections = 32
 
 // checkConnFlags checks the connection flags alone.
 func (o serveOptions) checkConnFlags() error {
-	if o.maxConns < 0 || o.maxClientConns < 0 || o.busyIdleTimeout < 0 {
-		return fmt.Errorf("--max-connections, --max-client-connections and --busy-idle-timeout must not be negative")
+	if o.maxConns < 0 || o.maxClientConns < 0 || o.busyIdleTimeout < 0 || o.suspendAfter < 0 || o.suspendFor < 0 {
+		return fmt.Errorf("--max-connections, --max-client-connections, --busy-idle-timeout, --suspend-after and --suspend-for must not be negative")
 	}
 	return nil
 }
@@ -28,16 +28,12 @@ func (o serveOptions) checkConnFlags() error {
 // connLimits are the limits of the public listeners: --max-connections,
 // or else the descriptor limit less the reserve; --trusted-proxies are not
 // limited per client.
-func (o serveOptions) connLimits(v validated, refusals *accesslog.Refusals) (connlimit.Config, error) {
+func (o serveOptions) connLimits(v validated, refusals *accesslog.Refusals, suspensions *connlimit.Suspensions) (connlimit.Config, error) {
 	logger := v.logger
 	cfg := connlimit.Config{PerClient: o.maxClientConns, Global: o.maxConns, BusyIdle: o.busyIdleTimeout,
-		Proxies: v.trusted,
+		Proxies: v.trusted, Suspensions: suspensions,
 		Refused: func(client netip.Addr, why connlimit.Reason) {
-			reason := accesslog.AllConns
-			if why == connlimit.ClientLimit {
-				reason = accesslog.ClientConns
-			}
-			refusals.Add(client, reason)
+			refusals.Add(client, refusalReasons[why])
 		}}
 	fds := connlimit.DescriptorLimit()
 	room := fds - connlimit.Reserve(fds)
@@ -55,6 +51,19 @@ func (o serveOptions) connLimits(v validated, refusals *accesslog.Refusals) (con
 	logger.Info("connection limits", "max_connections", cfg.Global, "max_client_connections", cfg.PerClient,
 		"busy_idle_timeout", cfg.BusyIdle, "descriptors", fds)
 	return cfg, nil
+}
+
+// refusalReasons are the access log's reasons of the connection limits'.
+var refusalReasons = [...]accesslog.Reason{
+	connlimit.ClientLimit: accesslog.ClientConns,
+	connlimit.GlobalLimit: accesslog.AllConns,
+	connlimit.Suspended:   accesslog.Suspended,
+}
+
+// suspensions are those of --suspend-after and --suspend-for, for clients
+// that are not --trusted-proxies; nil when off.
+func (o serveOptions) suspensions() *connlimit.Suspensions {
+	return connlimit.NewSuspensions(o.suspendAfter, o.suspendFor)
 }
 
 // limit wraps the public listeners in limiter and bounds the private one.

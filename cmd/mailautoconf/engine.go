@@ -24,6 +24,7 @@ import (
 	"github.com/mailautoconf/mailautoconf/autoconfig/thunderbird"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/accesslog"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/certpolicy"
+	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/connlimit"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/guard"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/health"
 	"github.com/mailautoconf/mailautoconf/cmd/mailautoconf/internal/metrics"
@@ -112,7 +113,7 @@ func newEngine(s site) *gin.Engine {
 		s.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	if s.refusals == nil {
-		s.refusals = newRefusals(s.logger, s.metrics)
+		s.refusals = newRefusals(s.logger, s.metrics, nil)
 	}
 	e := gin.New()
 	// A wrong method is a 405 with Allow, not a 404.
@@ -292,9 +293,15 @@ func (s site) accessLog() *accesslog.Logger {
 }
 
 // newRefusals sums up refused requests and connections in logger's
-// output, counted in m.
-func newRefusals(logger *slog.Logger, m *metrics.Metrics) *accesslog.Refusals {
-	return accesslog.NewRefusals(httpkit.Logger(logger), 0, func(r accesslog.Reason) { m.Refused(r.String()) })
+// output, counted in m; those a client brings on itself count towards its
+// suspension (nil: none).
+func newRefusals(logger *slog.Logger, m *metrics.Metrics, suspensions *connlimit.Suspensions) *accesslog.Refusals {
+	return accesslog.NewRefusals(httpkit.Logger(logger), 0, func(client netip.Addr, r accesslog.Reason) {
+		m.Refused(r.String())
+		if r.ByClient() {
+			suspensions.Refused(client)
+		}
+	})
 }
 
 // newHandler is the engine behind the path rewrites that must happen before

@@ -26,7 +26,8 @@ type syncBuffer = testkit.LogBuffer
 
 // testOptions are serve's flag defaults, on a free loopback port, with
 // the private listener on another; the configuration file is not watched
-// (tests that reload send SIGHUP, or turn the watch on).
+// (tests that reload send SIGHUP, or turn the watch on), and no client is
+// suspended.
 func testOptions(t *testing.T) serveOptions {
 	t.Helper()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -35,6 +36,9 @@ func testOptions(t *testing.T) serveOptions {
 	o.listen = "127.0.0.1:0"
 	o.privateAddr = "127.0.0.1:0"
 	o.watchConfig = false
+	// Every test's client is 127.0.0.1, and many send refused requests on
+	// purpose: TestServe_SuspendsAClientRefusedTooOften turns it back on.
+	o.suspendAfter = 0
 	return *o
 }
 

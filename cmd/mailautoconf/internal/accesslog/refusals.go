@@ -27,6 +27,7 @@ const (
 	BadConnection               // the client broke the connection's protocol (HTTP/2 preface)
 	ClientConns                 // the client has its share of connections open (--max-client-connections)
 	AllConns                    // the service holds all the connections it may (--max-connections)
+	Suspended                   // the client is suspended: refused too often (--suspend-after)
 	// From here on the first requests of each client keep their line (inFull).
 	BadRequest       // 400: the request does not parse
 	NotFound         // 404: no such path, domain or client
@@ -37,7 +38,7 @@ const (
 )
 
 var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_handshake", "timeout", "bad_connection",
-	"client_connections", "connections",
+	"client_connections", "connections", "suspended",
 	"bad_request", "not_found", "method_not_allowed", "unauthorized", "forbidden"}
 
 // inFull tells the reasons whose first DefaultFullLines requests of each
@@ -47,6 +48,12 @@ var reasonNames = [numReasons]string{"rate_limited", "too_large", "busy", "tls_h
 func (r Reason) inFull() bool { return r >= BadRequest }
 
 func (r Reason) String() string { return reasonNames[r] }
+
+// ByClient tells the refusals a client brings on itself by what it sends,
+// which count towards its suspension (--suspend-after): not those of the
+// connection limits, which it may meet through no fault of its own, nor
+// those of a suspension, which would never let it end.
+func (r Reason) ByClient() bool { return r != ClientConns && r != AllConns && r != Suspended }
 
 // Reasons lists every reason, for the metrics.
 func Reasons() []Reason {
@@ -106,7 +113,7 @@ type Refusals struct {
 	interval   time.Duration
 	maxClients int
 	fullLines  int
-	count      func(Reason)
+	count      func(netip.Addr, Reason)
 
 	mu      sync.Mutex
 	armed   bool
@@ -122,8 +129,9 @@ type clientRefusals struct {
 }
 
 // NewRefusals writes to logger every interval (DefaultRefusalInterval when
-// 0); count, if not nil, is called with each refusal (the metrics).
-func NewRefusals(logger *slog.Logger, interval time.Duration, count func(Reason)) *Refusals {
+// 0); count, if not nil, is called with each refusal and its client (the
+// metrics, the suspensions).
+func NewRefusals(logger *slog.Logger, interval time.Duration, count func(client netip.Addr, reason Reason)) *Refusals {
 	if interval <= 0 {
 		interval = DefaultRefusalInterval
 	}
@@ -138,7 +146,7 @@ func NewRefusals(logger *slog.Logger, interval time.Duration, count func(Reason)
 // the client's first few bad or unknown requests of the interval.
 func (r *Refusals) Add(client netip.Addr, reason Reason) (inFull bool) {
 	if r.count != nil {
-		r.count(reason)
+		r.count(client, reason)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -28,7 +28,7 @@ func TestRefusals_OneLinePerClientAndInterval(t *testing.T) {
 	var mu sync.Mutex
 	// An hour: the lines are written by Flush, not by a tick that a loaded
 	// machine could fire in the middle of the flood.
-	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), time.Hour, func(r Reason) {
+	refusals := NewRefusals(slog.New(slog.NewTextHandler(out, nil)), time.Hour, func(_ netip.Addr, r Reason) {
 		mu.Lock()
 		counted[r]++
 		mu.Unlock()

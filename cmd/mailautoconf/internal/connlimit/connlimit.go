@@ -6,9 +6,17 @@
 //
 // A connection over a limit is closed as it is accepted, before any TLS
 // handshake or goroutine. When many connections are open, idle ones are
-// closed sooner, and at the global limit a new connection takes the place
-// of the connection idle the longest: keep-alive is a courtesy a server
-// may end at any time (RFC 9112 §9.3), and clients reconnect.
+// closed sooner, and at the global limit a new connection of a client that
+// has none open takes the place of the connection idle the longest:
+// keep-alive is a courtesy a server may end at any time (RFC 9112 §9.3),
+// and clients reconnect. A client that has a connection open gets no
+// second one at the global limit: were it to take another's place, the
+// client it displaced would reconnect and take a third's, and a flood of
+// held connections would become a flood of new ones, each waiting in the
+// kernel's accept queue in front of everyone else's.
+//
+// Clients suspended (Suspensions) are closed at accept, and after the
+// answer in progress on their open connections.
 package connlimit
 
 import (
@@ -29,7 +37,8 @@ type Reason int
 
 const (
 	ClientLimit Reason = iota // the client has PerClient connections open
-	GlobalLimit               // Global connections are open and none is idle
+	GlobalLimit               // Global connections are open and none is idle, or the client has one
+	Suspended                 // the client is suspended (Suspensions)
 )
 
 // Config are the limits.
@@ -46,6 +55,8 @@ type Config struct {
 	// (connections that sent no request yet count as idle since they were
 	// accepted); 0 keeps the server's own.
 	BusyIdle time.Duration
+	// Suspensions, if not nil, are the clients to turn away.
+	Suspensions *Suspensions
 	// Refused, if not nil, is called with each refused connection's address.
 	Refused func(client netip.Addr, why Reason)
 }
@@ -56,8 +67,10 @@ type Limiter struct {
 	cfg Config
 	now func() time.Time
 
-	mu      sync.Mutex
-	open    int
+	mu   sync.Mutex
+	open int
+	// clients counts the open connections of each client (proxies and
+	// connections without an address excepted).
 	clients map[netip.Prefix]int
 	// idle are the connections between requests, longest idle first; fresh
 	// those that have not sent a request yet, oldest first.
@@ -155,11 +168,15 @@ func (l *Limiter) admit(c net.Conn) *conn {
 	if l.isProxy(addr) {
 		client = netip.Prefix{} // not counted per client
 	}
+	if l.cfg.Suspensions.Suspended(client) {
+		l.refuse(c, addr, Suspended)
+		return nil
+	}
 	now := l.now()
 	l.mu.Lock()
 	var closing []*conn
 	why, ok := l.roomLocked(client)
-	if !ok && why == GlobalLimit && l.idle.head != nil {
+	if !ok && why == GlobalLimit && l.idle.head != nil && l.clients[client] == 0 {
 		// The longest idle connection gives its place.
 		closing = append(closing, l.leaveLocked(l.idle.head))
 		ok = true
@@ -169,7 +186,7 @@ func (l *Limiter) admit(c net.Conn) *conn {
 		lc = &conn{Conn: c, limiter: l, client: client, since: now}
 		lc.enterLocked(&l.fresh)
 		l.open++
-		if l.cfg.PerClient > 0 && client.IsValid() {
+		if client.IsValid() {
 			l.clients[client]++
 		}
 		closing = append(closing, l.sweepLocked(now)...)
@@ -178,14 +195,19 @@ func (l *Limiter) admit(c net.Conn) *conn {
 
 	l.closeIdle(closing)
 	if !ok {
-		// Counted before the close, so that whoever sees the connection
-		// end (a test, a probe) also sees the refusal recorded.
-		if l.cfg.Refused != nil {
-			l.cfg.Refused(addr, why)
-		}
-		c.Close()
+		l.refuse(c, addr, why)
 	}
 	return lc
+}
+
+// refuse closes c, refused for why.
+func (l *Limiter) refuse(c net.Conn, addr netip.Addr, why Reason) {
+	// Counted before the close, so that whoever sees the connection end
+	// (a test, a probe) also sees the refusal recorded.
+	if l.cfg.Refused != nil {
+		l.cfg.Refused(addr, why)
+	}
+	c.Close()
 }
 
 func (l *Limiter) isProxy(addr netip.Addr) bool {
@@ -246,7 +268,7 @@ func (l *Limiter) release(c *conn) {
 	c.closed = true
 	l.leaveLocked(c)
 	l.open--
-	if l.cfg.PerClient > 0 && c.client.IsValid() {
+	if c.client.IsValid() {
 		if n := l.clients[c.client] - 1; n > 0 {
 			l.clients[c.client] = n
 		} else {
@@ -256,11 +278,18 @@ func (l *Limiter) release(c *conn) {
 }
 
 // ConnState is the http.Server's ConnState hook: it follows which
-// connections are idle. c may be a *tls.Conn over a connection of the
+// connections are idle, and closes a suspended client's connection once
+// its answer is written. c may be a *tls.Conn over a connection of the
 // limiter.
 func (l *Limiter) ConnState(c net.Conn, state http.ConnState) {
 	lc := unwrap(c)
 	if lc == nil || lc.limiter != l {
+		return
+	}
+	if state == http.StateIdle && l.cfg.Suspensions.Suspended(lc.client) {
+		// The server sets StateIdle after flushing the answer (net/http
+		// server.go, conn.serve); closing c ends its next read.
+		c.Close()
 		return
 	}
 	l.mu.Lock()

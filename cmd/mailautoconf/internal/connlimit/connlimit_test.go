@@ -34,7 +34,7 @@ type refusals struct {
 func (r *refusals) add(client netip.Addr, why Reason) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, client.String()+" "+[]string{"client", "global"}[why])
+	r.got = append(r.got, client.String()+" "+[]string{"client", "global", "suspended"}[why])
 }
 
 func (r *refusals) list() []string {
@@ -250,4 +250,108 @@ func TestLimiter_ProxiesAreNotLimitedPerClient(t *testing.T) {
 	assert.True(t, closedByServer(t, dialFrom(t, addr, "127.0.0.3")), "another client keeps its limit")
 	assert.Equal(t, []string{"127.0.0.3 client"}, refused.list())
 	assert.Equal(t, 4, l.Stats().Open, "the proxy's connections count globally")
+}
+
+// Were a client with a connection open to take another's place at the
+// global limit, the one displaced would reconnect and take a third's: a
+// flood of held connections would turn into a flood of new ones.
+func TestLimiter_AtTheGlobalLimitOnlyAClientWithoutAConnectionTakesAPlace(t *testing.T) {
+	var refused refusals
+	l := New(Config{Global: 2, Refused: refused.add})
+	addr, accepted := start(t, l)
+	first := dialFrom(t, addr, "127.0.0.2")
+	l.ConnState(next(t, accepted), http.StateIdle)
+	dialFrom(t, addr, "127.0.0.3")
+	l.ConnState(next(t, accepted), http.StateIdle)
+
+	again := dialFrom(t, addr, "127.0.0.3")
+	assert.True(t, closedByServer(t, again), "127.0.0.3 has a connection: it gets no second at the limit")
+	assert.Equal(t, []string{"127.0.0.3 global"}, refused.list())
+
+	dialFrom(t, addr, "127.0.0.4")
+	next(t, accepted)
+	assert.True(t, closedByServer(t, first), "a client with none takes the place of the longest idle")
+	assert.Equal(t, Stats{Open: 2, Limit: 2, IdleClosed: 1}, l.Stats())
+}
+
+func TestSuspensions(t *testing.T) {
+	s := NewSuspensions(3, 30*time.Second)
+	start := time.Now()
+	var offset time.Duration
+	s.now = func() time.Time { return start.Add(offset) }
+	client := netip.MustParseAddr("192.0.2.7")
+	prefix := netip.MustParsePrefix("192.0.2.7/32")
+
+	for range 3 {
+		s.Refused(client)
+	}
+	assert.False(t, s.Suspended(prefix), "within its budget of 3")
+	s.Refused(client)
+	assert.True(t, s.Suspended(prefix), "the 4th refusal in a burst")
+	assert.False(t, s.Suspended(netip.MustParsePrefix("192.0.2.8/32")), "another client")
+	assert.Equal(t, SuspensionStats{Suspended: 1, Total: 1}, s.Stats())
+	s.Refused(client)
+	assert.Equal(t, int64(1), s.Stats().Total, "refused while suspended: the same suspension, extended")
+
+	offset = 31 * time.Second
+	assert.False(t, s.Suspended(prefix), "over after --suspend-for")
+	assert.Equal(t, SuspensionStats{Total: 1}, s.Stats())
+
+	// IPv6: the /64 is the client; the zero Addr (unknown) is nobody.
+	for _, a := range []string{"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4"} {
+		s.Refused(netip.MustParseAddr(a))
+	}
+	assert.True(t, s.Suspended(netip.MustParsePrefix("2001:db8::/64")))
+	for range 10 {
+		s.Refused(netip.Addr{})
+	}
+	assert.False(t, s.Suspended(netip.Prefix{}))
+}
+
+func TestSuspensions_OffAndFull(t *testing.T) {
+	assert.Nil(t, NewSuspensions(0, time.Minute))
+	assert.Nil(t, NewSuspensions(20, 0))
+	var off *Suspensions
+	off.Refused(netip.MustParseAddr("192.0.2.1"))
+	assert.False(t, off.Suspended(netip.MustParsePrefix("192.0.2.1/32")))
+	assert.Equal(t, SuspensionStats{}, off.Stats())
+
+	s := NewSuspensions(1, time.Minute)
+	s.max = 1
+	for _, a := range []string{"192.0.2.1", "192.0.2.2"} {
+		s.Refused(netip.MustParseAddr(a))
+		s.Refused(netip.MustParseAddr(a))
+	}
+	assert.True(t, s.Suspended(netip.MustParsePrefix("192.0.2.1/32")))
+	assert.False(t, s.Suspended(netip.MustParsePrefix("192.0.2.2/32")), "a full table errs on the side of serving")
+}
+
+func TestLimiter_SuspendedClientsAreClosedAtAcceptAndAfterTheirAnswer(t *testing.T) {
+	var refused refusals
+	suspensions := NewSuspensions(1, time.Minute)
+	l := New(Config{Global: 10, Suspensions: suspensions, Refused: refused.add,
+		Proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.9/32")}})
+	addr, accepted := start(t, l)
+	open := dialFrom(t, addr, "127.0.0.2")
+	server := next(t, accepted)
+	dialFrom(t, addr, "127.0.0.3")
+	other := next(t, accepted)
+	dialFrom(t, addr, "127.0.0.9")
+	proxy := next(t, accepted)
+
+	for _, a := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.9", "127.0.0.9"} {
+		suspensions.Refused(netip.MustParseAddr(a))
+	}
+	l.ConnState(server, http.StateActive)
+	l.ConnState(server, http.StateIdle)
+	assert.True(t, closedByServer(t, open), "closed once its answer is written")
+	late := dialFrom(t, addr, "127.0.0.2")
+	assert.True(t, closedByServer(t, late), "closed at accept")
+	assert.Equal(t, []string{"127.0.0.2 suspended"}, refused.list())
+
+	l.ConnState(other, http.StateIdle)
+	l.ConnState(proxy, http.StateIdle)
+	dialFrom(t, addr, "127.0.0.9")
+	next(t, accepted)
+	assert.Equal(t, 3, l.Stats().Open, "another client and a trusted proxy (its clients are suspended by address, not its connections) stay")
 }
