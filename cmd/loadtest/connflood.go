@@ -37,21 +37,29 @@ func connFloodRuns(binary, work string, d time.Duration, w io.Writer) error {
 	fmt.Fprintf(w, "\nconnection floods, %s each, instance at ulimit -n %d; private /healthz every 50 ms and an ordinary client's autoconfig GET (new connection) every 10 ms meanwhile, 5 s timeouts\n\n", d, connFloodDescriptors)
 	fmt.Fprintf(w, "%-46s %9s %9s %10s %12s %8s %8s\n", "run", "attempts", "held", "healthz", "autoconfig", "p50", "p99")
 	unlimited := []string{"--max-connections", "1000000", "--max-client-connections", "0", "--busy-idle-timeout", "0"}
+	if hasFlag(binary, "suspend-after") {
+		unlimited = append(unlimited, "--suspend-after", "0")
+	}
 	runs := []struct {
 		name             string
 		flags            []string
 		sources, perConn int
+		// floor: the flood dials a port nobody listens on (refused by the
+		// kernel, then 100 ms apart), the probes go to the service: what
+		// the flood client alone costs the machine.
+		floor bool
 	}{
-		{"500 sources x 10 idle, no limits (before)", unlimited, 500, 10},
-		{"500 sources x 10 idle, default limits", nil, 500, 10},
+		{"500 sources x 10 idle, no limits (before)", unlimited, 500, 10, false},
+		{"500 sources x 10 idle, default limits", nil, 500, 10, false},
 		// 64 per client against 64,512 connections (LimitNOFILE=65536),
 		// scaled to this instance's 3,584.
-		{"  same, --max-client-connections 4 (scaled)", []string{"--max-client-connections", "4"}, 500, 10},
-		{"1 source x 1000 idle, default limits", nil, 1, 1000},
-		{"no flood (baseline)", nil, 0, 0},
+		{"  same, --max-client-connections 4 (scaled)", []string{"--max-client-connections", "4"}, 500, 10, false},
+		{"1 source x 1000 idle, default limits", nil, 1, 1000, false},
+		{"floor: 500 x 10 dialling a closed port", nil, 500, 10, true},
+		{"no flood (baseline)", nil, 0, 0, false},
 	}
 	for _, r := range runs {
-		res, err := connFlood(binary, cfg, r.flags, r.sources, r.perConn, d)
+		res, err := connFlood(binary, cfg, r.flags, r.sources, r.perConn, r.floor, d)
 		if err != nil {
 			return err
 		}
@@ -71,9 +79,9 @@ type connFloodResult struct {
 }
 
 // connFlood starts an instance under the lowered descriptor limit and
-// floods it from sources addresses (127.0.3.0 and up), perSource
-// connections each, for d.
-func connFlood(binary, cfg string, flags []string, sources, perSource int, d time.Duration) (connFloodResult, error) {
+// floods it (or, for floor, a closed port) from sources addresses
+// (127.0.3.0 and up), perSource connections each, for d.
+func connFlood(binary, cfg string, flags []string, sources, perSource int, floor bool, d time.Duration) (connFloodResult, error) {
 	var res connFloodResult
 	addr, err := freeAddr()
 	if err != nil {
@@ -112,11 +120,17 @@ func connFlood(binary, cfg string, flags []string, sources, perSource int, d tim
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
+	target := addr
+	if floor {
+		if target, err = freeAddr(); err != nil {
+			return res, err
+		}
+	}
 	var attempts, open, held atomic.Int64
 	var wg sync.WaitGroup
 	for i := range sources * perSource {
 		src := net.IPv4(127, 0, byte(3+(i%sources)/256), byte((i%sources)%256))
-		wg.Go(func() { holdIdle(ctx, addr, src, &attempts, &open, &held) })
+		wg.Go(func() { holdIdle(ctx, target, src, &attempts, &open, &held) })
 	}
 	wg.Wait()
 	healthOK, healthTotal, err := health.wait()

@@ -77,7 +77,7 @@ func floodRuns(binary, work string, d time.Duration, w io.Writer) error {
 			return err
 		}
 		before := dnsSrv.queries.Load()
-		res, err := flood(inst.base, r.path, r.sources, r.rate, d)
+		res, err := flood(inst.base, inst.base, r.path, r.sources, r.rate, d)
 		if err != nil {
 			inst.stopAndCountLines()
 			return err
@@ -159,12 +159,12 @@ func (r floodResult) quantile(q float64) string {
 	return r.latencies[int(q*float64(len(r.latencies)-1))].Round(10 * time.Microsecond).String()
 }
 
-// flood sends path (%d: a request counter, so every request differs) from
-// sources addresses, one connection each, rate requests a second in all (0:
-// as fast as they can), for d, while one client in a process of its own
-// (probe.go) asks for an ordinary autoconfig document every 10 ms on a
-// keep-alive connection.
-func flood(base, path string, sources, rate int, d time.Duration) (floodResult, error) {
+// flood sends path (%d: a request counter, so every request differs) to
+// target from sources addresses, one connection each, rate requests a
+// second in all (0: as fast as they can), for d, while one client in a
+// process of its own (probe.go) asks base for an ordinary autoconfig
+// document every 10 ms on a keep-alive connection.
+func flood(base, target, path string, sources, rate int, d time.Duration) (floodResult, error) {
 	ordinary, err := startProbe(base+"/mail/config-v1.1.xml?emailaddress=jane@example.ch", 10*time.Millisecond, d, false)
 	if err != nil {
 		return floodResult{}, err
@@ -192,11 +192,11 @@ func flood(base, path string, sources, rate int, d time.Duration) (floodResult, 
 						return
 					}
 				}
-				target := base + fmt.Sprintf(path, counter.Add(1))
+				url := target + fmt.Sprintf(path, counter.Add(1))
 				if !containsVerb(path) {
-					target = base + path
+					url = target + path
 				}
-				status := get(ctx, client, target)
+				status := get(ctx, client, url)
 				mu.Lock()
 				res.sent++
 				res.status[status]++
