@@ -35,7 +35,7 @@ func TestBudget_OneClientFloodIsBoundedByItsBudget(t *testing.T) {
 	assert.EqualValues(t, 1000-testBudget.ClientBurst, st.Refused[mxlookup.LimitClient])
 
 	// Its budget refills with time; another client has its own.
-	f.clock.advance(2 * time.Second)
+	f.clock.Advance(2 * time.Second)
 	for i := range 10 {
 		_, _ = f.service.Provider(mxlookup.WithClient(context.Background(), "192.0.2.1"), fmt.Sprintf("s%d.customer.test", i))
 	}
@@ -92,7 +92,7 @@ func TestBudget_NXDOMAINCoversTheNamesBelow(t *testing.T) {
 	_, _ = f.service.Provider(ctx, "sub.nomx.test")
 	assert.Equal(t, 3, f.dns.Queries())
 
-	f.clock.advance(301 * time.Second) // SOA minimum: the NXDOMAIN expires
+	f.clock.Advance(301 * time.Second) // SOA minimum: the NXDOMAIN expires
 	_, _ = f.service.Provider(ctx, "r0.deeper.missing.test")
 	assert.Equal(t, 4, f.dns.Queries())
 }
@@ -100,7 +100,7 @@ func TestBudget_NXDOMAINCoversTheNamesBelow(t *testing.T) {
 func TestBudget_NegativeAnswersDoNotEvictServedDomains(t *testing.T) {
 	f := newMXFixture(t, acceptMXConfig)
 	f.resolver = mxlookup.New(f.dns.Addr, 10, nil)
-	mxlookup.SetClock(f.resolver, f.clock.now)
+	mxlookup.SetClock(f.resolver, f.clock.Now)
 	f.service.MX = f.resolver
 	ctx := context.Background()
 	_, err := f.service.Provider(ctx, "customer.test")

@@ -48,37 +48,20 @@ type mxFixture struct {
 	dns      *dnstest.Server
 	resolver *mxlookup.Lookup
 	service  *autoconfig.Resolver
-	clock    *fakeClock
+	clock    *testkit.Clock
 	logs     *lockedBuffer
 }
 
 func newMXFixture(t *testing.T, config string) *mxFixture {
 	t.Helper()
 	srv := dnstest.Start(t, testkit.Testdata(t, "dns/mx-acceptance.zone"))
-	f := &mxFixture{dns: srv, clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}, logs: &lockedBuffer{}}
+	f := &mxFixture{dns: srv, clock: testkit.NewClock(time.Unix(1_700_000_000, 0)), logs: &lockedBuffer{}}
 	f.resolver = mxlookup.New(srv.Addr, 100, slog.New(slog.NewTextHandler(f.logs, nil)))
-	mxlookup.SetClock(f.resolver, f.clock.now)
+	mxlookup.SetClock(f.resolver, f.clock.Now)
 	cfg, err := autoconfig.Parse("accept-mx.yaml", []byte(config))
 	require.NoError(t, err)
 	f.service = &autoconfig.Resolver{Store: autoconfig.NewStore(cfg), MX: f.resolver}
 	return f
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func TestMXAcceptance_Lookup(t *testing.T) {
@@ -132,10 +115,10 @@ func TestMXAcceptance_CacheFollowsRecordTTL(t *testing.T) {
 	lookup()
 	lookup()
 	assert.Equal(t, 1, f.dns.Queries(), "second lookup within the TTL is cached")
-	f.clock.advance(59 * time.Second)
+	f.clock.Advance(59 * time.Second)
 	lookup()
 	assert.Equal(t, 1, f.dns.Queries())
-	f.clock.advance(2 * time.Second) // record TTL is 60 s
+	f.clock.Advance(2 * time.Second) // record TTL is 60 s
 	lookup()
 	assert.Equal(t, 2, f.dns.Queries(), "expired entry is looked up again")
 }
@@ -148,10 +131,10 @@ func TestMXAcceptance_NegativeCacheUsesSOAMinimum(t *testing.T) {
 		require.ErrorIs(t, err, autoconfig.ErrUnknownDomain)
 	}
 	assert.Equal(t, 1, f.dns.Queries())
-	f.clock.advance(299 * time.Second)
+	f.clock.Advance(299 * time.Second)
 	_, _ = f.service.Provider(ctx, "missing.test")
 	assert.Equal(t, 1, f.dns.Queries())
-	f.clock.advance(2 * time.Second) // SOA minimum is 300 s
+	f.clock.Advance(2 * time.Second) // SOA minimum is 300 s
 	_, _ = f.service.Provider(ctx, "missing.test")
 	assert.Equal(t, 2, f.dns.Queries())
 }
@@ -212,7 +195,7 @@ func TestMXAcceptance_ServfailIsUnknownDomainAndLogged(t *testing.T) {
 	assert.Equal(t, 1, f.dns.Queries(), "the failure is cached briefly")
 
 	f.dns.SetRcode(-1)
-	f.clock.advance(mxlookup.DefaultFailureTTL + time.Second)
+	f.clock.Advance(mxlookup.DefaultFailureTTL + time.Second)
 	_, err = f.service.Provider(context.Background(), "customer.test")
 	require.NoError(t, err, "served again once the failure has expired")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailautoconf/mailautoconf/autoconfig/dnstest"
 	"github.com/mailautoconf/mailautoconf/autoconfig/mxlookup"
+	"github.com/mailautoconf/mailautoconf/autoconfig/testkit"
 )
 
 const txtZone = `$ORIGIN test.
@@ -26,9 +27,9 @@ func TestLookupTXT_JoinsStringsAndCaches(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "txt.zone")
 	require.NoError(t, os.WriteFile(path, []byte(txtZone), 0o644))
 	srv := dnstest.Start(t, path)
-	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clock := testkit.NewClock(time.Unix(1_700_000_000, 0))
 	r := mxlookup.New(srv.Addr, 10, nil)
-	mxlookup.SetClock(r, clock.now)
+	mxlookup.SetClock(r, clock.Now)
 	ctx := context.Background()
 
 	texts, err := r.LookupTXT(ctx, "_ua-auto-config.customer.test")
@@ -38,7 +39,7 @@ func TestLookupTXT_JoinsStringsAndCaches(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), r.Stats().Queries, "the second lookup is cached")
 
-	clock.advance(121 * time.Second)
+	clock.Advance(121 * time.Second)
 	_, err = r.LookupTXT(ctx, "_ua-auto-config.customer.test")
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), r.Stats().Queries, "the cache follows the record TTL")
