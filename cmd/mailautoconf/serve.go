@@ -105,7 +105,7 @@ func serveFlags(fs *flag.FlagSet) *serveOptions {
 	fs.IntVar(&o.maxConns, "max-connections", 0, "connections open at once on --listen and --http-listen together; past it a new one takes the place of the longest idle, or is closed (default: the descriptor limit less a reserve of an eighth, 128 to 1024, for the private listener and the rest)")
 	fs.IntVar(&o.maxClientConns, "max-client-connections", 64, "connections open at once per client (IPv4 address or IPv6 /64), --trusted-proxies excepted; past it new ones are closed at once; 0: no limit")
 	fs.DurationVar(&o.busyIdleTimeout, "busy-idle-timeout", 5*time.Second, "idle timeout of keep-alive connections once more than half of --max-connections are open; 0: --idle-timeout always")
-	fs.IntVar(&o.suspendAfter, "suspend-after", 20, "refused requests (429, 503 busy, 4xx, failed TLS handshakes) a client (IPv4 address or IPv6 /64) may have in a burst, and again each minute, before it is suspended for --suspend-for; 0: never suspend")
+	fs.IntVar(&o.suspendAfter, "suspend-after", 20, "refused requests (429, 503 busy, 4xx) and failed TLS or HTTP/2 connection setups a client (IPv4 address or IPv6 /64) may have in a burst, and again each minute, before it is suspended for --suspend-for; 0: never suspend")
 	fs.DurationVar(&o.suspendFor, "suspend-for", 30*time.Second, "how long a suspended client's connections are closed at accept (its open ones after the answer in progress); --trusted-proxies are never suspended; 0: never suspend")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	fs.StringVar(&o.helpdeskToken, "helpdesk-token", "",
